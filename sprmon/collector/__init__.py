@@ -1,0 +1,1 @@
+"""Collectors: poll routers (SNMP, gNMI) and return core observations."""

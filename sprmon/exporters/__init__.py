@@ -1,0 +1,1 @@
+"""Exporters: publish core findings (Prometheus, MQTT)."""
