@@ -120,4 +120,3 @@ class Report:
         """Count of path findings per state, every state present (zero if none)."""
         counts = Counter(f.state.value for f in self.paths)
         return {state.value: counts.get(state.value, 0) for state in PathState}
-

@@ -1,0 +1,43 @@
+# The two commands a newcomer needs (see README.md):
+#   make demo   install sprmon in .venv and run it against the built-in simulated WAN
+#   make test   install everything the tests need (Debian packages + pip) and run the whole suite
+# .ci/run calls `make test` and nothing else.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test install system-deps lint typecheck pytest bench clean
+
+$(BIN)/sprmon: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(BIN)/sprmon
+
+demo: install
+	$(BIN)/sprmon demo
+
+system-deps:
+	scripts/install-system-deps
+
+lint: install
+	$(BIN)/ruff check sprmon tests bench examples
+	$(BIN)/ruff format --check sprmon tests bench examples
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest
+
+test: system-deps install lint typecheck pytest
+
+bench: install
+	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/bench_snmp.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

@@ -1,0 +1,127 @@
+"""What every command shares: exit codes, one-line errors, loading inputs, writing output."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from rich.console import Console, RenderableType
+
+from sprmon.core.findings import Severity
+from sprmon.core.intent import Intent
+from sprmon.core.observed import Snapshot
+from sprmon.intentfile import IntentFileError, load_intent
+from sprmon.snapshot import SnapshotError, load_snapshot
+
+log = logging.getLogger("sprmon.cli")
+
+#: Monitoring-plugin exit codes (Nagios, Icinga, Sensu, Checkmk all read them).
+EXIT_OK = int(Severity.OK)
+EXIT_WARNING = int(Severity.WARNING)
+EXIT_CRITICAL = int(Severity.CRITICAL)
+EXIT_UNKNOWN = int(Severity.UNKNOWN)
+
+#: The exit-code table for ``--help`` epilogs (``\b`` keeps click from re-wrapping it).
+EXIT_CODES_HELP = """\b
+Exit codes (monitoring-plugin convention, see docs/exit-codes.md):
+  0  OK        every path compliant, every link healthy
+  1  WARNING   failover, no backup, wrong marking, busy link
+  2  CRITICAL  drift, no route, link or BGP session down
+  3  UNKNOWN   data missing or stale; or sprmon could not run:
+               bad intent file, unreadable or wrong-version
+               snapshot, wrong usage
+"""
+
+
+class CliError(click.ClickException):
+    """Any input problem that stops a command: one line on stderr, exit 3."""
+
+    exit_code = EXIT_UNKNOWN
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"sprmon: error: {self.format_message()}", err=True, file=file)
+
+
+class CliUsageError(click.UsageError):
+    """A usage error that exits 3 (click's own exit 2 would read as CRITICAL)."""
+
+    exit_code = EXIT_UNKNOWN
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        hint = ""
+        if self.ctx is not None:
+            hint = f" (see '{self.ctx.command_path} --help')"
+        click.echo(f"sprmon: usage error: {self.format_message()}{hint}", err=True, file=file)
+
+
+def load_intent_or_fail(path: Path) -> Intent:
+    """The intent, or a CliError whose one line says what to fix and how to see it all."""
+    try:
+        return load_intent(path)
+    except IntentFileError as exc:
+        problems = exc.problems
+        if not problems:
+            raise CliError(f"{path}: not a valid intent file") from exc
+        first = str(problems[0])
+        if len(problems) == 1:
+            raise CliError(f"invalid intent: {first}") from exc
+        raise CliError(
+            f"invalid intent ({len(problems)} problems, run 'sprmon validate {path}' "
+            f"to list them): {first}"
+        ) from exc
+
+
+def load_snapshot_or_fail(path: Path) -> Snapshot:
+    try:
+        return load_snapshot(path)
+    except SnapshotError as exc:
+        raise CliError(f"invalid snapshot: {exc}") from exc
+
+
+def check_sites(intent: Intent, names: Sequence[str]) -> None:
+    """Every ``--site`` must be in the intent; the error names close and valid sites."""
+    known = [site.name for site in intent.sites]
+    known_set = set(known)
+    unknown = [name for name in names if name not in known_set]
+    if not unknown:
+        return
+    name = unknown[0]
+    close = difflib.get_close_matches(name, known, n=3)
+    shown = known[:10]
+    listing = ", ".join(shown) + (f" and {len(known) - len(shown)} more" if len(known) > 10 else "")
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    raise CliUsageError(
+        f"unknown site '{name}' in --site: {hint}the intent {intent.source} defines {listing}"
+    )
+
+
+def stdout_console() -> Console:
+    """A console on click's stdout: colours and full width only on a terminal."""
+    return Console(
+        file=click.get_text_stream("stdout"), highlight=False, emoji=False, markup=False
+    )
+
+
+def write_text(text: str, output: Path | None) -> None:
+    """``text`` to ``output`` (replaced), or to stdout."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
+
+
+def print_renderable(renderable: RenderableType, plain: str, output: Path | None) -> None:
+    """Rich output on a terminal; otherwise the plain 80-column text (files, pipes, CI logs)."""
+    if output is None:
+        console = stdout_console()
+        if console.is_terminal:
+            console.print(renderable)
+            return
+    write_text(plain, output)

@@ -1,0 +1,100 @@
+"""``sprmon diff BEFORE AFTER``: what moved between two snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sprmon.cli.check import evaluate_checked
+from sprmon.cli.common import (
+    check_sites,
+    load_intent_or_fail,
+    load_snapshot_or_fail,
+    log,
+    print_renderable,
+    write_text,
+)
+from sprmon.core.diff import diff_reports
+from sprmon.reports.diff_view import (
+    diff_exit_code,
+    diff_renderable,
+    render_diff_json,
+    render_diff_table,
+)
+
+__all__ = ["diff"]
+
+_EPILOG = """\b
+Exit codes:
+  0  nothing got worse (changes for the better may be listed)
+  1  the worst regression is a warning (e.g. a failover, a lost backup)
+  2  the worst regression is critical (e.g. a drift, a lost route)
+  3  bad intent, unreadable or wrong-version snapshot, usage error
+"""
+
+
+@click.command(epilog=_EPILOG)
+@click.argument("before_file", metavar="BEFORE", type=click.Path(path_type=Path))
+@click.argument("after_file", metavar="AFTER", type=click.Path(path_type=Path))
+@click.option(
+    "--intent",
+    "-i",
+    "intent_file",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The intent file both snapshots are judged against.",
+)
+@click.option("--site", "sites", multiple=True, metavar="NAME", help="Only this site (repeatable).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people, json for programs.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the result to this file instead of stdout.",
+)
+@click.pass_context
+def diff(
+    ctx: click.Context,
+    before_file: Path,
+    after_file: Path,
+    intent_file: Path,
+    sites: tuple[str, ...],
+    output_format: str,
+    output: Path | None,
+) -> None:
+    """Show what moved between two snapshots, e.g. across a maintenance window.
+
+    Both snapshots are evaluated against the same intent; the result lists the
+    paths that changed link or state, redundancy lost or regained, marking
+    changes and links whose state changed. The exit code is 0 unless something
+    got worse.
+
+    \b
+    Example:
+      sprmon diff examples/scenario/snapshots/before.json \\
+                  examples/scenario/snapshots/after.json \\
+                  --intent examples/scenario/intent.yaml
+    """
+    intent = load_intent_or_fail(intent_file)
+    check_sites(intent, sites)
+    before = evaluate_checked(intent, load_snapshot_or_fail(before_file), sites)
+    after = evaluate_checked(intent, load_snapshot_or_fail(after_file), sites)
+    result = diff_reports(before, after)
+    log.info("%d change(s), got worse: %s", len(result.changes), result.got_worse)
+    if output_format == "json":
+        write_text(render_diff_json(result, before, after), output)
+    else:
+        print_renderable(
+            diff_renderable(result, before, after),
+            render_diff_table(result, before, after),
+            output,
+        )
+    ctx.exit(diff_exit_code(result))

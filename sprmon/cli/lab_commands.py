@@ -1,0 +1,364 @@
+"""``sprmon lab``: run the simulated WAN, and inject faults into the one that runs.
+
+    sprmon lab [--sites N] [--seed S] [--write-intent FILE] [--base-port P]
+               [--tick SECONDS] [--snmp-version 2c|3] [--name NAME] [--state-dir DIR]
+    sprmon lab inject SITE FAULT [LINK] [--prefix P] [--med N]
+    sprmon lab clear SITE
+    sprmon lab status [--json]
+
+Without a subcommand the group runs the lab in the foreground until Ctrl-C
+or SIGTERM. The subcommands find the running lab through its state file
+(see :mod:`sprmon.lab.control`): without ``--name`` there must be exactly one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from click.core import ParameterSource
+
+from sprmon.cli.common import CliError, CliUsageError
+from sprmon.lab.control import LabRecord, default_state_dir, find_lab, request
+from sprmon.lab.credentials import V3Credentials
+from sprmon.lab.errors import LabError
+from sprmon.lab.intent_file import secret_files
+from sprmon.lab.model import LINK_ROLES, MAX_SITES, ONE_SHOT_FAULTS, Fault
+
+if TYPE_CHECKING:
+    from sprmon.lab.runner import Lab
+
+DEFAULT_NAME = "default"
+_RUN_ONLY = ("sites", "seed", "intent_path", "base_port", "tick", "snmp_version")
+
+_name_option = click.option(
+    "--name",
+    default=None,
+    help=f"Which lab: several can run side by side under different names [run: {DEFAULT_NAME}].",
+)
+_state_dir_option = click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where running labs keep their state files and control sockets "
+    "[env SPRMON_LAB_STATE_DIR, else $XDG_RUNTIME_DIR/sprmon-lab or /tmp/sprmon-lab-UID].",
+)
+
+
+@click.group(name="lab", invoke_without_command=True)
+@click.option(
+    "--sites",
+    type=click.IntRange(1, MAX_SITES),
+    default=5,
+    show_default=True,
+    help="Number of remote sites (each one SNMP agent), besides the two core routers.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Seed of the simulation (uptimes, counters, traffic demand).",
+)
+@click.option(
+    "--write-intent",
+    "intent_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the intent file for this lab here, with its secret files next to it "
+    "[default: STATE_DIR/NAME/intent.yaml].",
+)
+@click.option(
+    "--base-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Site N listens on BASE+N, the cores on the next two ports [default: free ports].",
+)
+@click.option(
+    "--tick",
+    type=click.FloatRange(min=0.01),
+    default=1.0,
+    show_default=True,
+    help="Seconds between two updates of the simulation (counters, uptimes).",
+)
+@click.option(
+    "--snmp-version",
+    type=click.Choice(["2c", "3"]),
+    default="2c",
+    show_default=True,
+    help="SNMP v2c with a community, or v3 authPriv (SHA-256, AES-128).",
+)
+@_name_option
+@_state_dir_option
+@click.pass_context
+def lab(
+    ctx: click.Context,
+    *,
+    sites: int,
+    seed: int,
+    intent_path: Path | None,
+    base_port: int | None,
+    tick: float,
+    snmp_version: str,
+    name: str | None,
+    state_dir: Path | None,
+) -> None:
+    """Run a simulated WAN whose routers are real SNMP agents on 127.0.0.1.
+
+    Each remote site (AS 65101, 65102, ...) has an mpls and an inet uplink to
+    the core routers core-mpls and core-inet (AS 65000), which set the MEDs of
+    the scenario; every site computes its BGP best paths and its interface
+    counters follow the traffic over them. Inject faults from another terminal
+    with `sprmon lab inject`; see docs/lab.md.
+
+    \b
+    Faults: link-down, session-down, med-drift, withdraw (take a LINK, default
+    mpls), counter-wrap, reboot, mute, garbage.
+    """
+    if ctx.invoked_subcommand is not None:
+        given = [
+            "--" + p.replace("_", "-").replace("intent-path", "write-intent")
+            for p in _RUN_ONLY
+            if ctx.get_parameter_source(p) is not ParameterSource.DEFAULT
+        ]
+        if given:
+            raise CliUsageError(
+                f"{', '.join(given)} only apply when running the lab (without a subcommand)",
+                ctx,
+            )
+        return
+    lab_name = name or DEFAULT_NAME
+    directory = state_dir if state_dir is not None else default_state_dir()
+    if intent_path is None:
+        intent_path = directory / lab_name / "intent.yaml"
+    try:
+        asyncio.run(
+            _serve(
+                sites=sites,
+                seed=seed,
+                intent_path=intent_path,
+                base_port=base_port,
+                tick=tick,
+                snmp_version=snmp_version,
+                name=lab_name,
+                state_dir=directory,
+            )
+        )
+    except LabError as exc:
+        raise CliError(str(exc)) from exc
+
+
+async def _serve(
+    *,
+    sites: int,
+    seed: int,
+    intent_path: Path,
+    base_port: int | None,
+    tick: float,
+    snmp_version: str,
+    name: str,
+    state_dir: Path,
+) -> None:
+    try:
+        from sprmon.lab.runner import run_lab  # noqa: PLC0415 - pysnmp is optional
+    except ImportError as exc:
+        raise CliError(
+            f"sprmon lab needs pysnmp and cryptography ({exc}); "
+            "install them with: pip install 'sprmon[snmp]'"
+        ) from exc
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        click.echo(f"starting {sites} site agents and 2 core agents ...", err=True)
+        async with run_lab(
+            sites=sites,
+            seed=seed,
+            state_dir=state_dir,
+            intent_path=intent_path,
+            base_port=base_port,
+            tick=tick,
+            name=name,
+            snmp_version="3" if snmp_version == "3" else "2c",
+        ) as running:
+            click.echo(_banner(running))
+            await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    click.echo(f"lab {name!r} stopped", err=True)
+
+
+def _port_summary(ports: dict[str, int]) -> str:
+    names, numbers = list(ports), list(ports.values())
+    if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+        return f"{names[0]} .. {names[-1]} on UDP {numbers[0]} .. {numbers[-1]}"
+    shown = ", ".join(f"{n} {p}" for n, p in list(ports.items())[:4])
+    more = f", ... ({len(ports)} in all: `sprmon lab status`)" if len(ports) > 4 else ""
+    return shown + more
+
+
+def _banner(running: Lab) -> str:
+    assert running.intent_path is not None
+    folder = running.intent_path.parent
+    secrets = [folder / file for file in secret_files(running.credentials)]
+    first = next(iter(running.site_ports))
+    target = f"{running.host}:{running.site_ports[first]}"
+    if isinstance(running.credentials, V3Credentials):
+        query = (
+            f"snmpbulkwalk -v3 -l authPriv -u {running.credentials.user}"
+            f' -a SHA-256 -A "$(cat {secrets[0]})" -x AES -X "$(cat {secrets[1]})"'
+            f" {target} 1.3.6.1.2.1.15"
+        )
+    else:
+        query = f'snmpbulkwalk -v2c -c "$(cat {secrets[0]})" {target} 1.3.6.1.2.1.15'
+    name_flag = "" if running.name == DEFAULT_NAME else f" --name {running.name}"
+    lines = [
+        f"sprmon lab {running.name!r}: {len(running.site_ports)} sites and "
+        f"{len(running.core_ports)} core routers answer SNMP v{running.snmp_version} "
+        f"on {running.host}",
+        f"  sites:   {_port_summary(running.site_ports)}",
+        f"  cores:   {', '.join(f'{n} {p}' for n, p in running.core_ports.items())}",
+        f"  intent:  {running.intent_path}",
+        f"  secrets: {', '.join(str(s) for s in secrets)}",
+        f"  query:   {query}",
+        f"  faults:  sprmon lab{name_flag} inject {first} med-drift   (from another terminal)",
+        f"           sprmon lab{name_flag} clear {first}",
+        f"  status:  sprmon lab{name_flag} status",
+        "  stop:    Ctrl-C",
+    ]
+    return "\n".join(lines)
+
+
+def _target(ctx: click.Context, name: str | None, state_dir: Path | None) -> LabRecord:
+    """The running lab a subcommand addresses (its own options win over the group's)."""
+    parent = ctx.parent.params if ctx.parent is not None else {}
+    name = name if name is not None else parent.get("name")
+    state_dir = state_dir if state_dir is not None else parent.get("state_dir")
+    try:
+        return find_lab(state_dir if state_dir is not None else default_state_dir(), name)
+    except LabError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _ask(record: LabRecord, message: dict[str, Any]) -> Any:
+    try:
+        return request(record, message)
+    except LabError as exc:
+        raise CliError(str(exc)) from exc
+
+
+@lab.command()
+@click.argument("router")
+@click.argument("fault", type=click.Choice([f.value for f in Fault]))
+@click.argument("link", required=False, type=click.Choice(LINK_ROLES))
+@click.option("--prefix", help="withdraw: the prefix the core stops advertising.")
+@click.option(
+    "--med",
+    type=click.IntRange(0, 2**32 - 1),
+    help="med-drift: the MED set on the steered prefixes [default: 300].",
+)
+@_name_option
+@_state_dir_option
+@click.pass_context
+def inject(
+    ctx: click.Context,
+    *,
+    router: str,
+    fault: str,
+    link: str | None,
+    prefix: str | None,
+    med: int | None,
+    name: str | None,
+    state_dir: Path | None,
+) -> None:
+    """Inject FAULT into ROUTER (a site, or core-mpls / core-inet) of the running lab.
+
+    \b
+    link-down     LINK goes down: its interface, BGP session and paths
+    session-down  the BGP session on LINK goes idle; the link stays up
+    med-drift     the core on LINK sets MED 300 (or --med) on the steered prefixes
+    withdraw      the core on LINK stops advertising a prefix (--prefix)
+    counter-wrap  the octet counters jump to just below 2**64 / 2**32
+    reboot        uptime and counters restart from zero, sessions re-establish
+    mute          the agent stops answering
+    garbage       the agent answers with malformed SNMP messages
+    """
+    record = _target(ctx, name, state_dir)
+    result = _ask(
+        record,
+        {
+            "op": "inject",
+            "router": router,
+            "fault": fault,
+            "link": link,
+            "prefix": prefix,
+            "med": med,
+        },
+    )
+    verb = "applied" if Fault(result["fault_kind"]) in ONE_SHOT_FAULTS else "injected"
+    click.echo(f"{result['router']}: {verb} {result['fault']}")
+
+
+@lab.command()
+@click.argument("router")
+@_name_option
+@_state_dir_option
+@click.pass_context
+def clear(ctx: click.Context, router: str, name: str | None, state_dir: Path | None) -> None:
+    """Remove every fault of ROUTER in the running lab."""
+    record = _target(ctx, name, state_dir)
+    result = _ask(record, {"op": "clear", "router": router})
+    removed = result["removed"]
+    if removed:
+        click.echo(f"{result['router']}: cleared {', '.join(removed)}")
+    else:
+        click.echo(f"{result['router']}: had no faults")
+
+
+@lab.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the full status as JSON.")
+@_name_option
+@_state_dir_option
+@click.pass_context
+def status(ctx: click.Context, as_json: bool, name: str | None, state_dir: Path | None) -> None:
+    """Show the running lab: ports, sessions, best links and faults of every router."""
+    record = _target(ctx, name, state_dir)
+    result = _ask(record, {"op": "status"})
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(
+        f"lab {result['name']!r} (pid {result['pid']}): {result['sites']} sites, "
+        f"SNMP v{result['snmp_version']} on {result['host']}, seed {result['seed']}, "
+        f"tick {result['tick_s']:g} s"
+    )
+    if result["intent"]:
+        click.echo(f"intent: {result['intent']}")
+    rows = [("ROUTER", "PORT", "AS", "SESSIONS", "BEST LINK (IPv4)", "FAULTS")]
+    for router in result["routers"]:
+        sessions = " ".join(f"{k}={v}" for k, v in router["sessions"].items())
+        best = " ".join(
+            f"{prefix}={link or 'none'}"
+            for prefix, link in router["best_links"].items()
+            if ":" not in prefix
+        )
+        rows.append(
+            (
+                router["name"],
+                str(router["port"]),
+                str(router["asn"]),
+                sessions,
+                best or "-",
+                ", ".join(router["faults"]) or "-",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[-1]]))

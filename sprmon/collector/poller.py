@@ -1,0 +1,243 @@
+"""Poll many sites concurrently into one :class:`Snapshot`.
+
+::
+
+    async with SnmpPoller(on_site_done=progress) as poller:
+        snapshot = await poller.poll(intent.sites, prefixes)
+
+One asyncio loop; an :class:`asyncio.Semaphore` bounds how many sites are
+polled at once (``max_concurrency``) and the client bounds requests in flight
+per agent (``per_target_concurrency``). Every site gets its own deadline,
+counted from when it starts (not while it waits for a slot): the target's
+``timeout_s`` x tries x an expected number of requests, capped at
+``deadline_cap_s``. A slow, dead or misbehaving agent therefore delays no
+other site beyond its own deadline, and every failure becomes that site's
+``SiteObservation.error`` instead of an exception.
+
+Rates need two observations of the same site: :meth:`SnmpPoller.poll_twice`
+polls, waits ``interval_s`` from the first poll's start, polls again and
+returns both observations of every site in one snapshot. Long-running
+callers (an exporter loop) instead keep the previous snapshot and merge.
+Sites without an SNMP target are skipped (a gNMI collector serves them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Self
+
+from sprmon import __version__
+from sprmon.collector.errors import SnmpError
+from sprmon.collector.snmp_client import SnmpClient, V2cBackend
+from sprmon.collector.snmp_collector import CollectOptions, SiteCollector, targeted_candidates
+from sprmon.core.intent import Site, SnmpTarget
+from sprmon.core.observed import SiteObservation, Snapshot
+from sprmon.core.prefixes import Prefix
+
+log = logging.getLogger(__name__)
+
+#: ``on_site_done(site, ok, done, total)``: called once per site as it finishes.
+OnSiteDone = Callable[[str, bool, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class SitePollStats:
+    site: str
+    ok: bool
+    #: Requests sent (first tries) and retransmissions.
+    requests: int
+    retries: int
+    #: Variable bindings received.
+    varbinds: int
+    #: Wall time of this site's poll, from its start (not its wait for a slot).
+    elapsed_s: float
+    deadline_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    snapshot: Snapshot
+    stats: tuple[SitePollStats, ...]
+    elapsed_s: float
+
+    @property
+    def varbinds(self) -> int:
+        return sum(stat.varbinds for stat in self.stats)
+
+    @property
+    def requests(self) -> int:
+        return sum(stat.requests for stat in self.stats)
+
+
+class SnmpPoller:
+    """Polls sites over SNMP; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        max_concurrency: int = 64,
+        per_target_concurrency: int = 1,
+        options: CollectOptions = CollectOptions(),
+        expected_requests: int = 12,
+        deadline_cap_s: float = 120.0,
+        on_site_done: OnSiteDone | None = None,
+        clock: Callable[[], float] = time.time,
+        v2c_backend: V2cBackend = "native",
+        client: SnmpClient | None = None,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        self._max_concurrency = max_concurrency
+        self._options = options
+        self._expected_requests = expected_requests
+        self._deadline_cap_s = deadline_cap_s
+        self._on_site_done = on_site_done
+        self._clock = clock
+        self._client = client or SnmpClient(
+            per_target_concurrency=per_target_concurrency, v2c_backend=v2c_backend
+        )
+        self._owns_client = client is None
+
+    async def __aenter__(self) -> Self:
+        if self._owns_client:
+            await self._client.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._owns_client:
+            await self._client.__aexit__(exc_type, exc, tb)
+
+    def site_deadline_s(self, target: SnmpTarget, prefixes: Sequence[Prefix] = ()) -> float:
+        """How long one site's poll may take before it is cut off."""
+        requests = self._expected_requests
+        if target.targeted_bgp:
+            candidates = len(targeted_candidates(prefixes))
+            requests += math.ceil(candidates / max(1, self._options.probe_batch)) + candidates
+        tries = target.retries + 1
+        return min(self._deadline_cap_s, target.timeout_s * tries * requests)
+
+    async def poll(self, sites: Iterable[Site], prefixes: Iterable[Prefix] = ()) -> Snapshot:
+        return (await self.poll_with_stats(sites, prefixes)).snapshot
+
+    async def poll_with_stats(
+        self, sites: Iterable[Site], prefixes: Iterable[Prefix] = ()
+    ) -> PollResult:
+        polled = [site for site in sites if site.snmp is not None]
+        wanted = tuple(dict.fromkeys(prefixes))
+        total = len(polled)
+        semaphore = asyncio.Semaphore(self._max_concurrency)
+        done = 0
+        results: list[tuple[SiteObservation, SitePollStats] | None] = [None] * total
+        started = time.perf_counter()
+
+        async def one(position: int, site: Site) -> None:
+            nonlocal done
+            assert site.snmp is not None  # only sites with a target are in ``polled``
+            async with semaphore:
+                observation, stats = await self._poll_site(site, site.snmp, wanted)
+            results[position] = (observation, stats)
+            done += 1
+            if self._on_site_done is not None:
+                self._on_site_done(site.name, observation.error is None, done, total)
+
+        async with asyncio.TaskGroup() as group:
+            for position, site in enumerate(polled):
+                group.create_task(one(position, site))
+        elapsed = time.perf_counter() - started
+        finished = [result for result in results if result is not None]
+        observations = tuple(observation for observation, _ in finished)
+        return PollResult(
+            snapshot=Snapshot(
+                observations=observations,
+                taken_at=max((o.collected_at for o in observations), default=None),
+                source=f"sprmon {__version__} snmp",
+            ),
+            stats=tuple(stats for _, stats in finished),
+            elapsed_s=elapsed,
+        )
+
+    async def poll_twice(
+        self, sites: Iterable[Site], prefixes: Iterable[Prefix] = (), *, interval_s: float
+    ) -> Snapshot:
+        """Two polls ``interval_s`` apart (start to start), for counter rates."""
+        site_list = list(sites)
+        prefix_list = list(prefixes)
+        started = time.monotonic()
+        first = await self.poll(site_list, prefix_list)
+        await asyncio.sleep(max(0.0, interval_s - (time.monotonic() - started)))
+        second = await self.poll(site_list, prefix_list)
+        return Snapshot(
+            observations=first.observations + second.observations,
+            taken_at=second.taken_at,
+            source=second.source,
+        )
+
+    async def _poll_site(
+        self, site: Site, target: SnmpTarget, prefixes: Sequence[Prefix]
+    ) -> tuple[SiteObservation, SitePollStats]:
+        deadline = self.site_deadline_s(target, prefixes)
+        started = time.perf_counter()
+        collector: SiteCollector | None = None
+        requests = retries = varbinds = 0
+        try:
+            async with asyncio.timeout(deadline):
+                async with self._client.session(target) as session:
+                    collector = SiteCollector(
+                        session,
+                        site=site.name,
+                        prefixes=prefixes,
+                        options=self._options,
+                        clock=self._clock,
+                    )
+                    try:
+                        await collector.run()
+                    finally:
+                        requests = session.stats.requests
+                        retries = session.stats.retries
+                        varbinds = session.stats.varbinds
+            observation = collector.observation()
+        except TimeoutError:
+            reason = (
+                f"poll of {site.name} did not finish within its deadline of {deadline:.1f} s "
+                "(agent too slow, or a table too large for the timeout)"
+            )
+            observation = (
+                collector.observation(extra_error=reason)
+                if collector is not None
+                else self._failed(site, reason)
+            )
+        except SnmpError as exc:
+            observation = self._failed(site, exc.message)
+        except Exception as exc:
+            # One site's bug must not cancel every other site's poll (TaskGroup
+            # would); it is logged with its traceback and reported as this site's error.
+            log.exception("internal error while polling site %s", site.name)
+            observation = self._failed(
+                site, f"internal error while polling: {type(exc).__name__}: {exc}"
+            )
+        if observation.error is not None:
+            log.info("site %s: %s", site.name, observation.error)
+        stats = SitePollStats(
+            site=site.name,
+            ok=observation.error is None,
+            requests=requests,
+            retries=retries,
+            varbinds=varbinds,
+            elapsed_s=time.perf_counter() - started,
+            deadline_s=deadline,
+        )
+        return observation, stats
+
+    def _failed(self, site: Site, reason: str) -> SiteObservation:
+        return SiteObservation(site=site.name, collected_at=self._clock(), error=reason)

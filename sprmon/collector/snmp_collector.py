@@ -1,0 +1,255 @@
+"""Poll one site router over SNMP into one :class:`SiteObservation`.
+
+A poll runs in stages, each filling part of the observation as it completes:
+
+1. one GETNEXT for ``sysUpTime``, the first BGP4-MIB object and the first
+   ``ifName``: the agent is alive, and which MIBs it serves;
+2. interfaces: ifTable + ifXTable columns (64-bit counters), or ifTable alone
+   with 32-bit counters when the agent has no ifXTable;
+3. BGP peers: bgpPeerTable;
+4. BGP paths: bgp4PathAttrTable, walked whole, or in targeted mode only the
+   rows of the intent's prefixes and the prefixes covering them.
+
+A stage that fails leaves its part ``None`` and adds its reason to
+``error``; the other stages still run, unless the agent stopped answering
+(timeout, unreachable, refused credentials), which ends the poll. The
+observation is therefore always consistent: what is there was read whole.
+
+Only the columns sprmon uses are walked; bgp4PathAttrTable's peer, prefix and
+length, and bgpPeerTable's remote address, are read from the row index.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from sprmon.collector.errors import (
+    SnmpAuthError,
+    SnmpError,
+    SnmpNonIncreasingOid,
+    SnmpProtocolError,
+    SnmpTimeout,
+    SnmpUnreachable,
+)
+from sprmon.collector.mibs import (
+    BGP,
+    EXCEPTION_KINDS,
+    IF_COLUMNS_32,
+    IF_COLUMNS_HC,
+    IF_NAME,
+    PATH_COLUMNS,
+    PATH_PEER,
+    PEER_COLUMNS,
+    SYS_UPTIME,
+    SYS_UPTIME_0,
+    Oid,
+    SnmpValue,
+    decode_interfaces,
+    decode_paths,
+    decode_peers,
+    decode_uptime,
+    format_oid,
+    path_index_prefix,
+)
+from sprmon.collector.snmp_client import SnmpSession, walk
+from sprmon.core.observed import BgpPath, BgpPeer, Interface, SiteObservation
+from sprmon.core.prefixes import Prefix, covering_prefixes, prefix_version
+
+#: Errors after which the agent will not answer the next stage either.
+_FATAL = (SnmpTimeout, SnmpUnreachable, SnmpAuthError)
+
+
+@dataclass(frozen=True, slots=True)
+class CollectOptions:
+    #: A walk of more rows than this in any column stops with an error.
+    max_rows: int = 100_000
+    #: About how many variable bindings one response may carry (pysnmp agents
+    #: refuse more than 64; routers' packet buffers are often not much larger).
+    max_varbinds: int = 64
+    #: OIDs per GETNEXT when probing for targeted BGP prefixes.
+    probe_batch: int = 32
+
+
+def targeted_candidates(prefixes: Iterable[Prefix]) -> tuple[Prefix, ...]:
+    """The IPv4 intent prefixes and every prefix covering one, each once, in
+    table order (BGP4-MIB knows no IPv6)."""
+    candidates: set[Prefix] = set()
+    for prefix in prefixes:
+        if prefix_version(prefix) == 4:
+            candidates.update(covering_prefixes(prefix))
+    return tuple(sorted(candidates, key=path_index_prefix))
+
+
+class SiteCollector:
+    """Collects one site through an open session; readable at any moment.
+
+    :meth:`run` never raises :class:`SnmpError`: failures are recorded. If the
+    caller cancels :meth:`run` (a deadline), :meth:`observation` still returns
+    what the finished stages read.
+    """
+
+    def __init__(
+        self,
+        session: SnmpSession,
+        *,
+        site: str,
+        prefixes: Sequence[Prefix] = (),
+        options: CollectOptions = CollectOptions(),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.session = session
+        self.site = site
+        self.prefixes = tuple(prefixes)
+        self.options = options
+        self._clock = clock
+        self._started = clock()
+        self._collected_at: float | None = None
+        self.uptime_ticks: int | None = None
+        self.interfaces: tuple[Interface, ...] | None = None
+        self.peers: tuple[BgpPeer, ...] | None = None
+        self.paths: tuple[BgpPath, ...] | None = None
+        self.errors: list[str] = []
+
+    def observation(self, *, extra_error: str | None = None) -> SiteObservation:
+        errors = [*self.errors, *([extra_error] if extra_error else [])]
+        return SiteObservation(
+            site=self.site,
+            collected_at=self._collected_at if self._collected_at is not None else self._started,
+            uptime_ticks=self.uptime_ticks,
+            paths=self.paths,
+            peers=self.peers,
+            interfaces=self.interfaces,
+            error="; ".join(errors) if errors else None,
+        )
+
+    async def run(self) -> None:
+        try:
+            has_bgp, has_ifx = await self._probe()
+        except SnmpError as exc:
+            self.errors.append(exc.message)
+            return
+        stages: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+            ("interfaces not collected", lambda: self._interfaces(has_ifx))
+        ]
+        if has_bgp:
+            stages.append(("BGP peers not collected", self._peers))
+            stages.append(("BGP paths not collected", self._paths))
+        else:
+            self.errors.append(
+                f"agent {self.session.address} serves no BGP4-MIB ({format_oid(BGP)}): "
+                "BGP paths and peers unknown"
+            )
+        for what, stage in stages:
+            try:
+                await stage()
+            except _FATAL as exc:
+                self.errors.append(exc.message)
+                return
+            except SnmpError as exc:
+                self.errors.append(f"{what}: {exc.message}")
+
+    async def _probe(self) -> tuple[bool, bool]:
+        asked: tuple[Oid, ...] = (SYS_UPTIME, BGP, IF_NAME)
+        varbinds = await self.session.get_next(asked)
+        if len(varbinds) != len(asked):
+            raise SnmpProtocolError(
+                f"agent {self.session.address} answered {len(varbinds)} variable bindings "
+                f"to a GETNEXT of {len(asked)}",
+                target=self.session.address,
+            )
+        found = [_inside(oid, value, start) for start, (oid, value) in zip(asked, varbinds, strict=True)]
+        uptime_oid, uptime_value = varbinds[0]
+        if found[0] and uptime_oid == SYS_UPTIME_0:
+            self.uptime_ticks = decode_uptime(uptime_value)
+        return found[1], found[2]
+
+    async def _interfaces(self, hc: bool) -> None:
+        columns = IF_COLUMNS_HC if hc else IF_COLUMNS_32
+        rows = await self._walk(columns, self.session.target.max_repetitions)
+        self._collected_at = self._clock()
+        interfaces = decode_interfaces(rows, hc=hc)
+        if not interfaces:
+            raise SnmpProtocolError(
+                f"agent {self.session.address} serves no ifTable rows",
+                target=self.session.address,
+            )
+        self.interfaces = interfaces
+
+    async def _peers(self) -> None:
+        rows = await self._walk(PEER_COLUMNS, self.session.target.max_repetitions)
+        self.peers = decode_peers(rows)
+
+    async def _paths(self) -> None:
+        if self.session.target.targeted_bgp:
+            self.paths = await self._targeted_paths()
+        else:
+            rows = await self._walk(PATH_COLUMNS, self.session.target.max_repetitions)
+            self.paths = decode_paths(rows)
+
+    async def _walk(self, columns: Sequence[Oid], repetitions: int) -> dict[Oid, dict[Oid, SnmpValue]]:
+        return await walk(
+            self.session,
+            columns,
+            max_rows=self.options.max_rows,
+            max_repetitions=repetitions,
+            max_varbinds=self.options.max_varbinds,
+        )
+
+    async def _targeted_paths(self) -> tuple[BgpPath, ...]:
+        """Only the rows of intent prefixes and their covering prefixes.
+
+        FRR answers noSuchInstance to any GET in bgp4PathAttrTable, so rows are
+        found with GETNEXT from just below ``prefix.length`` (the index is
+        prefix(4).length.peer(4)) and read with GETBULK from the same place.
+        """
+        candidates = targeted_candidates(self.prefixes)
+        found: list[Prefix] = []
+        batch = max(1, self.options.probe_batch)
+        for start in range(0, len(candidates), batch):
+            chunk = candidates[start : start + batch]
+            asked = [(*PATH_PEER, *path_index_prefix(prefix)) for prefix in chunk]
+            varbinds = await self.session.get_next(asked)
+            if len(varbinds) != len(asked):
+                raise SnmpProtocolError(
+                    f"agent {self.session.address} answered {len(varbinds)} variable "
+                    f"bindings to a GETNEXT of {len(asked)}",
+                    target=self.session.address,
+                )
+            for prefix, below, (oid, value) in zip(chunk, asked, varbinds, strict=True):
+                if value.kind not in EXCEPTION_KINDS and oid <= below:
+                    raise SnmpNonIncreasingOid(
+                        f"agent {self.session.address} returned an OID that does not increase "
+                        f"at {format_oid(oid)} after {format_oid(below)} (walk loop)",
+                        target=self.session.address,
+                    )
+                if _inside(oid, value, below):
+                    found.append(prefix)
+        if not found:
+            return ()
+        # Without ADD-PATH a prefix has at most one path per peer; one more
+        # repetition shows where its rows end.
+        per_prefix = max(1, len(self.peers) if self.peers else 2) + 1
+        per_request = max(1, self.options.max_varbinds // (len(PATH_COLUMNS) * per_prefix))
+        merged: dict[Oid, dict[Oid, SnmpValue]] = {column: {} for column in PATH_COLUMNS}
+        for start in range(0, len(found), per_request):
+            group = found[start : start + per_request]
+            subtrees = [
+                (*column, *path_index_prefix(prefix)) for prefix in group for column in PATH_COLUMNS
+            ]
+            rows = await self._walk(subtrees, per_prefix)
+            for prefix in group:
+                index = path_index_prefix(prefix)
+                for column in PATH_COLUMNS:
+                    for suffix, value in rows[(*column, *index)].items():
+                        merged[column][(*index, *suffix)] = value
+        return decode_paths(merged)
+
+
+def _inside(oid: Oid, value: SnmpValue, subtree: Oid) -> bool:
+    return (
+        value.kind not in EXCEPTION_KINDS
+        and len(oid) > len(subtree)
+        and oid[: len(subtree)] == subtree
+    )

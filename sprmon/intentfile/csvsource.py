@@ -1,0 +1,140 @@
+"""Sites from a CSV file: one row per site, columns are dotted paths into a site.
+
+``name,group,address,snmp.port,links.mpls.neighbors`` builds, for each row,
+the same mapping a site in the YAML file would be. The header is checked once
+against the site schema, so a misspelt column is one problem, not one per row.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+from sprmon.intentfile.problems import FieldPath, Problems, Scope
+from sprmon.intentfile.schema import (
+    LIST_FIELDS,
+    SiteSpec,
+    is_mapping_type,
+    keys_at,
+    type_at,
+    unknown_key_message,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    #: 1-based line where the row starts.
+    line: int
+    #: The row as a nested site mapping (cells that were empty are absent).
+    data: dict[str, object]
+
+
+def read_sites_csv(
+    path: Path, display: str, link_names: Collection[str] | None, problems: Problems
+) -> list[CsvRow] | None:
+    """Read the rows; ``None`` if the file cannot be used at all.
+
+    ``link_names`` (``None`` when the intent's links are themselves broken)
+    lets a column such as ``links.mlps.capacity`` be reported once, here.
+    The caller has checked that the file can be opened.
+    """
+    records: list[tuple[int, list[str]]] = []
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle, strict=True)
+            start = 1
+            for cells in reader:
+                records.append((start, cells))
+                start = reader.line_num + 1
+    except UnicodeDecodeError as exc:
+        problems.add_file(display, None, f"not UTF-8 text ({exc.reason})")
+        return None
+    except csv.Error as exc:
+        problems.add_file(display, start, f"CSV syntax error: {exc}")
+        return None
+    except OSError as exc:
+        problems.add_file(display, None, f"cannot read the file: {exc.strerror or exc}")
+        return None
+    if not records:
+        problems.add_file(display, None, "the file is empty: expected a header row (name,...)")
+        return None
+    columns = _columns(records[0][1], display, link_names, problems)
+    if columns is None:
+        return None
+    rows: list[CsvRow] = []
+    for line, cells in records[1:]:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(columns):
+            problems.add_file(
+                display, line, f"row has {len(cells)} cells but the header has {len(columns)}"
+            )
+            continue
+        data: dict[str, object] = {}
+        for column, cell in zip(columns, cells, strict=True):
+            value = cell.strip()
+            if column is None or not value:
+                continue
+            item: object = value
+            if column[-1] in LIST_FIELDS:
+                item = [part.strip() for part in value.split(";") if part.strip()]
+            _put(data, column, item)
+        rows.append(CsvRow(line=line, data=data))
+    return rows
+
+
+def _columns(
+    header: list[str], display: str, link_names: Collection[str] | None, problems: Problems
+) -> list[FieldPath | None] | None:
+    """Each column's path, ``None`` for a bad column (reported, then ignored)."""
+    scope = Scope(file=display, lines={}, fallback_line=1)
+    columns: list[FieldPath | None] = []
+    seen: set[str] = set()
+    for cell in header:
+        name = cell.strip()
+        message = _column_problem(name, link_names)
+        if message is None and name in seen:
+            message = "column given twice"
+        seen.add(name)
+        if message is None:
+            columns.append(tuple(name.split(".")))
+        else:
+            problems.add(scope, (name,) if name else (), message)
+            columns.append(None)
+    if "name" not in seen:
+        problems.add(scope, (), "no 'name' column: every site needs a name")
+        return None
+    return columns
+
+
+def _column_problem(name: str, link_names: Collection[str] | None) -> str | None:
+    if not name:
+        return "empty column name in the header"
+    path = tuple(name.split("."))
+    if not all(path):
+        return "a column is a dotted path such as links.mpls.capacity"
+    if path[0] == "labels":
+        return None if len(path) == 2 else "a label column is labels.NAME"
+    role = path[1] if path[0] == "links" and len(path) > 1 else None
+    if role is not None and link_names is not None and role not in link_names:
+        return f"unknown link '{role}' (defined links: {', '.join(sorted(link_names))})"
+    for depth in range(len(path)):
+        if type_at(SiteSpec, path[: depth + 1]) is None:
+            return unknown_key_message(path[depth], sorted(keys_at(SiteSpec, path[:depth])))
+    if is_mapping_type(type_at(SiteSpec, path)):
+        fields = sorted(keys_at(SiteSpec, path))
+        example = f"{name}.{fields[0]}" if fields else f"{name}.NAME"
+        return f"'{name}' is a section, not a value: give its fields as columns, e.g. {example}"
+    return None
+
+
+def _put(data: dict[str, object], path: FieldPath, value: object) -> None:
+    current = data
+    for step in path[:-1]:
+        child = current.setdefault(str(step), {})
+        # The header check guarantees no column is both a value and a section.
+        assert isinstance(child, dict)
+        current = child
+    current[str(path[-1])] = value

@@ -1,0 +1,193 @@
+"""YAML text to plain Python data plus the line of every key and list item.
+
+We walk ruamel.yaml's composed node graph ourselves instead of loading with
+its round-trip constructor. The nodes carry the same marks that feed the
+round-trip objects' ``.lc``, but the constructor stops at the first duplicate
+key, and we want to report every one of them with its line, then go on
+validating the rest of the file.
+
+Scalars become ``None``, ``bool``, ``int``, ``float`` or ``str`` (YAML 1.2
+core schema). Anything more exotic (timestamps, ``!!binary``, local tags) is
+kept as its text or reported: an intent file has no use for them, and
+``2024-01-01`` as a site name should stay a name.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from sprmon.intentfile.problems import FieldPath, Problem, Problems, render_path
+
+_TAG = "tag:yaml.org,2002:"
+#: Aliases can expand a small file into a huge one ("billion laughs").
+_MAX_NODES = 2_000_000
+_MAX_DEPTH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocument:
+    #: ``None`` for an empty document.
+    data: object
+    #: Path -> 1-based line of the key (mapping entries) or the item (lists).
+    lines: dict[FieldPath, int]
+
+
+class _TooBig(Exception):
+    """The document expands beyond what an intent file could sensibly hold."""
+
+
+def parse_yaml(text: str, file: str, problems: Problems) -> YamlDocument | None:
+    """Parse one YAML document; ``None`` (and a problem) when it is not valid YAML."""
+    try:
+        root = YAML(typ="rt").compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = exc.problem or exc.context or "invalid YAML"
+        context = f" ({exc.context})" if exc.context and exc.problem else ""
+        problems.add_file(file, line, f"YAML syntax error: {what}{context}")
+        return None
+    except YAMLError as exc:
+        problems.add_file(file, None, f"YAML syntax error: {exc}")
+        return None
+    except RecursionError:
+        problems.add_file(file, None, "YAML syntax error: the document is nested too deeply")
+        return None
+    if root is None:
+        return YamlDocument(data=None, lines={})
+    walker = _Walker(file, problems)
+    try:
+        data = walker.build(root, (), 0, frozenset())
+    except _TooBig:
+        problems.add_file(
+            file, None, "the document expands to too many values (check anchors and aliases)"
+        )
+        return None
+    walker.lines[()] = root.start_mark.line + 1
+    return YamlDocument(data=data, lines=walker.lines)
+
+
+class _Walker:
+    def __init__(self, file: str, problems: Problems) -> None:
+        self.file = file
+        self.problems = problems
+        self.lines: dict[FieldPath, int] = {}
+        self.count = 0
+
+    def _problem(self, node: Node, path: FieldPath, message: str) -> None:
+        self.problems.items.append(
+            Problem(self.file, node.start_mark.line + 1, render_path(path), message)
+        )
+
+    def build(self, node: Node, path: FieldPath, depth: int, active: frozenset[int]) -> object:
+        self.count += 1
+        if self.count > _MAX_NODES:
+            raise _TooBig
+        if depth > _MAX_DEPTH:
+            self._problem(node, path, "nested too deeply")
+            return None
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, path)
+        if id(node) in active:
+            self._problem(node, path, "an alias refers to a value that contains it")
+            return None
+        inner = active | {id(node)}
+        if isinstance(node, SequenceNode):
+            if node.tag not in (f"{_TAG}seq",):
+                self._problem(node, path, f"YAML tag '{node.tag}' is not supported here")
+            items: list[object] = []
+            for index, item in enumerate(node.value):
+                item_path = (*path, index)
+                self.lines.setdefault(item_path, item.start_mark.line + 1)
+                items.append(self.build(item, item_path, depth + 1, inner))
+            return items
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path, depth, inner)
+        self._problem(node, path, "unsupported YAML node")
+        return None
+
+    def _mapping(
+        self, node: MappingNode, path: FieldPath, depth: int, active: frozenset[int]
+    ) -> dict[str, object]:
+        if node.tag not in (f"{_TAG}map",):
+            self._problem(node, path, f"YAML tag '{node.tag}' is not supported here")
+        result: dict[str, object] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            if key_node.tag == f"{_TAG}merge":
+                self._problem(
+                    key_node,
+                    path,
+                    "YAML merge keys ('<<') are not supported: "
+                    "share settings with site_defaults or groups",
+                )
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self._problem(key_node, path, "a key must be a plain name, not a list or mapping")
+                continue
+            # Keys are names: keep their text, so that `2024:` or `true:` stay names.
+            key = str(key_node.value)
+            if key in first_line:
+                self._problem(
+                    key_node,
+                    (*path, key),
+                    f"duplicate key '{key}' (first given on line {first_line[key]})",
+                )
+                continue
+            first_line[key] = key_line
+            key_path = (*path, key)
+            self.lines[key_path] = key_line
+            result[key] = self.build(value_node, key_path, depth + 1, active)
+        return result
+
+    def _scalar(self, node: ScalarNode, path: FieldPath) -> object:
+        tag = str(node.tag)
+        text = str(node.value)
+        if not tag.startswith(_TAG):
+            self._problem(node, path, f"YAML tag '{tag}' is not supported")
+            return text
+        kind = tag[len(_TAG) :]
+        if kind == "null":
+            return None
+        if kind == "bool":
+            return text.lower() == "true"
+        if kind == "int":
+            return _parse_int(text)
+        if kind == "float":
+            return _parse_float(text)
+        if kind in ("str", "timestamp"):
+            return text
+        self._problem(node, path, f"YAML type '!!{kind}' is not supported")
+        return text
+
+
+def _parse_int(text: str) -> int | str:
+    digits = text.replace("_", "")
+    sign = -1 if digits.startswith("-") else 1
+    digits = digits.lstrip("+-")
+    try:
+        if digits[:2].lower() in ("0x", "0o", "0b"):
+            return sign * int(digits, 0)
+        return sign * int(digits, 10)
+    except ValueError:
+        return text
+
+
+def _parse_float(text: str) -> float | str:
+    lowered = text.replace("_", "").lower()
+    if lowered in (".inf", "+.inf"):
+        return math.inf
+    if lowered == "-.inf":
+        return -math.inf
+    if lowered == ".nan":
+        return math.nan
+    try:
+        return float(lowered)
+    except ValueError:
+        return text

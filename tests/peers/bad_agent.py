@@ -1,0 +1,219 @@
+"""A small SNMPv2c agent that misbehaves on purpose, over a real UDP socket.
+
+Built on pysnmp's protocol API (message decoding and encoding only; the
+request handling is ours), so it shares no code with sprmon's own SNMP
+encoder. It serves a fixed table of ``(OID, pyasn1 value)`` and can:
+
+- ``SILENT``: never answer;
+- ``NON_INCREASING``: answer every GETNEXT/GETBULK at or after ``at`` with
+  ``at`` itself (a walk loop);
+- ``TRUNCATED``: answer endOfMibView from ``at`` on (the table ends early);
+- ``ENDLESS``: serve rows ``at.1``, ``at.2``, ... without end;
+- ``MALFORMED``: answer with bytes that are not BER;
+- ``SLOW``: answer every request after ``delay_s``.
+
+Wrong value types need no mode: put them in the table. Requests with another
+community are dropped without an answer, as real agents do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pyasn1.codec.ber import decoder, encoder
+from pysnmp.proto import rfc1902, rfc1905
+from pysnmp.proto.api import v2c
+
+Oid = tuple[int, ...]
+
+
+class Fault(StrEnum):
+    NONE = "none"
+    SILENT = "silent"
+    NON_INCREASING = "non-increasing"
+    TRUNCATED = "truncated"
+    ENDLESS = "endless"
+    MALFORMED = "malformed"
+    SLOW = "slow"
+
+
+@dataclass
+class BadAgentStats:
+    requests: int = 0
+    dropped: int = 0
+
+
+@dataclass(frozen=True)
+class BadAgent:
+    host: str
+    port: int
+    community: str
+    stats: BadAgentStats = field(default_factory=BadAgentStats)
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class _Responder(asyncio.DatagramProtocol):
+    def __init__(
+        self,
+        objects: Iterable[tuple[Oid, Any]],
+        *,
+        fault: Fault,
+        at: Oid,
+        delay_s: float,
+        community: str,
+        max_varbinds: int,
+        stats: BadAgentStats,
+    ) -> None:
+        table = sorted(objects, key=lambda item: item[0])
+        self.keys = [oid for oid, _ in table]
+        self.values = dict(table)
+        self.fault = fault
+        self.at = at
+        self.delay_s = delay_s
+        self.community = community.encode()
+        self.max_varbinds = max_varbinds
+        self.stats = stats
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.DatagramTransport)
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        self.stats.requests += 1
+        if self.fault is Fault.SILENT:
+            return
+        try:
+            request, _ = decoder.decode(data, asn1Spec=v2c.Message())
+        except Exception:  # any undecodable datagram is dropped, as agents do
+            self.stats.dropped += 1
+            return
+        if bytes(v2c.apiMessage.get_community(request)) != self.community:
+            self.stats.dropped += 1
+            return
+        if self.fault is Fault.MALFORMED:
+            self._send(b"\x30\x82\x01\x00\x02\x01\x01\x04", addr)
+            return
+        response = self._respond(request)
+        if self.fault is Fault.SLOW:
+            asyncio.get_running_loop().call_later(self.delay_s, self._send, response, addr)
+        else:
+            self._send(response, addr)
+
+    def _send(self, data: bytes, addr: Any) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.sendto(data, addr)
+
+    def _respond(self, request: Any) -> bytes:
+        pdu = v2c.apiMessage.get_pdu(request)
+        response = v2c.apiMessage.get_response(request)
+        response_pdu = v2c.apiMessage.get_pdu(response)
+        asked = [tuple(oid) for oid, _ in v2c.apiPDU.get_varbinds(pdu)]
+        if pdu.tagSet == v2c.GetRequestPDU.tagSet:
+            varbinds = [(oid, self.values.get(oid, rfc1905.noSuchInstance)) for oid in asked]
+        elif pdu.tagSet == v2c.GetNextRequestPDU.tagSet:
+            varbinds = [self._next(oid) for oid in asked]
+        elif pdu.tagSet == v2c.GetBulkRequestPDU.tagSet:
+            varbinds = self._bulk(
+                asked,
+                int(v2c.apiBulkPDU.get_non_repeaters(pdu)),
+                int(v2c.apiBulkPDU.get_max_repetitions(pdu)),
+            )
+        else:
+            varbinds = []
+            v2c.apiPDU.set_error_status(response_pdu, 5)  # genErr
+        v2c.apiPDU.set_varbinds(
+            response_pdu, [(rfc1902.ObjectName(oid), value) for oid, value in varbinds]
+        )
+        return bytes(encoder.encode(response))
+
+    def _next(self, oid: Oid) -> tuple[Oid, Any]:
+        at = self.at
+        if self.fault is Fault.NON_INCREASING and oid >= at:
+            return at, self.values.get(at, rfc1902.Integer32(1))
+        if self.fault is Fault.ENDLESS:
+            first = (*at, 1)
+            if oid < first:
+                return first, rfc1902.Integer32(1)
+            if oid[: len(at)] == at:
+                return (*at, oid[len(at)] + 1), rfc1902.Integer32(1)
+        position = bisect.bisect_right(self.keys, oid)
+        if position >= len(self.keys):
+            return oid, rfc1905.endOfMibView
+        found = self.keys[position]
+        if self.fault is Fault.TRUNCATED and found >= at:
+            return oid, rfc1905.endOfMibView
+        return found, self.values[found]
+
+    def _bulk(self, asked: list[Oid], non_repeaters: int, repetitions: int) -> list[tuple[Oid, Any]]:
+        non_repeaters = min(max(0, non_repeaters), len(asked))
+        varbinds = [self._next(oid) for oid in asked[:non_repeaters]]
+        current = asked[non_repeaters:]
+        if current:
+            repetitions = min(max(0, repetitions), self.max_varbinds // len(current))
+        for _ in range(repetitions if current else 0):
+            row = [self._next(oid) for oid in current]
+            varbinds += row
+            current = [oid for oid, _ in row]
+        return varbinds
+
+
+@contextlib.asynccontextmanager
+async def run_bad_agent(
+    objects: Iterable[tuple[Oid, Any]] = (),
+    *,
+    fault: Fault = Fault.NONE,
+    at: Oid = (),
+    delay_s: float = 0.0,
+    community: str = "public",
+    max_varbinds: int = 64,
+    host: str = "127.0.0.1",
+) -> AsyncIterator[BadAgent]:
+    # Bound here, not by asyncio, so a bind failure is an error we see.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((host, 0))
+    except OSError:
+        sock.close()
+        raise
+    port = sock.getsockname()[1]
+    stats = BadAgentStats()
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(
+        lambda: _Responder(
+            objects,
+            fault=fault,
+            at=at,
+            delay_s=delay_s,
+            community=community,
+            max_varbinds=max_varbinds,
+            stats=stats,
+        ),
+        sock=sock,
+    )
+    try:
+        yield BadAgent(host=host, port=port, community=community, stats=stats)
+    finally:
+        transport.close()
+
+
+@contextlib.asynccontextmanager
+async def silent_socket(host: str = "127.0.0.1") -> AsyncIterator[tuple[str, int]]:
+    """A bound UDP socket that reads nothing and answers nothing: a dead agent
+    whose host is up (no ICMP port-unreachable)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((host, 0))
+        yield host, sock.getsockname()[1]
+    finally:
+        sock.close()
