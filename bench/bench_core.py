@@ -40,7 +40,7 @@ from sprmon.core.observed import (
     SiteObservation,
     Snapshot,
 )
-from sprmon.core.prefixes import canonical_address, canonical_prefix
+from sprmon.core.prefixes import Address, Prefix, canonical_address, canonical_prefix
 
 NOW = 1_700_000_000.0
 POLL_INTERVAL_S = 60.0
@@ -63,6 +63,13 @@ def machine() -> str:
         f"{platform.platform()}; CPU {cpu_model()}; {os.cpu_count()} cores; "
         f"Python {platform.python_version()} ({platform.python_implementation()})"
     )
+
+
+def path(
+    prefix: Prefix, peer: Address, med: int, as_path: tuple[int, ...], *, best: bool
+) -> BgpPath:
+    """One path as a collector builds it: a new object per row, nothing shared."""
+    return BgpPath(prefix, peer, peer, med, None, as_path, (), Origin.IGP, best)
 
 
 def build(sites: int, prefixes: int) -> tuple[Intent, Snapshot]:
@@ -106,16 +113,10 @@ def build(sites: int, prefixes: int) -> tuple[Intent, Snapshot]:
             is_steered = i < steered
             mpls_med = 100 if is_steered and fault != 2 else 300
             mpls_best = mpls_up and is_steered and fault != 2
-            paths.append(
-                BgpPath(prefix, inet_peer, inet_peer, 200, None, as_path, (), Origin.IGP,
-                        not mpls_best)  # fmt: skip
-            )
+            paths.append(path(prefix, inet_peer, 200, as_path, best=not mpls_best))
             if fault == 3 and i % 2 == 0:
                 continue  # no backup path for half of this site's prefixes
-            paths.append(
-                BgpPath(prefix, mpls_peer, mpls_peer, mpls_med, None, as_path, (), Origin.IGP,
-                        mpls_best)  # fmt: skip
-            )
+            paths.append(path(prefix, mpls_peer, mpls_med, as_path, best=mpls_best))
         peers = (
             BgpPeer(mpls_peer, PeerState.ESTABLISHED if mpls_up else PeerState.ACTIVE,
                     CORE_AS, 86_400.0 if mpls_up else None),
@@ -153,17 +154,33 @@ def timed(run: Callable[[], Report]) -> tuple[float, Report]:
     return time.perf_counter() - start, report
 
 
+def measure(run: Callable[[], Report], runs: int, label: str) -> float:
+    times = []
+    for i in range(runs):
+        seconds, report = timed(run)
+        del report
+        times.append(seconds)
+        print(f"  {label} run {i + 1}: {seconds:.3f} s")
+    return min(times)
+
+
+def gc_paused(run: Callable[[], Report]) -> Callable[[], Report]:
+    def paused() -> Report:
+        gc.disable()
+        try:
+            return run()
+        finally:
+            gc.enable()
+
+    return paused
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sites", type=int, default=10_000)
     parser.add_argument("--prefixes", type=int, default=50, help="application prefixes")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of one run")
-    parser.add_argument(
-        "--freeze",
-        action="store_true",
-        help="gc.freeze() the snapshot before timing, as a long-running caller may",
-    )
     args = parser.parse_args(argv)
 
     print(f"machine: {machine()}")
@@ -175,25 +192,18 @@ def main(argv: list[str] | None = None) -> int:
         f"fleet: {args.sites:,} sites x {args.prefixes} prefixes = {n_pairs:,} (site, prefix); "
         f"{n_paths:,} paths; built in {time.perf_counter() - build_start:.1f} s (not timed)"
     )
-    if args.freeze:
-        gc.collect()
-        gc.freeze()
-        print("gc: snapshot frozen (gc.freeze) before timing")
 
     def run() -> Report:
         return evaluate(intent, snapshot, NOW)
 
-    times = []
-    report = None
-    for i in range(args.runs):
-        seconds, report = timed(run)
-        times.append(seconds)
-        print(f"run {i + 1}: {seconds:.3f} s")
-        del report
-    best = min(times)
-    print(f"best of {args.runs}: {best:.3f} s wall")
-    print(f"  {n_paths / best:,.0f} paths/s")
-    print(f"  {n_pairs / best:,.0f} (site, prefix)/s")
+    print("evaluate (wall, time.perf_counter):")
+    best = measure(run, args.runs, "default gc")
+    paused = measure(gc_paused(run), args.runs, "gc paused by the caller")
+    for label, seconds in (("default gc", best), ("gc paused by the caller", paused)):
+        print(
+            f"best of {args.runs}, {label}: {seconds:.3f} s wall; "
+            f"{n_paths / seconds:,.0f} paths/s; {n_pairs / seconds:,.0f} (site, prefix)/s"
+        )
 
     report = run()
     print(

@@ -12,11 +12,13 @@ pydantic stays inside this module: callers see only core objects and
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import os
 import stat
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -226,6 +228,23 @@ _CLASS_AT: dict[tuple[str, ...], type] = {
 # --- decoding --------------------------------------------------------------
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of objects are made.
+
+    A large snapshot creates millions of tracked objects (paths, tuples), each
+    allocation counting towards a collection that then walks all of them; none
+    of them can form a cycle (immutable trees). Pausing halves the decoding time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_snapshot(path: Path) -> Snapshot:
     """Read and decode a snapshot file; :class:`SnapshotError` says what is wrong."""
     source = str(path)
@@ -234,7 +253,8 @@ def load_snapshot(path: Path) -> Snapshot:
     except OSError as exc:
         raise SnapshotError(source, f"cannot read the file: {exc.strerror or exc}") from exc
     try:
-        snapshot = _VALIDATOR.validate_json(raw)
+        with _gc_paused():
+            snapshot = _VALIDATOR.validate_json(raw)
     except ValidationError as exc:
         # Only now parse the raw document: a version this sprmon does not know
         # explains any schema error better than the schema error itself.
@@ -258,7 +278,8 @@ def snapshot_from_dict(data: Mapping[str, Any], *, source: str = "<snapshot>") -
     except pydantic_core.PydanticSerializationError as exc:
         raise SnapshotError(source, f"not JSON-shaped data: {exc}") from exc
     try:
-        snapshot = _VALIDATOR.validate_json(raw)
+        with _gc_paused():
+            snapshot = _VALIDATOR.validate_json(raw)
     except ValidationError as exc:
         _check_version(data, source)
         raise SnapshotError(source, _describe_errors(exc)) from exc
@@ -552,7 +573,7 @@ def dump_snapshot(snapshot: Snapshot, path: Path) -> None:
         raise SnapshotError(str(path), f"cannot write the file: {exc.strerror or exc}") from exc
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as stream:
+        with os.fdopen(fd, "wb") as stream, _gc_paused():
             os.fchmod(stream.fileno(), mode)
             stream.writelines(_encode_lines(snapshot_to_dict(snapshot)))
         tmp.replace(target)

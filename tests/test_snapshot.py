@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import stat
 import sys
 from pathlib import Path
@@ -415,3 +416,12 @@ def test_shipped_example_snapshots_are_what_the_generator_writes(
         assert fresh.read_bytes() == (folder / fresh.name).read_bytes(), (
             f"{fresh.name} is stale: run python {folder / 'make_snapshots.py'}"
         )
+
+
+def test_example_in_the_format_documentation_is_a_valid_snapshot() -> None:
+    doc = Path(__file__).parent.parent / "docs" / "snapshot-format.md"
+    (block,) = re.findall(r"```json\n(.*?)```", doc.read_text(), flags=re.DOTALL)
+    snapshot = snapshot_from_dict(json.loads(block), source="docs/snapshot-format.md")
+    (observation,) = snapshot.observations
+    assert observation.paths is not None
+    assert [p.best for p in observation.paths] == [True, False]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -55,7 +56,8 @@ class CliUsageError(click.UsageError):
         hint = ""
         if self.ctx is not None:
             hint = f" (see '{self.ctx.command_path} --help')"
-        click.echo(f"sprmon: usage error: {self.format_message()}{hint}", err=True, file=file)
+        message = self.format_message().rstrip(".")
+        click.echo(f"sprmon: usage error: {message}{hint}", err=True, file=file)
 
 
 def load_intent_or_fail(path: Path) -> Intent:
@@ -100,10 +102,8 @@ def check_sites(intent: Intent, names: Sequence[str]) -> None:
 
 
 def stdout_console() -> Console:
-    """A console on click's stdout: colours and full width only on a terminal."""
-    return Console(
-        file=click.get_text_stream("stdout"), highlight=False, emoji=False, markup=False
-    )
+    """A console on stdout (as click's test runner sets it): colours only on a terminal."""
+    return Console(file=sys.stdout, highlight=False, emoji=False, markup=False)
 
 
 def write_text(text: str, output: Path | None) -> None:

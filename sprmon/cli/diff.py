@@ -34,7 +34,7 @@ Exit codes:
 """
 
 
-@click.command(epilog=_EPILOG)
+@click.command(short_help="Show what moved between two snapshots.", epilog=_EPILOG)
 @click.argument("before_file", metavar="BEFORE", type=click.Path(path_type=Path))
 @click.argument("after_file", metavar="AFTER", type=click.Path(path_type=Path))
 @click.option(
@@ -61,7 +61,7 @@ Exit codes:
     help="Write the result to this file instead of stdout.",
 )
 @click.pass_context
-def diff(
+def diff(  # noqa: PLR0917 - click passes every option as an argument
     ctx: click.Context,
     before_file: Path,
     after_file: Path,

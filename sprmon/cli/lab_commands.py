@@ -127,7 +127,8 @@ def lab(
         ]
         if given:
             raise CliUsageError(
-                f"{', '.join(given)} only apply when running the lab (without a subcommand)",
+                f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for running the lab, "
+                f"not for `{ctx.invoked_subcommand}`",
                 ctx,
             )
         return

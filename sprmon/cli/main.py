@@ -10,7 +10,9 @@ import click
 
 from sprmon.cli.check import check
 from sprmon.cli.common import EXIT_CODES_HELP, EXIT_UNKNOWN, CliError, CliUsageError, log
+from sprmon.cli.demo import demo
 from sprmon.cli.diff import diff
+from sprmon.cli.lab_commands import lab
 from sprmon.cli.validate import validate
 
 __all__ = ["main"]
@@ -70,28 +72,29 @@ class _StderrHandler(logging.Handler):
             self.handleError(record)
 
 
-def _configure_logging(level: int) -> None:
+def _configure_logging(verbose: int) -> None:
+    """Send sprmon's log records to stderr, more of them with each ``-v``."""
     logger = logging.getLogger("sprmon")
-    logger.setLevel(level)
     if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
         handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("sprmon: %(levelname)s: %(name)s: %(message)s"))
         logger.addHandler(handler)
-        logger.propagate = False
+    if verbose:
+        logger.setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
 
 
 def _exit_unknown(exc: click.UsageError) -> click.UsageError:
     if isinstance(exc, CliUsageError):
         return exc
-    no_args = getattr(click.exceptions, "NoArgsIsHelpError", None)
-    if no_args is not None and isinstance(exc, no_args):
-        # Shows the help text, as it should; only the exit code changes.
-        exc.exit_code = EXIT_UNKNOWN
-        return exc
     return CliUsageError(exc.format_message(), exc.ctx)
 
 
-@click.group(cls=SprmonGroup, epilog=EXIT_CODES_HELP, context_settings={"max_content_width": 80})
+@click.group(
+    cls=SprmonGroup,
+    epilog=EXIT_CODES_HELP,
+    invoke_without_command=True,
+    context_settings={"max_content_width": 80},
+)
 @click.version_option(_version(), "--version", prog_name="sprmon", message="%(prog)s %(version)s")
 @click.option(
     "-v",
@@ -99,7 +102,8 @@ def _exit_unknown(exc: click.UsageError) -> click.UsageError:
     count=True,
     help="Log more to stderr: -v for progress, -vv for debugging detail.",
 )
-def main(verbose: int) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: int) -> None:
     """Is each application leaving over the link the BGP policy intends?
 
     sprmon compares an intent file (sites, links, applications and the link each
@@ -108,13 +112,22 @@ def main(verbose: int) -> None:
 
     \b
     Start here:
+      sprmon demo                         watch a simulated WAN break
+      sprmon lab --write-intent lab.yaml  run it; then, in another terminal:
+      sprmon check --intent lab.yaml      check it live over SNMP
       sprmon validate examples/scenario/intent.yaml
       sprmon check --intent examples/scenario/intent.yaml \\
                    --snapshot examples/scenario/snapshots/mixed.json
     """
-    _configure_logging({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
+    _configure_logging(verbose)
+    if ctx.invoked_subcommand is None:
+        # Help, but not "OK": a monitoring system calling a bare sprmon must not see 0.
+        click.echo(ctx.get_help())
+        ctx.exit(EXIT_UNKNOWN)
 
 
 main.add_command(validate)
 main.add_command(check)
 main.add_command(diff)
+main.add_command(lab)
+main.add_command(demo)

@@ -40,7 +40,7 @@ def summary(intent: Intent) -> str:
     )
 
 
-@click.command(epilog=_EPILOG)
+@click.command(short_help="Check an intent file and list every problem in it.", epilog=_EPILOG)
 @click.argument("intent_file", metavar="INTENT", type=click.Path(path_type=Path))
 def validate(intent_file: Path) -> None:
     """Check an intent file and list every problem in it.

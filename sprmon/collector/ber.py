@@ -114,10 +114,10 @@ def encode_oid(oid: Oid) -> bytes:
             out.append(arc)
             continue
         chunk = bytearray((arc & 0x7F,))
-        arc >>= 7
-        while arc:
-            chunk.append(0x80 | (arc & 0x7F))
-            arc >>= 7
+        rest = arc >> 7
+        while rest:
+            chunk.append(0x80 | (rest & 0x7F))
+            rest >>= 7
         chunk.reverse()
         out += chunk
     return bytes(out)
@@ -144,9 +144,7 @@ def encode_request(
         pdu_type,
         _integer(request_id) + _integer(second) + _integer(third) + _tlv(_SEQUENCE, varbinds),
     )
-    return _tlv(
-        _SEQUENCE, _integer(VERSION_2C) + _tlv(_OCTET_STRING, community) + pdu
-    )
+    return _tlv(_SEQUENCE, _integer(VERSION_2C) + _tlv(_OCTET_STRING, community) + pdu)
 
 
 def encode_response(
@@ -164,7 +162,10 @@ def encode_response(
     )
     pdu = _tlv(
         RESPONSE,
-        _integer(request_id) + _integer(error_status) + _integer(error_index) + _tlv(_SEQUENCE, body),
+        _integer(request_id)
+        + _integer(error_status)
+        + _integer(error_index)
+        + _tlv(_SEQUENCE, body),
     )
     return _tlv(_SEQUENCE, _integer(VERSION_2C) + _tlv(_OCTET_STRING, community) + pdu)
 
@@ -208,9 +209,7 @@ def _header(buf: bytes, pos: int, end: int, what: str) -> tuple[int, int, int]:
         pos += count
     stop = pos + length
     if stop > end:
-        raise BerError(
-            f"{what}: length {length} at octet {pos} runs past the end of its container"
-        )
+        raise BerError(f"{what}: length {length} at octet {pos} runs past the end of its container")
     return tag, pos, stop
 
 
@@ -234,6 +233,14 @@ def decode_oid(content: bytes) -> Oid:
         raise BerError("empty OBJECT IDENTIFIER")
     if content[-1] & 0x80:
         raise BerError("OBJECT IDENTIFIER ends inside an arc")
+    if max(content) < 0x80:
+        # Every arc in one octet (most MIB OIDs): no base-128 loop needed.
+        first = content[0]
+        if first < 40:
+            return (0, first, *content[1:])
+        if first < 80:
+            return (1, first - 40, *content[1:])
+        return (2, first - 80, *content[1:])
     arcs: list[int] = []
     arc = 0
     for octet in content:
@@ -278,7 +285,9 @@ def decode_message(data: bytes) -> Message:
             raise BerError(f"variable-binding at octet {pos}: extra octets after the value")
         kind = kinds.get(tag)
         if kind is None:
-            raise BerError(f"variable-binding value: unknown type tag 0x{tag:02x} at octet {o_stop}")
+            raise BerError(
+                f"variable-binding value: unknown type tag 0x{tag:02x} at octet {o_stop}"
+            )
         content = data[start:stop]
         value: SnmpValue
         if kind in _UNSIGNED:

@@ -107,7 +107,9 @@ PATH_MED: Oid = (*BGP_PATH_ENTRY, 7)
 PATH_LOCAL_PREF: Oid = (*BGP_PATH_ENTRY, 8)
 PATH_BEST: Oid = (*BGP_PATH_ENTRY, 13)
 
-#: IF-MIB ifTable.
+#: IF-MIB ifNumber (rows in ifTable) and ifTable.
+IF_NUMBER: Oid = (1, 3, 6, 1, 2, 1, 2, 1)
+IF_NUMBER_0: Oid = (*IF_NUMBER, 0)
 IF_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 2, 2, 1)
 IF_DESCR: Oid = (*IF_ENTRY, 2)
 IF_SPEED: Oid = (*IF_ENTRY, 5)
@@ -129,6 +131,7 @@ IF_COUNTER_DISCONTINUITY_TIME: Oid = (*IF_X_ENTRY, 19)
 
 NAMES: dict[Oid, str] = {
     SYS_UPTIME: "sysUpTime",
+    IF_NUMBER: "ifNumber",
     BGP_PEER_STATE: "bgpPeerState",
     BGP_PEER_REMOTE_ADDR: "bgpPeerRemoteAddr",
     BGP_PEER_REMOTE_AS: "bgpPeerRemoteAs",
@@ -266,6 +269,31 @@ def decode_uptime(value: SnmpValue) -> int:
     return _expect_int(SYS_UPTIME, (0,), value, _TICKS)
 
 
+def _check_complete(
+    columns: Columns, key: Oid, present: Iterable[Oid], expected: Iterable[Oid] | None = None
+) -> None:
+    """Raise when a row some column has is missing from ``key``'s column.
+
+    Tables are walked column by column, so an agent that stops answering
+    part-way (endOfMibView early, a sub-agent timing out) shows up as columns
+    with different rows; decoding what is left would silently drop rows.
+    """
+    have = set(present)
+    if expected is None:
+        wanted: set[Oid] = set()
+        for rows in columns.values():
+            wanted.update(rows)
+    else:
+        wanted = set(expected)
+    missing = sorted(wanted - have)
+    if missing:
+        raise SnmpProtocolError(
+            f"{instance_name(key, missing[0])} is missing while other columns have that row"
+            f"{f' (and {len(missing) - 1} more)' if len(missing) > 1 else ''}: "
+            f"the agent ended the walk of {table_name(key)} early"
+        )
+
+
 # --- interfaces ---------------------------------------------------------------------------
 
 _OPER_STATUS = {
@@ -288,6 +316,7 @@ def decode_interfaces(columns: Columns, *, hc: bool) -> tuple[Interface, ...]:
     ifName; without, 32-bit ifTable counters (``counter_bits=32``) and ifDescr.
     """
     statuses = columns.get(IF_OPER_STATUS, {})
+    _check_complete(columns, IF_OPER_STATUS, statuses.keys())
     interfaces = []
     for index in sorted(statuses):
         if len(index) != 1:
@@ -337,9 +366,7 @@ def _text(columns: Columns, column: Oid, index: Oid) -> str | None:
     return _expect_bytes(column, index, raw, _OCTETS).decode("utf-8", errors="replace")
 
 
-def _counter(
-    columns: Columns, column: Oid, index: Oid, kinds: frozenset[ValueKind]
-) -> int | None:
+def _counter(columns: Columns, column: Oid, index: Oid, kinds: frozenset[ValueKind]) -> int | None:
     raw = columns.get(column, {}).get(index)
     if raw is None:
         return None
@@ -385,7 +412,8 @@ def decode_peers(columns: Columns) -> tuple[BgpPeer, ...]:
         state = _PEER_STATE.get(code)
         if state is None:
             raise SnmpProtocolError(
-                f"{instance_name(BGP_PEER_STATE, index)} is {code}, expected 1..6 (idle..established)"
+                f"{instance_name(BGP_PEER_STATE, index)} is {code}, "
+                "expected 1..6 (idle..established)"
             )
         remote_as = _counter(columns, BGP_PEER_REMOTE_AS, index, _NUMBER)
         established = _counter(columns, BGP_PEER_ESTABLISHED_TIME, index, _NUMBER)
@@ -438,11 +466,7 @@ def path_index_prefix(prefix: Prefix) -> Oid:
 
 def parse_path_index(index: Oid) -> tuple[Prefix, Address]:
     """bgp4PathAttrTable row index prefix(4).length.peer(4) -> (prefix, peer)."""
-    if (
-        len(index) != 9
-        or any(not 0 <= part <= 255 for part in index)
-        or not 0 <= index[4] <= 32
-    ):
+    if len(index) != 9 or any(not 0 <= part <= 255 for part in index) or not 0 <= index[4] <= 32:
         raise SnmpProtocolError(
             f"bgp4PathAttrTable row index {format_oid(index)} is not prefix(4).length.peer(4)"
         )
@@ -455,6 +479,9 @@ def decode_paths(columns: Columns) -> tuple[BgpPath, ...]:
     indexes: set[Oid] = set()
     for column in PATH_COLUMNS:
         indexes.update(columns.get(column, {}))
+    # Every column is mandatory per row: a missing "best" would read as False.
+    for column in PATH_COLUMNS:
+        _check_complete(columns, column, columns.get(column, {}).keys(), indexes)
     paths = []
     for index in sorted(indexes):
         prefix, peer = parse_path_index(index)

@@ -83,7 +83,7 @@ class SnmpPoller:
         *,
         max_concurrency: int = 64,
         per_target_concurrency: int = 1,
-        options: CollectOptions = CollectOptions(),
+        options: CollectOptions | None = None,
         expected_requests: int = 12,
         deadline_cap_s: float = 120.0,
         on_site_done: OnSiteDone | None = None,
@@ -94,7 +94,7 @@ class SnmpPoller:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
         self._max_concurrency = max_concurrency
-        self._options = options
+        self._options = options or CollectOptions()
         self._expected_requests = expected_requests
         self._deadline_cap_s = deadline_cap_s
         self._on_site_done = on_site_done
@@ -103,6 +103,9 @@ class SnmpPoller:
             per_target_concurrency=per_target_concurrency, v2c_backend=v2c_backend
         )
         self._owns_client = client is None
+        # Row counts of each site's last poll: the next poll asks for that many
+        # rows (see snmp_collector), so repeated polls carry little overshoot.
+        self._hints: dict[tuple[str, str, int], dict[str, int]] = {}
 
     async def __aenter__(self) -> Self:
         if self._owns_client:
@@ -134,11 +137,15 @@ class SnmpPoller:
         self, sites: Iterable[Site], prefixes: Iterable[Prefix] = ()
     ) -> PollResult:
         polled = [site for site in sites if site.snmp is not None]
-        wanted = tuple(dict.fromkeys(prefixes))
-        total = len(polled)
+        return await self._poll(polled, tuple(dict.fromkeys(prefixes)), 0, len(polled))
+
+    async def _poll(
+        self, polled: Sequence[Site], wanted: Sequence[Prefix], done_before: int, total: int
+    ) -> PollResult:
+        """Poll ``polled``; progress counts on from ``done_before`` up to ``total``."""
         semaphore = asyncio.Semaphore(self._max_concurrency)
-        done = 0
-        results: list[tuple[SiteObservation, SitePollStats] | None] = [None] * total
+        done = done_before
+        results: list[tuple[SiteObservation, SitePollStats] | None] = [None] * len(polled)
         started = time.perf_counter()
 
         async def one(position: int, site: Site) -> None:
@@ -170,17 +177,20 @@ class SnmpPoller:
     async def poll_twice(
         self, sites: Iterable[Site], prefixes: Iterable[Prefix] = (), *, interval_s: float
     ) -> Snapshot:
-        """Two polls ``interval_s`` apart (start to start), for counter rates."""
-        site_list = list(sites)
-        prefix_list = list(prefixes)
+        """Two polls ``interval_s`` apart (start to start), for counter rates.
+
+        Progress runs once from 1 to twice the number of sites.
+        """
+        polled = [site for site in sites if site.snmp is not None]
+        wanted = tuple(dict.fromkeys(prefixes))
         started = time.monotonic()
-        first = await self.poll(site_list, prefix_list)
+        first = await self._poll(polled, wanted, 0, 2 * len(polled))
         await asyncio.sleep(max(0.0, interval_s - (time.monotonic() - started)))
-        second = await self.poll(site_list, prefix_list)
+        second = await self._poll(polled, wanted, len(polled), 2 * len(polled))
         return Snapshot(
-            observations=first.observations + second.observations,
-            taken_at=second.taken_at,
-            source=second.source,
+            observations=first.snapshot.observations + second.snapshot.observations,
+            taken_at=second.snapshot.taken_at,
+            source=second.snapshot.source,
         )
 
     async def _poll_site(
@@ -193,15 +203,19 @@ class SnmpPoller:
         try:
             async with asyncio.timeout(deadline):
                 async with self._client.session(target) as session:
+                    hint_key = (site.name, target.host, target.port)
                     collector = SiteCollector(
                         session,
                         site=site.name,
                         prefixes=prefixes,
                         options=self._options,
                         clock=self._clock,
+                        hints=self._hints.get(hint_key),
                     )
                     try:
                         await collector.run()
+                        if collector.row_counts:
+                            self._hints[hint_key] = collector.row_counts
                     finally:
                         requests = session.stats.requests
                         retries = session.stats.retries

@@ -106,11 +106,17 @@ _ERROR_STATUS = {
     18: "inconsistentName",
 }
 TOO_BIG = 1
+#: RFC 3414 2.6: shorter passphrases are refused (Net-SNMP and pysnmp enforce it).
+_MIN_PASSPHRASE = 8
 
 
 @dataclass(slots=True)
 class RequestStats:
-    """What one session cost: requests (first tries), retransmissions, varbinds received."""
+    """What one session cost: requests (first tries), retransmissions, varbinds received.
+
+    Retransmissions are counted by the native client only; pysnmp retransmits
+    inside its engine without telling.
+    """
 
     requests: int = 0
     retries: int = 0
@@ -176,7 +182,9 @@ class SnmpSession(ABC):
 
 
 def _address(target: SnmpTarget) -> str:
-    return f"[{target.host}]:{target.port}" if ":" in target.host else f"{target.host}:{target.port}"
+    return (
+        f"[{target.host}]:{target.port}" if ":" in target.host else f"{target.host}:{target.port}"
+    )
 
 
 # --- native SNMPv2c ---------------------------------------------------------------------------
@@ -216,9 +224,7 @@ class _V2cProtocol(asyncio.DatagramProtocol):
                 )
             )
         else:
-            self._fail_all(
-                SnmpError(f"cannot talk to {self.address}: {exc}", target=self.address)
-            )
+            self._fail_all(SnmpError(f"cannot talk to {self.address}: {exc}", target=self.address))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._fail_all(SnmpError(f"socket to {self.address} closed", target=self.address))
@@ -275,6 +281,9 @@ class _V2cSession(SnmpSession):
             del self._protocol.pending[request_id]
             if not future.done():
                 future.cancel()
+            elif not future.cancelled():
+                # Left by a cancelled wait: mark its error seen, or asyncio logs it.
+                future.exception()
         message = future.result()
         if message.pdu_type != ber.RESPONSE:
             raise SnmpProtocolError(
@@ -411,12 +420,15 @@ class _PysnmpSession(SnmpSession):
         semaphore: asyncio.Semaphore,
         engine: SnmpEngine,
         addr_name: str,
+        *,
         user: str | None,
+        secrets: Sequence[str] = (),
     ) -> None:
         super().__init__(target, semaphore)
         self._engine = engine
         self._addr_name = addr_name
         self._user = user
+        self._secrets = tuple(secrets)
 
     async def _request(
         self, pdu_type: int, oids: Sequence[Oid], non_repeaters: int, max_repetitions: int
@@ -424,7 +436,7 @@ class _PysnmpSession(SnmpSession):
         loop = asyncio.get_running_loop()
         future: asyncio.Future[tuple[int, int, list[VarBind]]] = loop.create_future()
 
-        def on_response(
+        def on_response(  # noqa: PLR0917 - pysnmp calls it with seven positional arguments
             engine: Any,
             handle: Any,
             indication: Any,
@@ -468,7 +480,8 @@ class _PysnmpSession(SnmpSession):
                 )
         except PySnmpError as exc:
             raise SnmpError(
-                f"cannot send a request to {self.address}: {exc}", target=self.address
+                f"cannot send a request to {self.address}: {_scrub(str(exc), self._secrets)}",
+                target=self.address,
             ) from exc
         status, index, varbinds = await future
         if status:
@@ -486,7 +499,8 @@ class _PysnmpSession(SnmpSession):
                 f"SNMPv3 engine ID discovery with {self.address} failed", target=self.address
             )
         return SnmpProtocolError(
-            f"SNMP exchange with {self.address} failed: {indication}", target=self.address
+            f"SNMP exchange with {self.address} failed: {_scrub(str(indication), self._secrets)}",
+            target=self.address,
         )
 
 
@@ -591,10 +605,16 @@ class SnmpClient:
                 f"SNMPv3 target {address}: a priv_key needs an auth_key (authPriv)",
                 target=address,
             )
+        for what, secret in (("auth_key", auth_key), ("priv_key", priv_key)):
+            # pysnmp fails on these with an unreadable WrongValueError deep in its MIB.
+            if secret is not None and len(secret.reveal().encode("utf-8")) < _MIN_PASSPHRASE:
+                raise SnmpConfigError(
+                    f"{what} for {address}: an SNMPv3 passphrase needs at least "
+                    f"{_MIN_PASSPHRASE} characters (RFC 3414)",
+                    target=address,
+                )
         if auth_key is None:
-            return UsmUserData(
-                target.user, authProtocol=USM_AUTH_NONE, privProtocol=USM_PRIV_NONE
-            )
+            return UsmUserData(target.user, authProtocol=USM_AUTH_NONE, privProtocol=USM_PRIV_NONE)
         if target.auth_protocol is None:
             raise SnmpConfigError(
                 f"SNMPv3 target {address}: auth_protocol must be named "
@@ -639,9 +659,11 @@ class SnmpClient:
                 auth.privacy_key,
             )
             user: str | None = str(auth.userName)
+            secrets = (str(auth.authentication_key or ""), str(auth.privacy_key or ""))
         else:
             key = ("v2c",)
             user = None
+            secrets = (str(auth.communityName),)
         target_class = Udp6TransportTarget if ":" in target.host else UdpTransportTarget
         try:
             transport_target = await target_class.create(
@@ -653,14 +675,23 @@ class SnmpClient:
             addr_name, _ = self._lcd.configure(engine, auth, transport_target, b"")
         except PySnmpError as exc:
             raise SnmpConfigError(
-                f"cannot set up SNMP to {address}: {_first_line(exc)}", target=address
+                f"cannot set up SNMP to {address}: {_scrub(_first_line(exc), secrets)}",
+                target=address,
             ) from exc
-        return _PysnmpSession(target, semaphore, engine, addr_name, user)
+        return _PysnmpSession(target, semaphore, engine, addr_name, user=user, secrets=secrets)
 
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _scrub(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with every secret replaced: pysnmp's own messages are not ours to trust."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "<secret>")
+    return text
 
 
 # --- walks ----------------------------------------------------------------------------------
@@ -673,6 +704,7 @@ async def walk(
     max_rows: int,
     max_repetitions: int,
     max_varbinds: int = 64,
+    expected_rows: int | None = None,
 ) -> dict[Oid, dict[Oid, SnmpValue]]:
     """Walk several subtrees (usually table columns) side by side with GETBULK.
 
@@ -683,18 +715,24 @@ async def walk(
     exception value; an OID that does not increase raises
     :class:`SnmpNonIncreasingOid`, more than ``max_rows`` rows
     :class:`SnmpTableTooLarge`.
+
+    ``expected_rows`` (from ifNumber, or the previous poll) sizes the first
+    request to those rows plus one that shows the end: every repetition past
+    a column's end returns the next column's rows again, which the agent
+    encodes and we decode for nothing.
     """
     result: dict[Oid, dict[Oid, SnmpValue]] = {subtree: {} for subtree in subtrees}
     # (subtree, last OID seen in it)
     open_: list[tuple[Oid, Oid]] = [(subtree, subtree) for subtree in dict.fromkeys(subtrees)]
     repetitions = max(1, max_repetitions)
+    first = expected_rows + 1 if expected_rows is not None and expected_rows >= 0 else None
     while open_:
         count = len(open_)
         asked = max(1, min(repetitions, max_varbinds // count))
+        if first is not None:
+            asked, first = min(asked, first), None
         try:
-            varbinds = await session.get_bulk(
-                [last for _, last in open_], max_repetitions=asked
-            )
+            varbinds = await session.get_bulk([last for _, last in open_], max_repetitions=asked)
         except SnmpAgentError as exc:
             if exc.status == TOO_BIG and asked > 1:
                 repetitions = asked // 2

@@ -2,8 +2,9 @@
 
 A poll runs in stages, each filling part of the observation as it completes:
 
-1. one GETNEXT for ``sysUpTime``, the first BGP4-MIB object and the first
-   ``ifName``: the agent is alive, and which MIBs it serves;
+1. one GETNEXT for ``sysUpTime``, ``ifNumber``, the first BGP4-MIB object and
+   the first ``ifName``: the agent is alive, which MIBs it serves, and how many
+   interface rows to ask for;
 2. interfaces: ifTable + ifXTable columns (64-bit counters), or ifTable alone
    with 32-bit counters when the agent has no ifXTable;
 3. BGP peers: bgpPeerTable;
@@ -17,12 +18,17 @@ observation is therefore always consistent: what is there was read whole.
 
 Only the columns sprmon uses are walked; bgp4PathAttrTable's peer, prefix and
 length, and bgpPeerTable's remote address, are read from the row index.
+
+Each walk's first GETBULK asks for the rows expected plus one (ifNumber, or
+the row counts of the site's previous poll in ``hints``): repetitions past a
+column's end only fetch the next column's rows twice, and on a small router
+that overshoot was more than half of every response.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sprmon.collector.errors import (
@@ -39,6 +45,8 @@ from sprmon.collector.mibs import (
     IF_COLUMNS_32,
     IF_COLUMNS_HC,
     IF_NAME,
+    IF_NUMBER,
+    IF_NUMBER_0,
     PATH_COLUMNS,
     PATH_PEER,
     PEER_COLUMNS,
@@ -46,6 +54,7 @@ from sprmon.collector.mibs import (
     SYS_UPTIME_0,
     Oid,
     SnmpValue,
+    ValueKind,
     decode_interfaces,
     decode_paths,
     decode_peers,
@@ -59,6 +68,11 @@ from sprmon.core.prefixes import Prefix, covering_prefixes, prefix_version
 
 #: Errors after which the agent will not answer the next stage either.
 _FATAL = (SnmpTimeout, SnmpUnreachable, SnmpAuthError)
+
+#: Row-count keys of :attr:`SiteCollector.row_counts` / ``hints``.
+INTERFACES, PEERS, PATHS = "interfaces", "peers", "paths"
+#: Peers expected when nothing better is known: most sites have two to four.
+_DEFAULT_PEERS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,13 +110,18 @@ class SiteCollector:
         *,
         site: str,
         prefixes: Sequence[Prefix] = (),
-        options: CollectOptions = CollectOptions(),
+        options: CollectOptions | None = None,
         clock: Callable[[], float] = time.time,
+        hints: Mapping[str, int] | None = None,
     ) -> None:
         self.session = session
         self.site = site
         self.prefixes = tuple(prefixes)
-        self.options = options
+        self.options = options or CollectOptions()
+        self.hints = dict(hints or {})
+        #: Rows read per table (``interfaces``, ``peers``, ``paths``): the next
+        #: poll's ``hints``.
+        self.row_counts: dict[str, int] = {}
         self._clock = clock
         self._started = clock()
         self._collected_at: float | None = None
@@ -151,7 +170,7 @@ class SiteCollector:
                 self.errors.append(f"{what}: {exc.message}")
 
     async def _probe(self) -> tuple[bool, bool]:
-        asked: tuple[Oid, ...] = (SYS_UPTIME, BGP, IF_NAME)
+        asked: tuple[Oid, ...] = (SYS_UPTIME, IF_NUMBER, BGP, IF_NAME)
         varbinds = await self.session.get_next(asked)
         if len(varbinds) != len(asked):
             raise SnmpProtocolError(
@@ -159,17 +178,31 @@ class SiteCollector:
                 f"to a GETNEXT of {len(asked)}",
                 target=self.session.address,
             )
-        found = [_inside(oid, value, start) for start, (oid, value) in zip(asked, varbinds, strict=True)]
+        found = [
+            _inside(oid, value, start) for start, (oid, value) in zip(asked, varbinds, strict=True)
+        ]
         uptime_oid, uptime_value = varbinds[0]
         if found[0] and uptime_oid == SYS_UPTIME_0:
-            self.uptime_ticks = decode_uptime(uptime_value)
-        return found[1], found[2]
+            try:
+                self.uptime_ticks = decode_uptime(uptime_value)
+            except SnmpError as exc:
+                self.errors.append(f"uptime not collected: {exc.message}")
+        number_oid, number = varbinds[1]
+        if (
+            INTERFACES not in self.hints
+            and number_oid == IF_NUMBER_0
+            and number.kind is ValueKind.INTEGER
+            and isinstance(number.value, int)
+        ):
+            self.hints[INTERFACES] = number.value
+        return found[2], found[3]
 
     async def _interfaces(self, hc: bool) -> None:
         columns = IF_COLUMNS_HC if hc else IF_COLUMNS_32
-        rows = await self._walk(columns, self.session.target.max_repetitions)
+        rows = await self._walk(columns, self.session.target.max_repetitions, INTERFACES)
         self._collected_at = self._clock()
         interfaces = decode_interfaces(rows, hc=hc)
+        self.row_counts[INTERFACES] = len(interfaces)
         if not interfaces:
             raise SnmpProtocolError(
                 f"agent {self.session.address} serves no ifTable rows",
@@ -178,23 +211,29 @@ class SiteCollector:
         self.interfaces = interfaces
 
     async def _peers(self) -> None:
-        rows = await self._walk(PEER_COLUMNS, self.session.target.max_repetitions)
+        self.hints.setdefault(PEERS, _DEFAULT_PEERS)
+        rows = await self._walk(PEER_COLUMNS, self.session.target.max_repetitions, PEERS)
         self.peers = decode_peers(rows)
+        self.row_counts[PEERS] = len(self.peers)
 
     async def _paths(self) -> None:
         if self.session.target.targeted_bgp:
             self.paths = await self._targeted_paths()
         else:
-            rows = await self._walk(PATH_COLUMNS, self.session.target.max_repetitions)
+            rows = await self._walk(PATH_COLUMNS, self.session.target.max_repetitions, PATHS)
             self.paths = decode_paths(rows)
+            self.row_counts[PATHS] = len(self.paths)
 
-    async def _walk(self, columns: Sequence[Oid], repetitions: int) -> dict[Oid, dict[Oid, SnmpValue]]:
+    async def _walk(
+        self, columns: Sequence[Oid], repetitions: int, table: str | None = None
+    ) -> dict[Oid, dict[Oid, SnmpValue]]:
         return await walk(
             self.session,
             columns,
             max_rows=self.options.max_rows,
             max_repetitions=repetitions,
             max_varbinds=self.options.max_varbinds,
+            expected_rows=self.hints.get(table) if table is not None else None,
         )
 
     async def _targeted_paths(self) -> tuple[BgpPath, ...]:

@@ -19,6 +19,7 @@ WRAPPED_32 = "32-bit counter wrapped"
 DECREASED_64 = "64-bit counter decreased: counter reset assumed; rate resumes next poll"
 IMPLAUSIBLE = "implausible rate: counter discontinuity suspected"
 NOT_COLLECTED = "counter not collected"
+OUT_OF_RANGE = "counter value out of range for its width: agent or decoder fault"
 
 _WRAP_32 = 2**32
 
@@ -68,6 +69,8 @@ def rate_and_note(
         return None, NOT_COLLECTED
     if reset:
         return None, DISCONTINUITY
+    if before < 0 or after < 0 or (bits == 32 and (before >= _WRAP_32 or after >= _WRAP_32)):
+        return None, OUT_OF_RANGE
     note: str | None = None
     delta = after - before
     if delta < 0:

@@ -11,12 +11,19 @@ per site because most of a site's routes carry the same attributes.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import fields
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any
 
-from sprmon.core.findings import LinkFinding, PathFinding, PathState, Report, Severity
+from sprmon.core.findings import (
+    CandidatePath,
+    LinkFinding,
+    PathFinding,
+    PathState,
+    Report,
+    Severity,
+)
 from sprmon.core.intent import Intent, Site
 from sprmon.core.link_evaluation import LinkStatus, link_finding, link_status
 from sprmon.core.observed import BgpPath, SiteObservation, Snapshot
@@ -44,20 +51,6 @@ class UnknownSiteError(ValueError):
         self.names = tuple(names)
 
 
-#: Everything of a BgpPath but its prefix: two routes whose paths agree on
-#: these are judged alike, whatever their prefix.
-_path_key = attrgetter(
-    "peer",
-    "next_hop",
-    "med",
-    "local_pref",
-    "as_path",
-    "communities",
-    "origin",
-    "best",
-    "multipath",
-)
-
 _PATH_FIELDS = (
     "site",
     "app",
@@ -80,8 +73,12 @@ _FAST_FINDINGS = tuple(f.name for f in fields(PathFinding)) == _PATH_FIELDS and 
 )
 
 
-def _slot_setter(name: str) -> Any:
-    return getattr(PathFinding, name).__set__
+#: One slot setter per field, in _PATH_FIELDS order.
+_SETTERS: tuple[Any, ...] = (
+    tuple(getattr(PathFinding, name).__set__ for name in _PATH_FIELDS)
+    if _FAST_FINDINGS
+    else (None,) * len(_PATH_FIELDS)
+)
 
 
 def evaluate(
@@ -95,7 +92,8 @@ def evaluate(
 
     Findings are ordered by site (intent order), then application (intent
     order, the default application last), then prefix (intent order); link
-    findings by site, then the site's link order.
+    findings by site, then the site's link order. Raises
+    :class:`UnknownSiteError` if ``sites`` names a site the intent lacks.
     """
     selected = _select_sites(intent, sites)
     history = _observations_by_site(snapshot.observations, {s.name for s in selected})
@@ -109,17 +107,17 @@ def evaluate(
         observations = history.get(site.name, [])
         newest = observations[-1] if observations else None
         problem = _unusable(newest, now, stale_after)
-        fresh = newest if problem is None or problem[1] else None
+        fresh = newest if problem is None or problem.link_state_known else None
         statuses = {link.role: link_status(link, fresh) for link in site.links}
 
         paths = newest.paths if newest is not None else None
         if problem is not None or paths is None:
-            reason = problem[0] if problem is not None else "BGP table not collected"
+            reason = problem.reason if problem is not None else "BGP table not collected"
             _unknown_paths(site.name, plans, reason, path_findings)
         else:
             _site_paths(_site_view(site, statuses), plans, paths, path_findings)
 
-        link_note = None if fresh is not None else (problem[0] if problem else None)
+        link_note = problem.reason if problem is not None and fresh is None else None
         samples = [
             o
             for o in observations
@@ -164,20 +162,29 @@ def _observations_by_site(
     return history
 
 
-def _unusable(
-    obs: SiteObservation | None, now: float, stale_after: float
-) -> tuple[str, bool] | None:
-    """Why the path findings of a site are unknown, and whether link states are still usable."""
+@dataclass(frozen=True, slots=True)
+class _Unusable:
+    """Why a site's path findings are unknown."""
+
+    reason: str
+    #: The observation still tells link states (it is fresh, only the BGP part is missing).
+    link_state_known: bool
+
+
+def _unusable(obs: SiteObservation | None, now: float, stale_after: float) -> _Unusable | None:
     if obs is None:
-        return "no observation of site", False
+        return _Unusable("no observation of site", link_state_known=False)
     age = now - obs.collected_at
     if age > stale_after:
-        return f"observation is {age:.0f} s old (stale after {stale_after:g} s)", False
+        return _Unusable(
+            f"observation is {age:.0f} s old (stale after {stale_after:g} s)",
+            link_state_known=False,
+        )
     error = f": {obs.error}" if obs.error else ""
     if obs.paths is None or (obs.error and not obs.paths):
-        return f"BGP table not collected{error}", True
+        return _Unusable(f"BGP table not collected{error}", link_state_known=True)
     if obs.peers is None:
-        return f"BGP peers not collected{error}", True
+        return _Unusable(f"BGP peers not collected{error}", link_state_known=True)
     return None
 
 
@@ -212,7 +219,88 @@ def _site_view(site: Site, statuses: dict[str, LinkStatus]) -> SiteView:
         for address in link.next_hops:
             by_next_hop[address] = link.role
     order = {link.role: i for i, link in enumerate(site.links)}
-    return SiteView(site.name, by_peer, by_next_hop, statuses, order)
+    usable = frozenset(role for role, status in statuses.items() if status.usable)
+    return SiteView(site.name, by_peer, by_next_hop, statuses, order, usable)
+
+
+#: A RouteOutcome unpacked in PathFinding field order, as the hot loop consumes it.
+_Row = tuple[
+    PathState,
+    Severity,
+    str | None,
+    tuple[str, ...],
+    bool | None,
+    bool | None,
+    str,
+    tuple[CandidatePath, ...],
+]
+
+
+def _row(outcome: RouteOutcome) -> _Row:
+    return (
+        outcome.state,
+        outcome.severity,
+        outcome.expected_link,
+        outcome.actual_links,
+        outcome.redundant,
+        outcome.marking_ok,
+        outcome.explanation,
+        outcome.candidates,
+    )
+
+
+def _routes(paths: Sequence[BgpPath]) -> dict[str, list[BgpPath]]:
+    """The site's paths grouped by prefix: the table the longest-prefix match looks up."""
+    routes: dict[str, list[BgpPath]] = {}
+    get_route = routes.get
+    for path in paths:
+        route = get_route(path.prefix)
+        if route is None:
+            routes[path.prefix] = [path]
+        else:
+            route.append(path)
+    return routes
+
+
+def _route_key(app_index: int, covered: str | None, route: list[BgpPath]) -> tuple[Any, ...]:
+    """The memo key of a route: every attribute but the prefix of every path, flat."""
+    key: tuple[Any, ...] = (app_index, covered)
+    for p in route:
+        key += (p.peer, p.next_hop, p.med, p.local_pref, p.as_path, p.communities, p.origin,
+                p.best, p.multipath)  # fmt: skip
+    return key
+
+
+def _covering_route(
+    get_route: Callable[[str], list[BgpPath] | None], covering: tuple[Prefix, ...]
+) -> tuple[Prefix | None, list[BgpPath] | None]:
+    """The longest covering prefix with a route, and the route; (None, None) if there is none."""
+    for candidate in covering:
+        route = get_route(candidate)
+        if route is not None:
+            return candidate, route
+    return None, None
+
+
+def _slow_finding(
+    site: str, app: str, prefix: Prefix, row: _Row, matched: Prefix | None
+) -> PathFinding:
+    """A finding through the constructor, for when the slot layout is not the expected one."""
+    state, severity, expected, actual, redundant, marking, explanation, candidates = row
+    return PathFinding(
+        site=site,
+        app=app,
+        prefix=prefix,
+        state=state,
+        severity=severity,
+        expected_link=expected,
+        actual_links=actual,
+        redundant=redundant,
+        marking_ok=marking,
+        explanation=explanation,
+        matched_prefix=matched,
+        candidates=candidates,
+    )
 
 
 def _site_paths(
@@ -222,71 +310,69 @@ def _site_paths(
     out: list[PathFinding],
 ) -> None:
     """Append one finding per application prefix of one site with a usable observation."""
-    routes: dict[str, list[BgpPath]] = {}
-    get_route = routes.get
-    for path in paths:
-        route = get_route(path.prefix)
-        if route is None:
-            routes[path.prefix] = [path]
-        else:
-            route.append(path)
+    get_route = _routes(paths).get
 
-    memo: dict[tuple[Any, ...], RouteOutcome] = {}
+    # Keyed by application, covering prefix (None: exact match) and every
+    # attribute but the prefix of every path, flat (each path adds the same
+    # nine fields, so the flat tuple is unambiguous): two routes that agree on
+    # these are judged alike. Verdicts that name the prefix are not stored.
+    memo: dict[tuple[Any, ...], _Row] = {}
+    get_memo = memo.get
     site = view.name
     append = out.append
     new = object.__new__
-    fast = _FAST_FINDINGS
     cls = PathFinding
+    fast = _FAST_FINDINGS
     (s_site, s_app, s_prefix, s_state, s_sev, s_exp, s_act, s_red, s_mark, s_expl, s_match,
-     s_cand) = [_slot_setter(name) for name in _PATH_FIELDS]  # fmt: skip
+     s_cand) = _SETTERS  # fmt: skip
 
     for app_index, app in enumerate(plans):
         app_name = app.name
         for prefix, covering in app.prefixes:
-            matched: Prefix | None = None
-            route = None
-            for candidate in covering:
-                route = get_route(candidate)
-                if route is not None:
-                    matched = candidate
-                    break
+            matched: Prefix | None = prefix
+            route = get_route(prefix)
+            if route is None:
+                matched, route = _covering_route(get_route, covering)
             if route is None or matched is None:
-                outcome = no_route(view, app, prefix)
+                row = _row(no_route(view, app, prefix))
             else:
-                key = (app_index, matched if matched != prefix else None, *map(_path_key, route))
-                cached = memo.get(key)
-                if cached is None or cached.prefix_specific:
-                    outcome = evaluate_route(view, app, prefix, matched, route)
-                    memo[key] = outcome
+                covered = None if matched is prefix else matched
+                # Inline attribute loads, and one tuple for the usual two paths:
+                # several times cheaper than attrgetter or a loop.
+                if len(route) == 2:
+                    p, q = route
+                    key: tuple[Any, ...] = (
+                        app_index, covered,
+                        p.peer, p.next_hop, p.med, p.local_pref, p.as_path, p.communities,
+                        p.origin, p.best, p.multipath,
+                        q.peer, q.next_hop, q.med, q.local_pref, q.as_path, q.communities,
+                        q.origin, q.best, q.multipath,
+                    )  # fmt: skip
                 else:
-                    outcome = cached
+                    key = _route_key(app_index, covered, route)
+                cached = get_memo(key)
+                if cached is None:
+                    outcome = evaluate_route(view, app, prefix, matched, route)
+                    row = _row(outcome)
+                    if not outcome.prefix_specific:
+                        memo[key] = row
+                else:
+                    row = cached
+            state, severity, expected, actual, redundant, marking, explanation, candidates = row
             if fast:
                 finding = new(cls)
                 s_site(finding, site)
                 s_app(finding, app_name)
                 s_prefix(finding, prefix)
-                s_state(finding, outcome.state)
-                s_sev(finding, outcome.severity)
-                s_exp(finding, outcome.expected_link)
-                s_act(finding, outcome.actual_links)
-                s_red(finding, outcome.redundant)
-                s_mark(finding, outcome.marking_ok)
-                s_expl(finding, outcome.explanation)
+                s_state(finding, state)
+                s_sev(finding, severity)
+                s_exp(finding, expected)
+                s_act(finding, actual)
+                s_red(finding, redundant)
+                s_mark(finding, marking)
+                s_expl(finding, explanation)
                 s_match(finding, matched)
-                s_cand(finding, outcome.candidates)
+                s_cand(finding, candidates)
             else:
-                finding = cls(
-                    site=site,
-                    app=app_name,
-                    prefix=prefix,
-                    state=outcome.state,
-                    severity=outcome.severity,
-                    expected_link=outcome.expected_link,
-                    actual_links=outcome.actual_links,
-                    redundant=outcome.redundant,
-                    marking_ok=outcome.marking_ok,
-                    explanation=outcome.explanation,
-                    matched_prefix=matched,
-                    candidates=outcome.candidates,
-                )
+                finding = _slow_finding(site, app_name, prefix, row, matched)
             append(finding)

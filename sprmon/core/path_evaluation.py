@@ -60,6 +60,8 @@ class SiteView:
     status: dict[str, LinkStatus]
     #: Site link role -> position at the site, to order links no application allows.
     order: dict[str, int]
+    #: Roles of the links that are usable.
+    usable: frozenset[str]
 
     def link_of(self, path: BgpPath) -> str | None:
         role = self.by_peer.get(path.peer)
@@ -89,8 +91,9 @@ class RouteOutcome:
 
 
 def expected_link(site: SiteView, app: AppPlan) -> str | None:
+    usable = site.usable
     for role in app.links:
-        if site.status_of(role).usable:
+        if role in usable:
             return role
     return None
 
@@ -293,8 +296,7 @@ def evaluate_route(
     }
     actual = _ordered(site, app, actual_set)
     redundant = any(
-        r is not None and r in rank and r not in actual_set and site.status_of(r).usable
-        for r in roles
+        r is not None and r in rank and r not in actual_set and r in site.usable for r in roles
     )
 
     prefix_specific = False
@@ -321,8 +323,6 @@ def evaluate_route(
         # (hold timer running, or BFD not configured): traffic is black-holed.
         state, severity = PathState.FAILOVER, Severity.WARNING
         links = _join(list(actual))
-        verb = "is" if len(actual) == 1 else "are"
-        down = [site.status_of(link).down_reason() for link in actual]
         if expected is None:
             others = [site.status_of(link).down_reason() for link in app.links]
             text = (
@@ -330,6 +330,8 @@ def evaluate_route(
                 "BGP has not withdrawn it yet (traffic is likely dropped)"
             )
         else:
+            verb = "is" if len(actual) == 1 else "are"
+            down = [site.status_of(link).down_reason() for link in actual]
             text = (
                 f"best path still via {links} although {links} {verb} down; BGP has not "
                 f"withdrawn it yet (traffic is likely dropped); {'; '.join(down)}"
@@ -392,6 +394,6 @@ def _drift(
     comparison, intended = _lost_choice(
         winner, winner_link, loser, expected, app.marking.get(expected)
     )
-    usable = "" if disallowed else f" although {expected} is usable"
-    parts.append(f"{comparison}{usable}{intended}")
+    lost = "" if disallowed else f"{expected} is usable but lost the best-path choice: "
+    parts.append(f"{lost}{comparison}{intended}")
     return "; ".join(parts), False

@@ -109,6 +109,8 @@ class _Compiler:
     root: Scope = field(init=False)
     #: ``None`` when the links section is unusable: role names are then not checked.
     link_names: tuple[str, ...] | None = None
+    #: The link roles every site must have; ``None`` when any link definition is broken.
+    roles: tuple[str, ...] | None = None
     #: Name -> spec; ``None`` for an entry that exists but is broken.
     credentials: dict[str, CredentialSpec | None] = field(default_factory=dict)
     #: Name -> the target kinds ("snmp", "gnmi") it was written for, valid or not.
@@ -181,11 +183,11 @@ class _Compiler:
         version = data["version"]
         if version in (SUPPORTED_VERSION, str(SUPPORTED_VERSION)) and not isinstance(version, bool):
             return True
+        shown = version if isinstance(version, int | float) else describe(version)
         self.problem(
             self.root,
             ("version",),
-            f"unsupported version {describe(version)} "
-            f"(this sprmon reads version {SUPPORTED_VERSION})",
+            f"unsupported version {shown} (this sprmon reads version {SUPPORTED_VERSION})",
         )
         return False
 
@@ -231,7 +233,10 @@ class _Compiler:
             spec = validate(LinkSpec, {} if value is None else value, scope, self.problems)
             if spec is not None and named:
                 roles.append(LinkRole(name=name, description=spec.description))
-        return tuple(roles) if roles and len(roles) == len(section) else None
+        if not roles or len(roles) != len(section):
+            return None
+        self.roles = tuple(role.name for role in roles)
+        return tuple(roles)
 
     def _unknown_link(self, role: str) -> str | None:
         """The problem with using link ``role``, if it is not defined."""
@@ -252,7 +257,6 @@ class _Compiler:
 
     def _applications(self, data: Mapping[str, object]) -> tuple[Application, ...] | None:
         apps: list[Application] = []
-        broken = False
         # Prefix -> (application, scope, index): where it was first given.
         owners: dict[Prefix, tuple[str, Scope, int]] = {}
         raw = data.get("applications")
@@ -280,10 +284,10 @@ class _Compiler:
             broken |= app is None
             if app is not None:
                 apps.append(app)
-        elif raw is None:
+        elif not section and not broken:
             self.problem(
                 self.root,
-                (),
+                () if raw is None else ("applications",),
                 "no applications: add applications and/or default_application "
                 "(which prefixes must use which links)",
             )
@@ -361,7 +365,7 @@ class _Compiler:
             unknown = self._unknown_link(role)
             if unknown is not None:
                 self.problem(scope, ("marking", role), unknown)
-            elif role not in seen:
+            elif seen and role not in seen:
                 self.problem(
                     scope,
                     ("marking", role),
@@ -417,20 +421,23 @@ class _Compiler:
     # --- site layers -------------------------------------------------------------------------
 
     def _site_defaults(self, raw: object) -> None:
-        scope = self.root.child(("site_defaults",))
+        self.defaults = self._layer(("site_defaults",), raw)
+
+    def _layer(self, rel: FieldPath, raw: object) -> SiteBodySpec | None:
+        """``site_defaults`` or a group; ``None`` if anything in it is wrong."""
+        scope = self.root.child(rel)
         data = {} if raw is None else raw
+        before = len(self.problems)
         self._check_references(scope, _mapping(data))
-        self.defaults = validate(SiteBodySpec, data, scope, self.problems)
+        spec = validate(SiteBodySpec, data, scope, self.problems)
+        return spec if len(self.problems) == before else None
 
     def _groups(self, raw: object) -> None:
         if raw is None:
             return
         for name, value in (self._section(raw, "groups") or {}).items():
             self._name(("groups", name), name, _REF_NAME)
-            scope = self.root.child(("groups", name))
-            data = {} if value is None else value
-            self._check_references(scope, _mapping(data))
-            self.groups[name] = validate(SiteBodySpec, data, scope, self.problems)
+            self.groups[name] = self._layer(("groups", name), value)
 
     def _check_references(self, scope: Scope, raw: Mapping[str, object]) -> None:
         """What one layer refers to: link roles, credentials; and its label names."""
@@ -722,12 +729,12 @@ class _Compiler:
         low: Mapping[str, SiteLinkSpec],
         where: str,
     ) -> tuple[SiteLink, ...] | None:
-        if self.link_names is None:
+        if self.roles is None:
             return None
         links: list[SiteLink] = []
         # (kind, address) -> role: a path is attributed to a link by its peer or next hop.
         claimed: dict[tuple[str, Address], str] = {}
-        for role in self.link_names:
+        for role in self.roles:
             mine, shared = high.get(role), low.get(role)
             capacity = _pick(mine, shared, lambda s: s.capacity)
             if capacity is None:

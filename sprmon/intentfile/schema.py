@@ -60,11 +60,11 @@ def _secret_reference(value: object) -> object:
 
 
 def _snmp_version(value: object) -> object:
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if isinstance(value, str) and value.strip().lower() in ("2c", "3"):
-        return value.strip().lower()
-    raise ValueError(f"unsupported SNMP version {describe(value)} (use 2c or 3)")
+    text = str(value).strip().lower() if isinstance(value, int | str) else None
+    if text in ("2c", "3") and not isinstance(value, bool):
+        return text
+    shown = value if isinstance(value, int | str) and not isinstance(value, bool) else None
+    raise ValueError(f"unsupported SNMP version {shown or describe(value)} (use 2c or 3)")
 
 
 def _lower(value: object) -> object:

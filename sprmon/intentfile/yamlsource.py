@@ -24,8 +24,9 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from sprmon.intentfile.problems import FieldPath, Problem, Problems, render_path
 
 _TAG = "tag:yaml.org,2002:"
-#: Aliases can expand a small file into a huge one ("billion laughs").
-_MAX_NODES = 2_000_000
+#: Aliases can expand a small file into a huge one ("billion laughs"): count
+#: values as if every alias were written out, and stop past this.
+_MAX_VALUES = 2_000_000
 _MAX_DEPTH = 64
 
 
@@ -62,7 +63,7 @@ def parse_yaml(text: str, file: str, problems: Problems) -> YamlDocument | None:
         return YamlDocument(data=None, lines={})
     walker = _Walker(file, problems)
     try:
-        data = walker.build(root, (), 0, frozenset())
+        data, _ = walker.build(root, (), 0, frozenset())
     except _TooBig:
         problems.add_file(
             file, None, "the document expands to too many values (check anchors and aliases)"
@@ -77,46 +78,72 @@ class _Walker:
         self.file = file
         self.problems = problems
         self.lines: dict[FieldPath, int] = {}
+        #: Values seen so far, counting an alias as everything it stands for.
         self.count = 0
+        #: A collection node already built -> (its value, its number of values).
+        #: An alias is the same node object as its anchor: we reuse the value
+        #: instead of walking it again, so expansion costs nothing until counted.
+        self.built: dict[int, tuple[object, int]] = {}
 
-    def _problem(self, node: Node, path: FieldPath, message: str) -> None:
-        self.problems.items.append(
-            Problem(self.file, node.start_mark.line + 1, render_path(path), message)
-        )
+    def _problem(self, node: Node, path: FieldPath, message: str, *, at_path: bool = False) -> None:
+        line = node.start_mark.line + 1
+        if at_path:
+            # An alias is its anchor's node: its own place is only known by path.
+            line = self.lines.get(path, line)
+        self.problems.items.append(Problem(self.file, line, render_path(path), message))
 
-    def build(self, node: Node, path: FieldPath, depth: int, active: frozenset[int]) -> object:
-        self.count += 1
-        if self.count > _MAX_NODES:
+    def _counted(self, size: int) -> None:
+        self.count += size
+        if self.count > _MAX_VALUES:
             raise _TooBig
+
+    def build(
+        self, node: Node, path: FieldPath, depth: int, active: frozenset[int]
+    ) -> tuple[object, int]:
+        """The value of ``node`` and how many values it holds, aliases expanded."""
+        if isinstance(node, ScalarNode):
+            self._counted(1)
+            return self._scalar(node, path), 1
+        seen = self.built.get(id(node))
+        if seen is not None:
+            self._counted(seen[1])
+            return seen
+        if id(node) in active:
+            self._problem(node, path, "an alias refers to a value that contains it", at_path=True)
+            return None, 1
         if depth > _MAX_DEPTH:
             self._problem(node, path, "nested too deeply")
-            return None
-        if isinstance(node, ScalarNode):
-            return self._scalar(node, path)
-        if id(node) in active:
-            self._problem(node, path, "an alias refers to a value that contains it")
-            return None
+            return None, 1
+        self._counted(1)
         inner = active | {id(node)}
+        value: object
+        size = 1
         if isinstance(node, SequenceNode):
-            if node.tag not in (f"{_TAG}seq",):
+            if node.tag != f"{_TAG}seq":
                 self._problem(node, path, f"YAML tag '{node.tag}' is not supported here")
             items: list[object] = []
             for index, item in enumerate(node.value):
                 item_path = (*path, index)
                 self.lines.setdefault(item_path, item.start_mark.line + 1)
-                items.append(self.build(item, item_path, depth + 1, inner))
-            return items
-        if isinstance(node, MappingNode):
-            return self._mapping(node, path, depth, inner)
-        self._problem(node, path, "unsupported YAML node")
-        return None
+                item_value, item_size = self.build(item, item_path, depth + 1, inner)
+                items.append(item_value)
+                size += item_size
+            value = items
+        elif isinstance(node, MappingNode):
+            value, size = self._mapping(node, path, depth, inner)
+        else:
+            self._problem(node, path, "unsupported YAML node")
+            value = None
+        self.built[id(node)] = (value, size)
+        return value, size
 
     def _mapping(
         self, node: MappingNode, path: FieldPath, depth: int, active: frozenset[int]
-    ) -> dict[str, object]:
-        if node.tag not in (f"{_TAG}map",):
+    ) -> tuple[dict[str, object], int]:
+        if node.tag != f"{_TAG}map":
             self._problem(node, path, f"YAML tag '{node.tag}' is not supported here")
         result: dict[str, object] = {}
+        size = 1
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
@@ -143,8 +170,9 @@ class _Walker:
             first_line[key] = key_line
             key_path = (*path, key)
             self.lines[key_path] = key_line
-            result[key] = self.build(value_node, key_path, depth + 1, active)
-        return result
+            result[key], value_size = self.build(value_node, key_path, depth + 1, active)
+            size += value_size
+        return result, size
 
     def _scalar(self, node: ScalarNode, path: FieldPath) -> object:
         tag = str(node.tag)

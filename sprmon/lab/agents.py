@@ -30,6 +30,7 @@ from pysnmp.entity import config
 from pysnmp.entity.engine import SnmpEngine
 from pysnmp.entity.rfc3413 import cmdrsp
 from pysnmp.entity.rfc3413 import context as snmp_context
+from pysnmp.error import PySnmpError
 from pysnmp.proto import rfc1902, rfc1905, rfc3412
 from pysnmp.proto.secmod.rfc3414 import localkey
 from pysnmp.smi import builder, instrum, mibs
@@ -183,13 +184,11 @@ class _Agent:
         self.sock: socket.socket | None = None
         self._view: MibView | None = None
         self._generation = -1
-        self.renders = 0
 
     def view(self) -> MibView:
         if self._view is None or self._generation != self.model.generation:
             self._view = render(self.model, self.router)
             self._generation = self.model.generation
-            self.renders += 1
         return self._view
 
 
@@ -279,13 +278,13 @@ class AgentPool:
         # a datagram arrived on picks the engine.
         self._dispatcher.register_routing_callback(lambda domain, _address, _message: domain)
         lab_id = secrets.token_bytes(4)
-        sockets = []
+        # Bind every port first: a taken port fails the start before any
+        # engine is built.
         for index, router in enumerate(self.model.router_names):
             agent = _Agent(self.model, router, (*udp.DOMAIN_NAME, index + 1))
             self._agents.append(agent)
             agent.sock = _bind(self.host, self._requested.get(router, 0), router)
             agent.port = agent.sock.getsockname()[1]
-            sockets.append(agent.sock)
         for index, agent in enumerate(self._agents):
             self._start_engine(agent, _engine_id(lab_id, index + 1))
             protocol = _AgentProtocol(self.model, agent.router, loop)
@@ -361,15 +360,17 @@ class AgentPool:
             with suppress(asyncio.CancelledError):
                 await self._ticker
             self._ticker = None
+        # An agent that failed half-way through starting is registered with
+        # only some of these: pysnmp says so with a PySnmpError.
         for agent in self._agents:
             if agent.protocol is not None:
                 agent.protocol.close_transport()
-                with suppress(Exception):
+                with suppress(PySnmpError):
                     self._dispatcher.unregister_transport(agent.domain)
             elif agent.sock is not None:
                 agent.sock.close()
             if agent.engine is not None:
-                with suppress(Exception):
+                with suppress(PySnmpError):
                     agent.engine.unregister_transport_dispatcher(agent.domain)
         self._agents.clear()
         if self._dispatcher is not None:
@@ -377,8 +378,3 @@ class AgentPool:
             self._dispatcher = None
         # Let the transports' close callbacks run before the caller moves on.
         await asyncio.sleep(0)
-
-    @property
-    def renders(self) -> int:
-        """How many views were rendered so far (for tests of the render cache)."""
-        return sum(agent.renders for agent in self._agents)

@@ -31,6 +31,7 @@ from types import TracebackType
 from typing import Any
 
 from sprmon.lab.errors import ControlError, LabError, NoLabRunningError, SeveralLabsRunningError
+from sprmon.lab.files import write_atomically
 
 STATE_DIR_ENV = "SPRMON_LAB_STATE_DIR"
 #: Linux's limit for a Unix socket path (sun_path is 108 bytes with the NUL).
@@ -199,18 +200,9 @@ def find_lab(state_dir: Path, name: str | None = None) -> LabRecord:
 
 
 def write_record(state_dir: Path, record: LabRecord) -> Path:
-    """Write the state file atomically (readers never see half a file)."""
+    """Write the state file (atomically: readers never see half a file)."""
     path = state_file(state_dir, record.name)
-    tmp = path.with_suffix(f".json.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(record.to_json())
-        tmp.replace(path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
+    write_atomically(path, record.to_json(), 0o600)
     return path
 
 

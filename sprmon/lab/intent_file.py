@@ -12,8 +12,6 @@ tests. Every value written is a plain token that needs no quoting.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from sprmon.lab.credentials import (
     V2cCredentials,
 )
 from sprmon.lab.errors import LabError
+from sprmon.lab.files import write_atomically
 from sprmon.lab.model import APPLICATIONS, INET, LINK_ROLES, MPLS, WanModel, core_med
 
 COMMUNITY_FILE = "lab-community.secret"
@@ -129,20 +128,6 @@ def render_intent(
     return "\n".join(lines) + "\n"
 
 
-def _write_file(path: Path, text: str, mode: int) -> None:
-    """Write ``text`` to ``path`` atomically, created with ``mode`` (less the umask)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        tmp.replace(path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-
-
 def secret_files(credentials: LabCredentials) -> dict[str, str]:
     """File name -> content of the secret files the intent refers to."""
     if isinstance(credentials, V2cCredentials):
@@ -172,9 +157,9 @@ def write_intent(
         # The secrets are written without a newline: the file holds exactly the secret.
         for name, secret in secret_files(credentials).items():
             secret_path = path.parent / name
-            _write_file(secret_path, secret, 0o600)
+            write_atomically(secret_path, secret, 0o600)
             written.append(secret_path)
-        _write_file(path, text, 0o644)
+        write_atomically(path, text, 0o644)
         written.append(path)
     except OSError as exc:
         raise LabError(

@@ -21,6 +21,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
+from typing import NamedTuple
 
 from sprmon.core.observed import OperStatus, Origin, PeerState
 from sprmon.core.prefixes import prefix_version
@@ -40,8 +41,14 @@ class Syntax(Enum):
     COUNTER64 = "Counter64"
 
 
-@dataclass(frozen=True, slots=True)
-class MibValue:
+class MibValue(NamedTuple):
+    """One value in plain Python.
+
+    A NamedTuple rather than a frozen dataclass: a core router of a 200-site
+    lab has about 9,000 rows re-rendered every tick, and a NamedTuple is made
+    in a quarter of the time.
+    """
+
     syntax: Syntax
     #: int for numbers, bytes for OCTET STRING and IpAddress (4 octets),
     #: a tuple of ints for OBJECT IDENTIFIER.

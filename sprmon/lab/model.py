@@ -556,6 +556,8 @@ class WanModel:
         self._routers: dict[str, _Router] = {}
         self._sessions: dict[tuple[str, str], _Session] = {}
         self._paths: dict[str, tuple[BgpPath, ...]] = {}
+        #: Core name -> site name -> the core's paths to that site's LAN.
+        self._core_paths: dict[str, dict[str, tuple[BgpPath, ...]]] = {c.name: {} for c in CORES}
 
         for core in CORES:
             rng = self._rng("core", core.name)
@@ -599,7 +601,6 @@ class WanModel:
             self._routers[site.name] = router
             self._demand[site.name] = {p: self._draw_demand(site.name, p) for p in DC_PREFIXES}
             self._reconcile(site, start)
-        self._refresh_core_paths()
 
     # -- set-up helpers -----------------------------------------------------
 
@@ -662,7 +663,6 @@ class WanModel:
         site = self._site_by_name.get(router)
         if site is not None:
             self._reconcile(site, now)
-            self._refresh_core_paths()
         return record
 
     def clear(self, router: str, *, now: float) -> tuple[ActiveFault, ...]:
@@ -678,7 +678,6 @@ class WanModel:
         site = self._site_by_name.get(router)
         if site is not None:
             self._reconcile(site, now)
-            self._refresh_core_paths()
         return removed
 
     def faults(self, router: str) -> tuple[ActiveFault, ...]:
@@ -869,6 +868,7 @@ class WanModel:
                 )
         self._paths[site.name] = mark_best(candidates)
         self._update_traffic(site, now)
+        self._refresh_core_paths(site)
 
     def _update_traffic(self, site: SitePlan, now: float) -> None:
         demand_out = dict.fromkeys(LINK_ROLES, 0.0)
@@ -902,44 +902,47 @@ class WanModel:
                 Rates(in_bps=carried_up, out_bps=carried_down, out_discards_ps=down_drops), now
             )
 
-    def _refresh_core_paths(self) -> None:
+    def _refresh_core_paths(self, site: SitePlan) -> None:
+        """The cores' paths to ``site``'s LAN, from the sessions of ``site``."""
         for core in CORES:
             other = _CORE_BY_ROLE[INET if core.role == MPLS else MPLS]
+            own = site.link(core.role)
             candidates: list[Candidate] = []
-            for site in self.sites:
-                own = site.link(core.role)
-                if self._sessions[(site.name, core.role)].established:
-                    candidates.append(
-                        Candidate(
-                            BgpPath(
-                                prefix=site.lan_prefix,
-                                peer=own.site_address,
-                                next_hop=own.site_address,
-                                local_pref=DEFAULT_LOCAL_PREF,
-                                as_path=(site.asn,),
-                                origin=Origin.IGP,
-                            ),
-                            ebgp=True,
-                            router_id=site.router_id,
-                        )
+            if self._sessions[(site.name, core.role)].established:
+                candidates.append(
+                    Candidate(
+                        BgpPath(
+                            prefix=site.lan_prefix,
+                            peer=own.site_address,
+                            next_hop=own.site_address,
+                            local_pref=DEFAULT_LOCAL_PREF,
+                            as_path=(site.asn,),
+                            origin=Origin.IGP,
+                        ),
+                        ebgp=True,
+                        router_id=site.router_id,
                     )
-                if self._ibgp.established and self._sessions[(site.name, other.role)].established:
-                    candidates.append(
-                        Candidate(
-                            BgpPath(
-                                prefix=site.lan_prefix,
-                                peer=other.router_id,
-                                # iBGP keeps the eBGP next hop: the site's other address.
-                                next_hop=site.link(other.role).site_address,
-                                local_pref=DEFAULT_LOCAL_PREF,
-                                as_path=(site.asn,),
-                                origin=Origin.IGP,
-                            ),
-                            ebgp=False,
-                            router_id=other.router_id,
-                        )
+                )
+            if self._ibgp.established and self._sessions[(site.name, other.role)].established:
+                candidates.append(
+                    Candidate(
+                        BgpPath(
+                            prefix=site.lan_prefix,
+                            peer=other.router_id,
+                            # iBGP keeps the eBGP next hop: the site's other address.
+                            next_hop=site.link(other.role).site_address,
+                            local_pref=DEFAULT_LOCAL_PREF,
+                            as_path=(site.asn,),
+                            origin=Origin.IGP,
+                        ),
+                        ebgp=False,
+                        router_id=other.router_id,
                     )
-            self._paths[core.name] = mark_best(candidates)
+                )
+            self._core_paths[core.name][site.name] = mark_best(candidates)
+            # Site LANs grow with the site number, so joining per-site paths
+            # in site order keeps the table sorted; joined again on demand.
+            self._paths.pop(core.name, None)
 
     # -- what the routers show ----------------------------------------------
 
@@ -970,6 +973,10 @@ class WanModel:
     def paths(self, router: str) -> tuple[BgpPath, ...]:
         """Every BGP path the router holds (IPv4 and IPv6), ``best`` set on the winners."""
         self._router(router)
+        if router not in self._paths:
+            self._paths[router] = tuple(
+                path for paths in self._core_paths[router].values() for path in paths
+            )
         return self._paths[router]
 
     def best_path(self, router: str, prefix: str) -> BgpPath | None:

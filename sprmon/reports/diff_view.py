@@ -1,16 +1,13 @@
-"""What moved between two reports (:func:`sprmon.core.diff.diff_reports`), for people and programs."""
+"""What moved between two reports (:func:`sprmon.core.diff.diff_reports`), as text or JSON."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
-from collections.abc import Mapping
-from enum import Enum
 from typing import Any
 
-from rich import box
 from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -27,28 +24,6 @@ DIFF_SCHEMA = "sprmon.diff/v1"
 def diff_exit_code(diff: ReportDiff) -> int:
     """0 when nothing got worse, else the severity of the worst regression."""
     return int(diff.severity()) if diff.got_worse else 0
-
-
-def _plain(value: Any) -> Any:
-    """A change's key or value as JSON: enums by value, tuples as arrays."""
-    if isinstance(value, Enum):
-        return value.value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | frozenset | set):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _text(value: Any) -> str:
-    plain = _plain(value)
-    if plain is None:
-        return "-"
-    if isinstance(plain, list):
-        return " ".join(_text(v) for v in plain)
-    return str(plain)
 
 
 def diff_to_dict(diff: ReportDiff, before: Report, after: Report) -> dict[str, Any]:
@@ -73,11 +48,12 @@ def diff_to_dict(diff: ReportDiff, before: Report, after: Report) -> dict[str, A
         },
         "changes": [
             {
-                "kind": _plain(c.kind),
-                "key": _plain(c.key),
-                "before": _plain(c.before),
-                "after": _plain(c.after),
+                "kind": c.kind.value,
+                "key": list(c.key),
+                "before": c.before,
+                "after": c.after,
                 "got_worse": c.got_worse,
+                "severity": severity_name(c.severity),
                 "description": c.description,
             }
             for c in diff.changes
@@ -89,6 +65,29 @@ def render_diff_json(diff: ReportDiff, before: Report, after: Report) -> str:
     return json.dumps(diff_to_dict(diff, before, after), indent=2, ensure_ascii=False) + "\n"
 
 
+def _change_lines(diff: ReportDiff) -> list[RenderableType]:
+    """Changes grouped by finding: the finding once, then what changed, worst marked."""
+    lines: list[RenderableType] = []
+    grid: Table | None = None
+    current: tuple[str, ...] | None = None
+    for change in diff.changes:
+        if change.key != current:
+            current = change.key
+            lines.append(Text(" ".join(change.key), style="bold"))
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(width=5, no_wrap=True)
+            grid.add_column()
+            lines.append(Padding.indent(grid, 2))
+        assert grid is not None
+        lead = " ".join(change.key) + ": "
+        text = change.description.removeprefix(lead)
+        marker = (
+            Text("worse", style=SEVERITY_STYLE[change.severity]) if change.got_worse else Text("")
+        )
+        grid.add_row(marker, Text(text))
+    return lines
+
+
 def diff_renderable(diff: ReportDiff, before: Report, after: Report) -> RenderableType:
     head = Text(
         f"sprmon diff: {format_time(before.evaluated_at)} "
@@ -96,26 +95,17 @@ def diff_renderable(diff: ReportDiff, before: Report, after: Report) -> Renderab
         f"({severity_name(after.severity())})"
     )
     if not diff.changes:
-        return Group(head, Text(), Text("Nothing changed.", style=SEVERITY_STYLE[Severity.OK]))
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    table.add_column("", no_wrap=True)
-    table.add_column("what")
-    table.add_column("change")
-    for change in diff.changes:
-        worse = change.got_worse
-        table.add_row(
-            Text("worse", style=SEVERITY_STYLE[Severity.CRITICAL]) if worse else Text(""),
-            Text(_text(change.key)),
-            Text(change.description),
-        )
+        verdict = Text("Nothing changed. ")
+        verdict.append("OK (exit 0)", "bold " + SEVERITY_STYLE[Severity.OK])
+        return Group(head, Text(), verdict)
     count = sum(1 for c in diff.changes if c.got_worse)
     code = diff_exit_code(diff)
-    verdict = Text(f"{len(diff.changes)} change(s), {count} got worse. ")
+    verdict = Text(f"{len(diff.changes)} changes, {count} got worse. ")
     verdict.append(
         f"{severity_name(Severity(code)).upper()} (exit {code})",
         "bold " + SEVERITY_STYLE[Severity(code)],
     )
-    return Group(head, Text(), table, Text(), verdict)
+    return Group(head, Text(), *_change_lines(diff), Text(), verdict)
 
 
 def render_diff_table(diff: ReportDiff, before: Report, after: Report, *, width: int = 80) -> str:

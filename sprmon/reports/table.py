@@ -149,6 +149,10 @@ def details(report: Report) -> list[RenderableType]:
     return lines
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def summary_line(report: Report) -> Text:
     states = report.state_counts()
     sites = len({f.site for f in report.paths} | {f.site for f in report.links})
@@ -157,7 +161,8 @@ def summary_line(report: Report) -> Text:
     paths = ", ".join(f"{states[s.value]} {s.value.replace('_', ' ')}" for s in PathState)
     links = ", ".join(f"{link_counts.get(s, 0)} {severity_name(s)}" for s in Severity)
     text = Text(
-        f"{len(report.paths)} paths at {sites} sites: {paths}; {len(report.links)} links: {links}. "
+        f"{_plural(len(report.paths), 'path')} at {_plural(sites, 'site')}: {paths}; "
+        f"{_plural(len(report.links), 'link')}: {links}. "
     )
     text.append(
         f"{severity_name(severity).upper()} (exit {int(severity)})",

@@ -7,10 +7,12 @@ encoder. It serves a fixed table of ``(OID, pyasn1 value)`` and can:
 - ``SILENT``: never answer;
 - ``NON_INCREASING``: answer every GETNEXT/GETBULK at or after ``at`` with
   ``at`` itself (a walk loop);
-- ``TRUNCATED``: answer endOfMibView from ``at`` on (the table ends early);
+- ``TRUNCATED``: answer endOfMibView from ``at`` to the end of its column;
 - ``ENDLESS``: serve rows ``at.1``, ``at.2``, ... without end;
 - ``MALFORMED``: answer with bytes that are not BER;
-- ``SLOW``: answer every request after ``delay_s``.
+- ``SLOW``: answer every request after ``delay_s``;
+- ``TOO_BIG``: answer error-status tooBig, without variable bindings, when
+  a response would hold more than ``max_varbinds`` (instead of truncating).
 
 Wrong value types need no mode: put them in the table. Requests with another
 community are dropped without an answer, as real agents do.
@@ -42,12 +44,19 @@ class Fault(StrEnum):
     ENDLESS = "endless"
     MALFORMED = "malformed"
     SLOW = "slow"
+    TOO_BIG = "too-big"
 
 
 @dataclass
 class BadAgentStats:
     requests: int = 0
     dropped: int = 0
+    #: Requests received but not yet answered (SLOW), and the most at once.
+    in_flight: int = 0
+    max_in_flight: int = 0
+    #: Loop times of the first and last request received.
+    first_at: float | None = None
+    last_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -86,11 +95,14 @@ class _Responder(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
-        self.stats.requests += 1
+        stats = self.stats
+        stats.requests += 1
+        now = asyncio.get_running_loop().time()
+        stats.first_at = now if stats.first_at is None else stats.first_at
+        stats.last_at = now
         if self.fault is Fault.SILENT:
             return
         try:
@@ -106,9 +118,15 @@ class _Responder(asyncio.DatagramProtocol):
             return
         response = self._respond(request)
         if self.fault is Fault.SLOW:
-            asyncio.get_running_loop().call_later(self.delay_s, self._send, response, addr)
+            stats.in_flight += 1
+            stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+            asyncio.get_running_loop().call_later(self.delay_s, self._send_late, response, addr)
         else:
             self._send(response, addr)
+
+    def _send_late(self, data: bytes, addr: Any) -> None:
+        self.stats.in_flight -= 1
+        self._send(data, addr)
 
     def _send(self, data: bytes, addr: Any) -> None:
         if self.transport is not None and not self.transport.is_closing():
@@ -124,11 +142,14 @@ class _Responder(asyncio.DatagramProtocol):
         elif pdu.tagSet == v2c.GetNextRequestPDU.tagSet:
             varbinds = [self._next(oid) for oid in asked]
         elif pdu.tagSet == v2c.GetBulkRequestPDU.tagSet:
-            varbinds = self._bulk(
-                asked,
-                int(v2c.apiBulkPDU.get_non_repeaters(pdu)),
-                int(v2c.apiBulkPDU.get_max_repetitions(pdu)),
-            )
+            non_repeaters = int(v2c.apiBulkPDU.get_non_repeaters(pdu))
+            repetitions = int(v2c.apiBulkPDU.get_max_repetitions(pdu))
+            wanted = non_repeaters + repetitions * (len(asked) - non_repeaters)
+            if self.fault is Fault.TOO_BIG and wanted > self.max_varbinds:
+                v2c.apiPDU.set_error_status(response_pdu, 1)
+                v2c.apiPDU.set_varbinds(response_pdu, [])
+                return bytes(encoder.encode(response))
+            varbinds = self._bulk(asked, non_repeaters, repetitions)
         else:
             varbinds = []
             v2c.apiPDU.set_error_status(response_pdu, 5)  # genErr
@@ -141,21 +162,22 @@ class _Responder(asyncio.DatagramProtocol):
         at = self.at
         if self.fault is Fault.NON_INCREASING and oid >= at:
             return at, self.values.get(at, rfc1902.Integer32(1))
-        if self.fault is Fault.ENDLESS:
-            first = (*at, 1)
-            if oid < first:
-                return first, rfc1902.Integer32(1)
-            if oid[: len(at)] == at:
-                return (*at, oid[len(at)] + 1), rfc1902.Integer32(1)
+        if self.fault is Fault.ENDLESS and oid[: len(at)] == at and len(oid) > len(at):
+            return (*at, oid[len(at)] + 1), rfc1902.Integer32(1)
         position = bisect.bisect_right(self.keys, oid)
-        if position >= len(self.keys):
+        found = self.keys[position] if position < len(self.keys) else None
+        if self.fault is Fault.ENDLESS and oid < at and (found is None or found >= at):
+            return (*at, 1), rfc1902.Integer32(1)
+        if found is None:
             return oid, rfc1905.endOfMibView
-        found = self.keys[position]
-        if self.fault is Fault.TRUNCATED and found >= at:
+        # Truncation hits one column, as when a sub-agent stops answering part-way.
+        if self.fault is Fault.TRUNCATED and found >= at and found[: len(at) - 1] == at[:-1]:
             return oid, rfc1905.endOfMibView
         return found, self.values[found]
 
-    def _bulk(self, asked: list[Oid], non_repeaters: int, repetitions: int) -> list[tuple[Oid, Any]]:
+    def _bulk(
+        self, asked: list[Oid], non_repeaters: int, repetitions: int
+    ) -> list[tuple[Oid, Any]]:
         non_repeaters = min(max(0, non_repeaters), len(asked))
         varbinds = [self._next(oid) for oid in asked[:non_repeaters]]
         current = asked[non_repeaters:]
@@ -217,3 +239,70 @@ async def silent_socket(host: str = "127.0.0.1") -> AsyncIterator[tuple[str, int
         yield host, sock.getsockname()[1]
     finally:
         sock.close()
+
+
+def router_objects(
+    *,
+    interfaces: int = 2,
+    paths: Iterable[tuple[str, str, int]] = (),
+    peers: Iterable[str] = (),
+    replace: dict[Oid, Any] | None = None,
+    bgp: bool = True,
+) -> list[tuple[Oid, Any]]:
+    """A small router's MIB objects for the bad agent: sysUpTime, ifTable and
+    ifXTable rows 1..``interfaces``, bgpPeerTable rows for ``peers`` and
+    bgp4PathAttrTable rows for ``paths`` given as (prefix, peer, MED).
+    ``replace`` swaps single objects (e.g. a value of the wrong type)."""
+    if_entry = (1, 3, 6, 1, 2, 1, 2, 2, 1)
+    ifx_entry = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1)
+    objects: dict[Oid, Any] = {
+        (1, 3, 6, 1, 2, 1, 1, 3, 0): rfc1902.TimeTicks(123456),
+        (1, 3, 6, 1, 2, 1, 2, 1, 0): rfc1902.Integer32(interfaces),
+    }
+    for n in range(1, interfaces + 1):
+        objects.update(
+            {
+                (*if_entry, 2, n): rfc1902.OctetString(f"eth{n}"),
+                (*if_entry, 5, n): rfc1902.Gauge32(10_000_000),
+                (*if_entry, 8, n): rfc1902.Integer32(1),
+                (*if_entry, 10, n): rfc1902.Counter32(1000 * n),
+                (*if_entry, 13, n): rfc1902.Counter32(0),
+                (*if_entry, 14, n): rfc1902.Counter32(0),
+                (*if_entry, 16, n): rfc1902.Counter32(2000 * n),
+                (*if_entry, 19, n): rfc1902.Counter32(0),
+                (*if_entry, 20, n): rfc1902.Counter32(0),
+                (*ifx_entry, 1, n): rfc1902.OctetString(f"eth{n}"),
+                (*ifx_entry, 6, n): rfc1902.Counter64(10**12 + n),
+                (*ifx_entry, 10, n): rfc1902.Counter64(2 * 10**12 + n),
+                (*ifx_entry, 15, n): rfc1902.Gauge32(10),
+                (*ifx_entry, 19, n): rfc1902.TimeTicks(0),
+            }
+        )
+    if bgp:
+        bgp_oid = (1, 3, 6, 1, 2, 1, 15)
+        objects[(*bgp_oid, 2, 0)] = rfc1902.Integer32(65101)
+        for peer in peers:
+            index = tuple(int(part) for part in peer.split("."))
+            objects[(*bgp_oid, 3, 1, 2, *index)] = rfc1902.Integer32(6)
+            objects[(*bgp_oid, 3, 1, 9, *index)] = rfc1902.Integer32(65000)
+            objects[(*bgp_oid, 3, 1, 16, *index)] = rfc1902.Gauge32(100)
+        for prefix, peer, med in paths:
+            address, length = prefix.split("/")
+            index = (
+                *(int(part) for part in address.split(".")),
+                int(length),
+                *(int(part) for part in peer.split(".")),
+            )
+            entry = (*bgp_oid, 6, 1)
+            objects.update(
+                {
+                    (*entry, 4, *index): rfc1902.Integer32(1),
+                    (*entry, 5, *index): rfc1902.OctetString(b"\x02\x01\xfd\xe8"),
+                    (*entry, 6, *index): rfc1902.IpAddress(peer),
+                    (*entry, 7, *index): rfc1902.Integer32(med),
+                    (*entry, 8, *index): rfc1902.Integer32(-1),
+                    (*entry, 13, *index): rfc1902.Integer32(2),
+                }
+            )
+    objects.update(replace or {})
+    return sorted(objects.items())

@@ -45,6 +45,10 @@ async def run(*command: str, stdin: bytes | None = None, timeout_s: float = 60.0
     return out.decode(errors="replace")
 
 
+def _mac(device: str) -> str:
+    return Path(f"/sys/class/net/{device}/address").read_text().strip()
+
+
 def _disable_ipv6(device: str) -> None:
     # Router solicitations and neighbour discovery would add bytes we did not send.
     Path(f"/proc/sys/net/ipv6/conf/{device}/disable_ipv6").write_text("1\n")
@@ -53,7 +57,13 @@ def _disable_ipv6(device: str) -> None:
 async def _namespace_without_ipv6(namespace: str) -> None:
     for scope in ("all", "default"):
         await run(
-            "ip", "netns", "exec", namespace, "sysctl", "-qw", f"net.ipv6.conf.{scope}.disable_ipv6=1"
+            "ip",
+            "netns",
+            "exec",
+            namespace,
+            "sysctl",
+            "-qw",
+            f"net.ipv6.conf.{scope}.disable_ipv6=1",
         )
 
 
@@ -94,14 +104,14 @@ async def veth_namespace(
             await ip("-n", namespace, "addr", "add", ns_address, "dev", ns_device)
             await ip("-n", namespace, "link", "set", ns_device, "up")
             await ip("-n", namespace, "link", "set", "lo", "up")
-            root_mac = Path(f"/sys/class/net/{root_device}/address").read_text().strip()
+            root_mac = _mac(root_device)
             shown = json.loads(await ip("-j", "-n", namespace, "link", "show", "dev", ns_device))
             yield VethPair(
                 namespace=namespace,
                 root_device=root_device,
                 ns_device=ns_device,
-                root_address=root_address.split("/")[0],
-                ns_address=ns_address.split("/")[0],
+                root_address=root_address.split("/", maxsplit=1)[0],
+                ns_address=ns_address.split("/", maxsplit=1)[0],
                 root_mac=root_mac,
                 ns_mac=shown[0]["address"],
             )
@@ -153,7 +163,9 @@ async def namespace_with_interfaces(
             ]
             await ip("-n", namespace, "-batch", "-", stdin="\n".join(batch).encode() + b"\n")
             yield WideNamespace(
-                namespace=namespace, interfaces=2 + 2 * pairs, address=ns_address.split("/")[0]
+                namespace=namespace,
+                interfaces=2 + 2 * pairs,
+                address=ns_address.split("/", maxsplit=1)[0],
             )
         finally:
             with contextlib.suppress(NetnsError):

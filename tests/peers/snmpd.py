@@ -132,6 +132,13 @@ def free_udp_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+def _write_config(workdir: Path, lines: Sequence[str]) -> Path:
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = workdir / "snmpd.conf"
+    config.write_text("\n".join(lines) + "\n")
+    return config
+
+
 def tool_env(workdir: Path) -> dict[str, str]:
     """Environment for snmpd and the tools: no MIB loading, state kept in ``workdir``."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("SNMP")}
@@ -149,24 +156,30 @@ async def run_snmpd(
     users: Sequence[V3User] = (),
     extra_config: Sequence[str] = (),
     host: str = "127.0.0.1",
+    clients: str | None = None,
     netns: str | None = None,
     ready_timeout_s: float = 15.0,
 ) -> AsyncIterator[Snmpd]:
-    """Start snmpd, wait until it answers, stop it (by pid) on exit."""
-    workdir.mkdir(parents=True, exist_ok=True)
+    """Start snmpd, wait until it answers, stop it (by pid) on exit.
+
+    The community is accepted from ``clients`` (an address or prefix; by
+    default ``host`` itself, i.e. loopback). In a namespace (``netns``) snmpd
+    listens on port 161 of ``host``, an address of that namespace.
+    """
     env = tool_env(workdir)
     for attempt in range(3):
         port = free_udp_port(host) if netns is None else 161
-        config = workdir / "snmpd.conf"
         log_path = workdir / f"snmpd-{attempt}.log"
         lines = [
             f"agentAddress udp:{host}:{port}",
-            f"rocommunity {community} {host}",
+            f"rocommunity {community} {clients or host}",
+            # One log line per request would fill the log in benchmarks.
+            "dontLogTCPWrappersConnects yes",
             # Our own users only: no access from anywhere else.
             *[line for user in users for line in user.config_lines()],
             *extra_config,
         ]
-        config.write_text("\n".join(lines) + "\n")
+        config = _write_config(workdir, lines)
         # -I -smux: SMUX would listen on TCP port 199 of every address.
         command = [SNMPD, "-f", "-C", "-c", str(config), "-Lf", str(log_path), "-I", "-smux"]
         if netns is not None:
@@ -223,7 +236,9 @@ async def _wait_ready(agent: Snmpd, process: asyncio.subprocess.Process, timeout
             return True
         await asyncio.sleep(0.1)
     log = agent.log_path.read_text(errors="replace") if agent.log_path.exists() else ""
-    raise SnmpdError(f"snmpd on {agent.address} did not answer within {timeout_s} s:\n{log[-2000:]}")
+    raise SnmpdError(
+        f"snmpd on {agent.address} did not answer within {timeout_s} s:\n{log[-2000:]}"
+    )
 
 
 async def _stop(process: asyncio.subprocess.Process) -> None:
