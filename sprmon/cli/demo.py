@@ -97,8 +97,8 @@ def demo(interval: float, keep_running: bool) -> None:
 
     The lab runs in this process: real SNMP agents on 127.0.0.1, on free
     ports, with their intent file in a temporary folder; nothing else is
-    touched. The demo takes a few seconds and stops the lab when it is done,
-    unless --keep-running.
+    touched. The demo takes a few seconds, then stops the lab; --keep-running
+    leaves it up for you to try sprmon on.
 
     \b
     Examples:

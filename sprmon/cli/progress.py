@@ -65,11 +65,6 @@ class PollProgress:
         self._progress: Progress | None = None
         self._task: TaskID | None = None
 
-    @property
-    def failed(self) -> frozenset[str]:
-        """Sites whose poll failed at least once so far."""
-        return frozenset(self._failed)
-
     def __enter__(self) -> Self:
         self._started = time.monotonic()
         if not self._enabled:

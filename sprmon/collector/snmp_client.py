@@ -110,7 +110,7 @@ TOO_BIG = 1
 _MIN_PASSPHRASE = 8
 
 
-@dataclass(slots=True)
+@dataclass(slots=True)  # not frozen: a session's running counters
 class RequestStats:
     """What one session cost: requests (first tries), retransmissions, varbinds received.
 
@@ -249,6 +249,9 @@ class _V2cSession(SnmpSession):
         self._transport = transport
         self._protocol = protocol
         self._next_id = random.randrange(1, 1 << 30)
+
+    def close(self) -> None:
+        self._transport.close()
 
     async def _request(
         self, pdu_type: int, oids: Sequence[Oid], non_repeaters: int, max_repetitions: int
@@ -573,7 +576,7 @@ class SnmpClient:
                 try:
                     yield v2c
                 finally:
-                    v2c._transport.close()
+                    v2c.close()
                 return
             yield await self._pysnmp_session(target, semaphore, self._community_data(community))
             return
@@ -659,7 +662,10 @@ class SnmpClient:
                 auth.privacy_key,
             )
             user: str | None = str(auth.userName)
-            secrets = (str(auth.authentication_key or ""), str(auth.privacy_key or ""))
+            secrets: tuple[str, ...] = (
+                str(auth.authentication_key or ""),
+                str(auth.privacy_key or ""),
+            )
         else:
             key = ("v2c",)
             user = None

@@ -35,6 +35,7 @@ from sprmon.collector.errors import (
     SnmpAuthError,
     SnmpError,
     SnmpNonIncreasingOid,
+    SnmpNotSupported,
     SnmpProtocolError,
     SnmpTimeout,
     SnmpUnreachable,
@@ -204,7 +205,7 @@ class SiteCollector:
         interfaces = decode_interfaces(rows, hc=hc)
         self.row_counts[INTERFACES] = len(interfaces)
         if not interfaces:
-            raise SnmpProtocolError(
+            raise SnmpNotSupported(
                 f"agent {self.session.address} serves no ifTable rows",
                 target=self.session.address,
             )

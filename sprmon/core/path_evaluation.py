@@ -394,6 +394,6 @@ def _drift(
     comparison, intended = _lost_choice(
         winner, winner_link, loser, expected, app.marking.get(expected)
     )
-    lost = "" if disallowed else f"{expected} is usable but lost the best-path choice: "
-    parts.append(f"{lost}{comparison}{intended}")
+    usable = "" if disallowed else f" although {expected} is usable"
+    parts.append(f"{comparison}{usable}{intended}")
     return "; ".join(parts), False

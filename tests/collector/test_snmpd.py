@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sprmon.core.intent import AuthProtocol, PrivProtocol, SecretRef, SnmpVersion
+from sprmon.core.intent import AuthProtocol, PrivProtocol, SecretRef, Site, SnmpVersion
 from sprmon.core.observed import BgpPath, BgpPeer, Origin, PeerState
 from sprmon.core.prefixes import Prefix, canonical_address
 from tests.peers.bgp_pass import PassPath, PassPeer, bgp_objects, pass_persist_line, write_table
@@ -247,7 +247,7 @@ async def test_snmpv3_security_levels_read_the_agent(
     assert observation.paths is not None and len(observation.paths) == len(PATHS)
 
 
-def v3_site(host: str, port: int, user: str = "alice") -> object:
+def v3_site(host: str, port: int, user: str = "alice") -> Site:
     return snmp_site(
         "r1",
         host,

@@ -182,8 +182,8 @@ CASES = [
         True,
         False,
         (
-            "mpls is usable but lost the best-path choice: "
-            "via inet (MED 200) beat via mpls (MED 300); intended MED 100 on mpls",
+            "via inet (MED 200) beat via mpls (MED 300) although mpls is usable; "
+            "intended MED 100 on mpls",
             "marking: MED 300 on mpls, intended 100",
         ),
     ),
@@ -252,7 +252,7 @@ CASES = [
         "mpls",
         True,
         True,
-        ("lost the best-path choice: via inet (local-pref 200) beat via mpls (local-pref 100)",),
+        ("via inet (local-pref 200) beat via mpls (local-pref 100) although mpls is usable",),
     ),
     Case(
         "drift: AS-path length decides and is named",

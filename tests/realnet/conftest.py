@@ -1,0 +1,47 @@
+"""Fixtures for the real-router tests: one FRR network per test module.
+
+Building the network takes a few seconds, so a module shares one; every
+fault a test injects is an async context manager that undoes itself, and
+``steady`` waits, before each test, until FRR and snmpd are back in the
+designed steady state, so a test never starts from the previous one's
+leftovers.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+# tests.peers is shared with other test folders, bench/ and scripts/frr-wan;
+# it is imported from the repository root, which pytest does not put on sys.path.
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from realnet_support import Observer  # noqa: E402
+
+from sprmon.intentfile import load_intent  # noqa: E402
+from tests.peers.frr_wan import FrrWan, frr_wan  # noqa: E402
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def wan(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FrrWan]:
+    """Two branches, core-mpls and core-inet, converged; removed after the module."""
+    logs = tmp_path_factory.mktemp("frr-logs")
+    async with frr_wan(sites=2, keep_logs_in=logs) as network:
+        yield network
+
+
+@pytest.fixture(scope="module")
+def observer(wan: FrrWan, tmp_path_factory: pytest.TempPathFactory) -> Observer:
+    intent_path = wan.write_intent(tmp_path_factory.mktemp("frr-intent") / "intent.yaml")
+    return Observer(wan, load_intent(intent_path), intent_path)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def steady(wan: FrrWan) -> None:
+    await wan.wait_steady(timeout_s=30)
