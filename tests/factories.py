@@ -35,7 +35,7 @@ from sprmon.core.observed import (
     SiteObservation,
     Snapshot,
 )
-from sprmon.core.prefixes import Address, Prefix, canonical_address, canonical_prefix
+from sprmon.core.prefixes import Address, canonical_address, canonical_prefix
 
 NOW = 1_700_000_000.0
 CORE_AS = 65000
@@ -265,8 +265,3 @@ def observation(
 
 def snapshot(*observations: SiteObservation) -> Snapshot:
     return Snapshot(observations=observations, taken_at=NOW)
-
-
-def with_prefix(paths: Iterable[BgpPath], prefix: Prefix) -> tuple[BgpPath, ...]:
-    """Copies of ``paths`` for another prefix."""
-    return tuple(replace(p, prefix=prefix) for p in paths)

@@ -27,7 +27,6 @@ _ORIGIN_RANK = {Origin.IGP: 0, Origin.EGP: 1, Origin.INCOMPLETE: 2}
 class AppPlan:
     """An application with everything the hot loop needs precomputed."""
 
-    app: Application
     name: str
     links: tuple[str, ...]
     #: Link name -> position in ``links`` (lower is preferred).
@@ -39,7 +38,6 @@ class AppPlan:
     @classmethod
     def of(cls, app: Application) -> AppPlan:
         return cls(
-            app=app,
             name=app.name,
             links=app.links,
             rank={link: i for i, link in enumerate(app.links)},
@@ -371,8 +369,7 @@ def _drift(
         parts.append(_unrecognised(site, paths, roles))
     disallowed = [link for link in known if link not in app.rank]
     if disallowed:
-        verb = "allows" if len(disallowed) == 1 else "allow"
-        parts.append(f"best via {_join(disallowed)}, which {app.name} does not {verb}")
+        parts.append(f"best via {_join(disallowed)}, which {app.name} does not allow")
     if len(actual) > 1 or UNKNOWN_LINK in actual or expected is None:
         return "; ".join(parts), False
 

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import pytest
 
-# tests/peers is shared with other test folders and bench/; it is imported as
-# ``tests.peers`` from the repository root, which pytest's default import mode
-# does not put on sys.path by itself.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from sprmon.collector.poller import SitePollStats, SnmpPoller  # noqa: E402
-from sprmon.collector.snmp_client import V2cBackend  # noqa: E402
-from sprmon.core.intent import Site  # noqa: E402
-from sprmon.core.observed import SiteObservation  # noqa: E402
-from sprmon.core.prefixes import Prefix  # noqa: E402
-from tests.peers.sites import COMMUNITY, COMMUNITY_ENV, PollOne  # noqa: E402
+from sprmon.collector.poller import SitePollStats, SnmpPoller
+from sprmon.collector.snmp_client import V2cBackend
+from sprmon.core.intent import Site
+from sprmon.core.observed import SiteObservation
+from sprmon.core.prefixes import Prefix
+from tests.peers.sites import COMMUNITY, COMMUNITY_ENV, PollOne
 
 
 @pytest.fixture

@@ -586,8 +586,9 @@ def test_drift_when_best_via_a_link_the_application_does_not_allow() -> None:
     [finding] = [f for f in evaluate(with_lte, snapshot(obs), NOW).paths if f.prefix == LEGACY_V4]
     assert finding.state is PathState.DRIFT
     assert finding.actual_links == ("lte",)
-    assert "best via lte, which legacy does not allow" in finding.explanation
-    assert "via lte (MED 50) beat via mpls (MED 100)" in finding.explanation
+    assert finding.explanation == (
+        "best via lte, which legacy does not allow; via lte (MED 50) beat via mpls (MED 100)"
+    )
 
 
 def test_drift_when_no_allowed_link_is_usable_and_best_is_unrecognised() -> None:

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-# tests/peers (Net-SNMP tool helpers) and tests/lab/helpers.py are imported as
-# ``tests.…`` from the repository root, which pytest's default import mode does
-# not put on sys.path by itself.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
+import pytest
 
-from collections.abc import AsyncIterator  # noqa: E402
-
-import pytest  # noqa: E402
-
-from sprmon.lab import Lab, run_lab  # noqa: E402
-from tests.lab.helpers import FakeClock  # noqa: E402
+from sprmon.lab import Lab, run_lab
+from tests.lab.helpers import FakeClock
 
 
 @pytest.fixture
