@@ -17,15 +17,14 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
-import os
-import platform
 import pstats
 import resource
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable
-from pathlib import Path
+
+from machine import describe_machine
 
 from sprmon.core.evaluate import evaluate
 from sprmon.core.findings import Report
@@ -45,24 +44,6 @@ from sprmon.core.prefixes import Address, Prefix, canonical_address, canonical_p
 NOW = 1_700_000_000.0
 POLL_INTERVAL_S = 60.0
 CORE_AS = 65000
-
-
-def cpu_model() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return platform.processor() or "unknown"
-    for line in text.splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
-def machine() -> str:
-    return (
-        f"{platform.platform()}; CPU {cpu_model()}; {os.cpu_count()} cores; "
-        f"Python {platform.python_version()} ({platform.python_implementation()})"
-    )
 
 
 def path(
@@ -183,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="print a cProfile of one run")
     args = parser.parse_args(argv)
 
-    print(f"machine: {machine()}")
+    print(describe_machine())
     build_start = time.perf_counter()
     intent, snapshot = build(args.sites, args.prefixes)
     n_paths = sum(len(o.paths) for o in snapshot.observations if o.paths is not None)

@@ -29,9 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib.metadata
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -45,6 +43,8 @@ from pathlib import Path
 # bench/ runs as a script from the repository root; tests.peers holds the
 # snmpd and namespace helpers shared with the tests.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from machine import describe_machine
 
 from sprmon.collector import mibs
 from sprmon.collector.poller import PollResult, SnmpPoller
@@ -69,25 +69,6 @@ async def main(sites, version, intent, tick):
 
 asyncio.run(main(int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])))
 """
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def print_machine() -> None:
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"machine: {cpu_model()}, {os.cpu_count()} cores ({usable} usable)")
-    print(
-        f"python {platform.python_version()} ({platform.python_implementation()}), "
-        f"pysnmp {importlib.metadata.version('pysnmp')}, {platform.system()} {platform.release()}"
-    )
 
 
 def own_cpu_s() -> float:
@@ -392,7 +373,7 @@ async def main() -> None:
         help="seconds between lab model updates (each re-renders every router's tables)",
     )
     args = parser.parse_args()
-    print_machine()
+    print(describe_machine("pysnmp"))
     with tempfile.TemporaryDirectory(prefix="sprmon-bench-") as tmp:
         folder = Path(tmp)
         if "a" in args.parts or "b" in args.parts:

@@ -87,7 +87,7 @@ def link_status(link: SiteLink, obs: SiteObservation | None) -> LinkStatus:
     if link.interface_name is None and link.interface_index is None:
         note = "no interface configured for the link"
     elif obs.interfaces is None:
-        note = "interfaces not collected"
+        note = f"interfaces not collected: {obs.error}" if obs.error else "interfaces not collected"
     else:
         iface = find_interface(link, obs.interfaces)
         if iface is None:
@@ -160,12 +160,12 @@ def link_rates(link: SiteLink, samples: Sequence[SiteObservation]) -> _Rates:
         return _Rates(
             notes=(f"interface {_interface_label(link)} not in both of the last two polls",)
         )
-    seconds = second.collected_at - first.collected_at
     notes: list[str] = []
     reason = discontinuity(first, second, before, after)
     if reason is not None:
         notes.append(reason)
     reset = reason is not None
+    seconds = _interval_s(first, second, reset=reset)
     bits = after.counter_bits
     speed = after.speed_bps
     # Twice the line rate: anything faster is a reset that looks like a wrap.
@@ -208,6 +208,28 @@ def link_rates(link: SiteLink, samples: Sequence[SiteObservation]) -> _Rates:
         discards,
         tuple(dict.fromkeys(notes)) if notes else (),
     )
+
+
+#: How far the device's clock may disagree with the collector's before it is distrusted.
+_UPTIME_TOLERANCE = 0.1
+
+
+def _interval_s(first: SiteObservation, second: SiteObservation, *, reset: bool) -> float:
+    """Seconds between two samples, by the device's clock when it can be trusted.
+
+    Each poll reads sysUpTime in the same sequence of requests as the
+    counters, so its difference times the two polls by the clock the counters
+    advance on, without the scheduling and queueing delays that the
+    collector's clock adds; it is used unless there was a discontinuity or it
+    disagrees with the collector's clock by more than 10 %.
+    """
+    seconds = second.collected_at - first.collected_at
+    if reset or first.uptime_ticks is None or second.uptime_ticks is None:
+        return seconds
+    device = (second.uptime_ticks - first.uptime_ticks) / 100
+    if device > 0 and abs(device - seconds) <= _UPTIME_TOLERANCE * seconds:
+        return device
+    return seconds
 
 
 _FIRST_POLL = _Rates(notes=("fewer than two recent polls of the interfaces: no rate yet",))

@@ -295,3 +295,37 @@ def test_zero_capacity_gives_no_utilisation_instead_of_dividing_by_zero() -> Non
     )
     assert finding.in_bps is not None
     assert finding.utilization_in is None
+
+
+def test_rate_interval_comes_from_the_device_clock_when_it_agrees_with_the_collector() -> None:
+    moved = octets_for(0.5)
+    # The collector saw 60 s between its polls; the router's sysUpTime says 58 s.
+    finding = mpls_finding(
+        *polls(
+            interface("mpls", in_octets=0),
+            interface("mpls", in_octets=moved),
+            uptime=(1000, 1000 + 5800),
+        )
+    )
+    assert finding.in_bps == pytest.approx(8 * moved / 58.0)
+
+
+def test_rate_interval_falls_back_to_the_collector_clock_when_the_device_clock_disagrees() -> None:
+    moved = octets_for(0.5)
+    finding = mpls_finding(
+        *polls(
+            interface("mpls", in_octets=0),
+            interface("mpls", in_octets=moved),
+            uptime=(1000, 1000 + 3000),
+        )
+    )
+    assert finding.in_bps == pytest.approx(8 * moved / INTERVAL)
+
+
+def test_failed_poll_gives_unknown_link_with_the_poll_error_in_its_notes() -> None:
+    failed = SiteObservation(
+        site="branch-01", collected_at=NOW, error="no answer from 127.0.0.1:16101"
+    )
+    finding = mpls_finding(failed)
+    assert finding.severity is Severity.UNKNOWN
+    assert any("no answer from 127.0.0.1:16101" in note for note in finding.notes)
