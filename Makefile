@@ -24,8 +24,8 @@ system-deps:
 	scripts/install-system-deps
 
 lint: install
-	$(BIN)/ruff check sprmon tests bench examples
-	$(BIN)/ruff format --check sprmon tests bench examples
+	$(BIN)/ruff check sprmon tests bench examples scripts/frr-wan
+	$(BIN)/ruff format --check sprmon tests bench examples scripts/frr-wan
 
 typecheck: install
 	$(BIN)/mypy

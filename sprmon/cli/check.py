@@ -272,7 +272,9 @@ def render_report(report: Report, output_format: str, output: Path | None) -> No
     show_default=True,
     metavar="SECONDS",
     help="Live: poll twice this far apart, so that link rates and utilisation are known. "
-    "0 polls once: paths and link states are judged, rates are unknown.",
+    "0 polls once: paths and link states are judged, rates are unknown. Keep it above "
+    "the agents' counter cache (Net-SNMP snmpd caches IF-MIB for about 3 s), or both polls "
+    "read the same counters and a busy link looks idle.",
 )
 @click.option(
     "--concurrency",

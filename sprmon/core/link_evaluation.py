@@ -237,6 +237,10 @@ _NO_RATES = _Rates()
 _RATES_UNKNOWN = _Rates(notes=("rates unknown",))
 
 
+def _has_interface(link: SiteLink) -> bool:
+    return link.interface_name is not None or link.interface_index is not None
+
+
 def link_finding(
     site: str,
     link: SiteLink,
@@ -257,7 +261,7 @@ def link_finding(
         notes.append(unusable_note)
     elif status.interface_note is not None:
         notes.append(status.interface_note)
-    if link.interface_name is None and link.interface_index is None:
+    if not _has_interface(link):
         rates = _NO_RATES
     elif unusable_note is not None:
         rates = _RATES_UNKNOWN
@@ -280,7 +284,9 @@ def link_finding(
         or (rates.error_rate is not None and rates.error_rate >= thresholds.error_rate_critical)
     ):
         severity = Severity.CRITICAL
-    elif status.oper_up is None and status.established is None:
+    elif status.established is None or (status.oper_up is None and _has_interface(link)):
+        # Half a link's health unobserved is not "ok": a link is only ok when
+        # both its interface (where one is configured) and its session were seen.
         severity = Severity.UNKNOWN
     elif (
         (utilization is not None and utilization >= thresholds.utilization_warning)

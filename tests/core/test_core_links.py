@@ -219,13 +219,15 @@ def test_rates_come_from_the_two_newest_polls_with_interfaces() -> None:
         (observation(peers_=peers(mpls=PeerState.ACTIVE)), True, False, Severity.CRITICAL),
         (observation(interfaces_=(interface("mpls", oper=OperStatus.DORMANT),)),
          False, True, Severity.CRITICAL),
-        (replace(observation(), peers=None), True, None, Severity.OK),
+        (replace(observation(), peers=None), True, None, Severity.UNKNOWN),
+        (replace(observation(), interfaces=None), None, True, Severity.UNKNOWN),
         (replace(observation(), peers=None, interfaces=None), None, None, Severity.UNKNOWN),
         (replace(observation(), paths=None, error="timeout"), True, True, Severity.OK),
         (observation(at=NOW - 900), None, None, Severity.UNKNOWN),
     ],
     ids=["oper down", "session down", "dormant is down", "peers not collected",
-         "nothing collected", "paths failed, link state known", "stale"],
+         "interfaces not collected", "nothing collected", "paths failed, link state known",
+         "stale"],
 )  # fmt: skip
 def test_link_state_and_severity(
     obs: SiteObservation, oper_up: bool | None, bgp: bool | None, severity: Severity
@@ -266,6 +268,7 @@ def test_link_without_interface_reports_session_only() -> None:
     bare = replace(bare, links=(replace(bare.links[0], interface_name=None, interface_index=None),))
     finding = mpls_finding(observation(), the_site=bare)
     assert (finding.oper_up, finding.bgp_established) == (None, True)
+    assert finding.severity is Severity.OK
     assert finding.notes == ("no interface configured for the link",)
 
 

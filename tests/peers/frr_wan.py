@@ -8,19 +8,16 @@
         async with wan.link_down("branch-01", "mpls"):
             ...
 
-Root only. One namespace per router::
+Root only. One namespace per router (docs/real-routers.md)::
 
-         core-mpls (AS 65000)                       core-inet (AS 65000)
-      MED 100 on 10.0.21.0/24,                    MED 200 on every prefix
-       MED 300 on the others
-            |            |                            |            |
-      mpls (veth)   mpls (veth)                 inet (veth)   inet (veth)
-            |            |                            |            |
-     branch-01 (AS 65101)    branch-02 (AS 65102)  <--+------------+
-            |                        |
-      mgmt (veth)              mgmt (veth)          snmpd + AgentX, bgpd -M snmp
-            |                        |
-         root namespace: sprmon polls each branch's snmpd over its mgmt veth
+    core-mpls (AS 65000) ---mpls--- branch-01 (AS 65101) ---inet--- core-inet (AS 65000)
+    core-mpls            ---mpls--- branch-02 (AS 65102) ---inet--- core-inet
+                                        |
+                                       mgmt: a veth per branch to the root namespace,
+                                       where sprmon polls the branch's snmpd
+
+    core-mpls: MED 100 on 10.0.21.0/24 (legacy), MED 300 on the others
+    core-inet: MED 200 on every prefix
 
 Every router runs its own ``zebra`` and ``bgpd`` (as user ``frr``, with its
 own config, pid, vty and zserv socket files under ``workdir/ROUTER``); every
@@ -33,9 +30,10 @@ namespace's routes. Nothing here uses 192.0.2.0/24, the machine's own range.
 
 The network is described by a :class:`FrrWan`, which can be saved to and
 loaded from JSON so that ``scripts/frr-wan`` can build it in one command and
-tear it down in another. Processes are stopped by the pid that was started,
+tear it down in another. Processes are stopped by the pid that was started;
+when they are not this process's children (``scripts/frr-wan down``), only
 after checking that the pid still runs a command naming this network's
-folder (so a recycled pid is never signalled).
+folder, so a recycled pid is never signalled.
 """
 
 from __future__ import annotations
@@ -252,7 +250,7 @@ class FrrWan:
 
     @contextlib.asynccontextmanager
     async def core_policy(
-        self, core: str, site: str, apply: Sequence[str], revert: Sequence[str]
+        self, core: str, apply: Sequence[str], revert: Sequence[str]
     ) -> AsyncIterator[None]:
         """Change a core's configuration (through vtysh) for the body, then change it back."""
         await self.configure(core, *apply)
@@ -265,7 +263,7 @@ class FrrWan:
         """core-mpls sends ``med`` instead of 100 on the steered prefix to ``site``."""
         entry = f"route-map {route_map(site)} permit 10"
         return self.core_policy(
-            "core-mpls", site, [entry, f"set metric {med}"], [entry, f"set metric {MED_STEERED}"]
+            "core-mpls", [entry, f"set metric {med}"], [entry, f"set metric {MED_STEERED}"]
         )
 
     def withheld(
@@ -276,7 +274,6 @@ class FrrWan:
         entry = f"route-map {route_map(site)} deny 5"
         return self.core_policy(
             core,
-            site,
             [
                 f"ip prefix-list {prefix_list} seq 5 permit {prefix}",
                 entry,

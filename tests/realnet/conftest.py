@@ -9,23 +9,14 @@ leftovers.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from realnet_support import Observer
 
-# tests.peers is shared with other test folders, bench/ and scripts/frr-wan;
-# it is imported from the repository root, which pytest does not put on sys.path.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from realnet_support import Observer  # noqa: E402
-
-from sprmon.intentfile import load_intent  # noqa: E402
-from tests.peers.frr_wan import FrrWan, frr_wan  # noqa: E402
+from sprmon.intentfile import load_intent
+from tests.peers.frr_wan import FrrWan, frr_wan
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -16,7 +16,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -351,11 +351,3 @@ class Observer:
                     f"{within_s:.0f} s:\n  " + "\n  ".join(problems) + "\n" + view.side_by_side()
                 )
             await asyncio.sleep(0.3)
-
-
-def explanation(view: View, site: str, prefix: str) -> str:
-    return view.sprmon.paths[(site, prefix)].explanation
-
-
-def contains_all(text: str, parts: Sequence[str]) -> bool:
-    return all(part in text for part in parts)

@@ -337,6 +337,7 @@ async def test_mpls_utilisation_matches_the_bytes_sent_across_the_veth(
     assert mpls.utilization_out == pytest.approx(mpls.out_bps / 10e6), context
     assert mpls.utilization_in == pytest.approx(mpls.in_bps / 10e6), context
     assert mpls.severity.name == "OK", context
+    assert view.disagreements() == [], context
     # The traffic is counted on that link of that site only.
     for key in ((SITE, "inet"), ("branch-02", "mpls"), ("branch-02", "inet")):
         idle = links[key]
