@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
 from pathlib import Path
 
 import pytest
@@ -191,9 +190,7 @@ async def test_the_lab_refuses_to_listen_beyond_ipv4_loopback(host: str) -> None
 
 @pytest.mark.slow
 async def test_two_hundred_sites_start_in_one_process_and_answer(tmp_path: Path) -> None:
-    started = time.perf_counter()
     async with run_lab(sites=200, seed=1, control=False) as lab:
-        elapsed = time.perf_counter() - started
         assert len(set(lab.ports.values())) == 202
         results = await asyncio.gather(
             query(lab, "snmpget", "site-200", SYS_UPTIME, workdir=tmp_path),
@@ -201,9 +198,6 @@ async def test_two_hundred_sites_start_in_one_process_and_answer(tmp_path: Path)
         )
         assert results[0].returncode == 0, results[0].stderr
         assert len(results[1].rows()) == 201, "200 sites and the iBGP peer"
-    # Generous: about 3 s on a 2-core machine; a regression to pysnmp's
-    # uncached MIB compilation would take over 25 s.
-    assert elapsed < 20
 
 
 def free_port_block(size: int) -> int:

@@ -1,9 +1,8 @@
 """Measure the lab at scale: start-up time, memory, idle CPU and CPU per variable binding.
 
-    .venv/bin/python tests/lab/measure_lab.py [--sites 200] [--snmp-version 2c|3]
+    .venv/bin/python bench/bench_lab.py [--sites 200] [--snmp-version 2c|3]
 
-Not a test (pytest collects ``test_*.py`` only): numbers depend on the
-machine. The client is Net-SNMP's ``snmpbulkwalk`` (-Cr25) in subprocesses,
+The client is Net-SNMP's ``snmpbulkwalk`` (-Cr25) in subprocesses,
 so the CPU counted here (``time.process_time`` of this process) is the
 agents' alone.
 """
@@ -18,7 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+# The Net-SNMP helpers live with the tests, imported as ``tests.…`` from the repository root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from machine import describe_machine
 
 from sprmon.lab import Lab, run_lab
 from tests.lab.helpers import auth_args
@@ -94,4 +96,5 @@ if __name__ == "__main__":
     parser.add_argument("--sites", type=int, default=200)
     parser.add_argument("--snmp-version", choices=["2c", "3"], default="2c")
     options = parser.parse_args()
+    print(describe_machine("pysnmp"))
     asyncio.run(main(options.sites, options.snmp_version))
