@@ -23,10 +23,14 @@ from sprmon.cli.common import (
     CliError,
     CliUsageError,
     check_sites,
+    format_option,
+    intent_option,
     load_intent_or_fail,
     load_snapshot_or_fail,
     log,
+    output_option,
     print_renderable,
+    sites_option,
     write_text,
 )
 from sprmon.cli.progress import PollProgress, stderr_is_terminal
@@ -229,14 +233,7 @@ def render_report(report: Report, output_format: str, output: Path | None) -> No
 @click.command(
     short_help="Report which link each application prefix leaves over.", epilog=EXIT_CODES_HELP
 )
-@click.option(
-    "--intent",
-    "-i",
-    "intent_file",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="The intent file (YAML) describing sites, links and applications.",
-)
+@intent_option("The intent file (YAML) describing sites, links and applications.")
 @click.option(
     "--snapshot",
     "-s",
@@ -244,27 +241,9 @@ def render_report(report: Report, output_format: str, output: Path | None) -> No
     type=click.Path(path_type=Path),
     help="Judge this saved snapshot (JSON) instead of polling the routers.",
 )
-@click.option(
-    "--site",
-    "sites",
-    multiple=True,
-    metavar="NAME",
-    help="Only this site (repeat for several). Default: every site of the intent.",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="table for people, json for programs (docs/json-output.md), junit for CI.",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the report to this file instead of stdout; the exit code is the same.",
-)
+@sites_option("Only this site (repeat for several). Default: every site of the intent.")
+@format_option(FORMATS, "table for people, json for programs (docs/json-output.md), junit for CI.")
+@output_option("Write the report to this file instead of stdout; the exit code is the same.")
 @click.option(
     "--interval",
     type=click.FloatRange(min=0),

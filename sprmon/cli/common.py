@@ -1,15 +1,16 @@
-"""What every command shares: exit codes, one-line errors, loading inputs, writing output."""
+"""What every command shares: exit codes, one-line errors, options, inputs and output."""
 
 from __future__ import annotations
 
 import difflib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import click
+from click.decorators import FC
 from rich.console import Console, RenderableType
 
 from sprmon.core.findings import Severity
@@ -58,6 +59,49 @@ class CliUsageError(click.UsageError):
             hint = f" (see '{self.ctx.command_path} --help')"
         message = self.format_message().rstrip(".")
         click.echo(f"sprmon: usage error: {message}{hint}", err=True, file=file)
+
+
+# Options several commands take: the flags, names and types are the same
+# everywhere; the help says what each command does with them.
+
+
+def intent_option(help_text: str) -> Callable[[FC], FC]:
+    """``--intent/-i FILE`` (required), passed as ``intent_file``."""
+    return click.option(
+        "--intent",
+        "-i",
+        "intent_file",
+        required=True,
+        type=click.Path(path_type=Path),
+        help=help_text,
+    )
+
+
+def sites_option(help_text: str) -> Callable[[FC], FC]:
+    """``--site NAME``, repeatable, passed as ``sites`` (a tuple, empty for every site)."""
+    return click.option("--site", "sites", multiple=True, metavar="NAME", help=help_text)
+
+
+def format_option(choices: Sequence[str], help_text: str) -> Callable[[FC], FC]:
+    """``--format``, passed as ``output_format``; table by default."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default="table",
+        show_default=True,
+        help=help_text,
+    )
+
+
+def output_option(help_text: str) -> Callable[[FC], FC]:
+    """``--output/-o FILE``, passed as ``output`` (None for stdout)."""
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help=help_text,
+    )
 
 
 def load_intent_or_fail(path: Path) -> Intent:

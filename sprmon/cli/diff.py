@@ -9,10 +9,14 @@ import click
 from sprmon.cli.check import evaluate_checked
 from sprmon.cli.common import (
     check_sites,
+    format_option,
+    intent_option,
     load_intent_or_fail,
     load_snapshot_or_fail,
     log,
+    output_option,
     print_renderable,
+    sites_option,
     write_text,
 )
 from sprmon.core.diff import diff_reports
@@ -37,29 +41,10 @@ Exit codes:
 @click.command(short_help="Show what moved between two snapshots.", epilog=_EPILOG)
 @click.argument("before_file", metavar="BEFORE", type=click.Path(path_type=Path))
 @click.argument("after_file", metavar="AFTER", type=click.Path(path_type=Path))
-@click.option(
-    "--intent",
-    "-i",
-    "intent_file",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="The intent file both snapshots are judged against.",
-)
-@click.option("--site", "sites", multiple=True, metavar="NAME", help="Only this site (repeatable).")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table for people, json for programs.",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the result to this file instead of stdout.",
-)
+@intent_option("The intent file both snapshots are judged against.")
+@sites_option("Only this site (repeatable).")
+@format_option(["table", "json"], "table for people, json for programs.")
+@output_option("Write the result to this file instead of stdout.")
 @click.pass_context
 def diff(  # noqa: PLR0917 - click passes every option as an argument
     ctx: click.Context,

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sprmon import snmp_oids
 from sprmon.collector.errors import SnmpProtocolError, SnmpWrongType
 from sprmon.core.observed import (
     BgpPath,
@@ -27,8 +28,9 @@ from sprmon.core.observed import (
     PeerState,
 )
 from sprmon.core.prefixes import Address, Prefix, canonical_address, canonical_prefix
+from sprmon.snmp_oids import BgpPathEntry, BgpPeerEntry, IfEntry, IfXEntry
 
-Oid = tuple[int, ...]
+Oid = snmp_oids.Oid
 
 
 class ValueKind(StrEnum):
@@ -84,50 +86,51 @@ def parse_oid(text: str) -> Oid:
 
 
 # --- OIDs -----------------------------------------------------------------------------
+# The numbers live in :mod:`sprmon.snmp_oids` (the lab serves the same objects).
 
-SYS_UPTIME: Oid = (1, 3, 6, 1, 2, 1, 1, 3)
+SYS_UPTIME: Oid = snmp_oids.SYS_UP_TIME
 SYS_UPTIME_0: Oid = (*SYS_UPTIME, 0)
 
 #: BGP4-MIB (RFC 4273); IPv4 only.
-BGP: Oid = (1, 3, 6, 1, 2, 1, 15)
-BGP_PEER_ENTRY: Oid = (*BGP, 3, 1)
-BGP_PEER_STATE: Oid = (*BGP_PEER_ENTRY, 2)
-BGP_PEER_REMOTE_ADDR: Oid = (*BGP_PEER_ENTRY, 7)
-BGP_PEER_REMOTE_AS: Oid = (*BGP_PEER_ENTRY, 9)
-BGP_PEER_ESTABLISHED_TIME: Oid = (*BGP_PEER_ENTRY, 16)
+BGP: Oid = snmp_oids.BGP
+BGP_PEER_ENTRY: Oid = snmp_oids.BGP_PEER_ENTRY
+BGP_PEER_STATE: Oid = (*BGP_PEER_ENTRY, BgpPeerEntry.STATE)
+BGP_PEER_REMOTE_ADDR: Oid = (*BGP_PEER_ENTRY, BgpPeerEntry.REMOTE_ADDR)
+BGP_PEER_REMOTE_AS: Oid = (*BGP_PEER_ENTRY, BgpPeerEntry.REMOTE_AS)
+BGP_PEER_ESTABLISHED_TIME: Oid = (*BGP_PEER_ENTRY, BgpPeerEntry.FSM_ESTABLISHED_TIME)
 
-BGP_PATH_ENTRY: Oid = (*BGP, 6, 1)
-PATH_PEER: Oid = (*BGP_PATH_ENTRY, 1)
-PATH_PREFIX_LEN: Oid = (*BGP_PATH_ENTRY, 2)
-PATH_PREFIX: Oid = (*BGP_PATH_ENTRY, 3)
-PATH_ORIGIN: Oid = (*BGP_PATH_ENTRY, 4)
-PATH_AS_PATH: Oid = (*BGP_PATH_ENTRY, 5)
-PATH_NEXT_HOP: Oid = (*BGP_PATH_ENTRY, 6)
-PATH_MED: Oid = (*BGP_PATH_ENTRY, 7)
-PATH_LOCAL_PREF: Oid = (*BGP_PATH_ENTRY, 8)
-PATH_BEST: Oid = (*BGP_PATH_ENTRY, 13)
+BGP_PATH_ENTRY: Oid = snmp_oids.BGP_PATH_ENTRY
+PATH_PEER: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.PEER)
+PATH_PREFIX_LEN: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.PREFIX_LEN)
+PATH_PREFIX: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.PREFIX)
+PATH_ORIGIN: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.ORIGIN)
+PATH_AS_PATH: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.AS_PATH)
+PATH_NEXT_HOP: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.NEXT_HOP)
+PATH_MED: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.MED)
+PATH_LOCAL_PREF: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.LOCAL_PREF)
+PATH_BEST: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.BEST)
 
 #: IF-MIB ifNumber (rows in ifTable) and ifTable.
-IF_NUMBER: Oid = (1, 3, 6, 1, 2, 1, 2, 1)
+IF_NUMBER: Oid = snmp_oids.IF_NUMBER
 IF_NUMBER_0: Oid = (*IF_NUMBER, 0)
-IF_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 2, 2, 1)
-IF_DESCR: Oid = (*IF_ENTRY, 2)
-IF_SPEED: Oid = (*IF_ENTRY, 5)
-IF_OPER_STATUS: Oid = (*IF_ENTRY, 8)
-IF_IN_OCTETS: Oid = (*IF_ENTRY, 10)
-IF_IN_DISCARDS: Oid = (*IF_ENTRY, 13)
-IF_IN_ERRORS: Oid = (*IF_ENTRY, 14)
-IF_OUT_OCTETS: Oid = (*IF_ENTRY, 16)
-IF_OUT_DISCARDS: Oid = (*IF_ENTRY, 19)
-IF_OUT_ERRORS: Oid = (*IF_ENTRY, 20)
+IF_ENTRY: Oid = snmp_oids.IF_ENTRY
+IF_DESCR: Oid = (*IF_ENTRY, IfEntry.DESCR)
+IF_SPEED: Oid = (*IF_ENTRY, IfEntry.SPEED)
+IF_OPER_STATUS: Oid = (*IF_ENTRY, IfEntry.OPER_STATUS)
+IF_IN_OCTETS: Oid = (*IF_ENTRY, IfEntry.IN_OCTETS)
+IF_IN_DISCARDS: Oid = (*IF_ENTRY, IfEntry.IN_DISCARDS)
+IF_IN_ERRORS: Oid = (*IF_ENTRY, IfEntry.IN_ERRORS)
+IF_OUT_OCTETS: Oid = (*IF_ENTRY, IfEntry.OUT_OCTETS)
+IF_OUT_DISCARDS: Oid = (*IF_ENTRY, IfEntry.OUT_DISCARDS)
+IF_OUT_ERRORS: Oid = (*IF_ENTRY, IfEntry.OUT_ERRORS)
 
 #: IF-MIB ifXTable.
-IF_X_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1)
-IF_NAME: Oid = (*IF_X_ENTRY, 1)
-IF_HC_IN_OCTETS: Oid = (*IF_X_ENTRY, 6)
-IF_HC_OUT_OCTETS: Oid = (*IF_X_ENTRY, 10)
-IF_HIGH_SPEED: Oid = (*IF_X_ENTRY, 15)
-IF_COUNTER_DISCONTINUITY_TIME: Oid = (*IF_X_ENTRY, 19)
+IF_X_ENTRY: Oid = snmp_oids.IF_X_ENTRY
+IF_NAME: Oid = (*IF_X_ENTRY, IfXEntry.NAME)
+IF_HC_IN_OCTETS: Oid = (*IF_X_ENTRY, IfXEntry.HC_IN_OCTETS)
+IF_HC_OUT_OCTETS: Oid = (*IF_X_ENTRY, IfXEntry.HC_OUT_OCTETS)
+IF_HIGH_SPEED: Oid = (*IF_X_ENTRY, IfXEntry.HIGH_SPEED)
+IF_COUNTER_DISCONTINUITY_TIME: Oid = (*IF_X_ENTRY, IfXEntry.COUNTER_DISCONTINUITY_TIME)
 
 NAMES: dict[Oid, str] = {
     SYS_UPTIME: "sysUpTime",

@@ -76,6 +76,7 @@ _THRESHOLD_DEFAULTS = Thresholds()
 _M = TypeVar("_M", bound=BaseModel)
 _S = TypeVar("_S", bound=BaseModel)
 _T = TypeVar("_T")
+_TargetSpec = TypeVar("_TargetSpec", SnmpSpec, GnmiSpec)
 
 
 def compile_intent(
@@ -612,6 +613,27 @@ class _Compiler:
             labels={**(base.labels or {}), **(spec.labels or {})},
         )
 
+    def _target_host(
+        self,
+        scope: Scope,
+        kind: str,
+        *,
+        name: str,
+        high: _TargetSpec | None,
+        low: _TargetSpec | None,
+        address: Address | None,
+        where: str,
+    ) -> Address | None:
+        """The ``kind`` target's own host, else the site's address; a problem if neither is set."""
+        host = _pick(high, low, lambda s: s.host) or address
+        if host is None:
+            self.problem(
+                scope,
+                (kind, "host"),
+                f"not set for site '{name}' (set address or {kind}.host in {where})",
+            )
+        return host
+
     def _snmp_target(
         self,
         scope: Scope,
@@ -624,13 +646,9 @@ class _Compiler:
     ) -> SnmpTarget | None:
         if high is None and low is None:
             return None
-        host = _pick(high, low, lambda s: s.host) or address
-        if host is None:
-            self.problem(
-                scope,
-                ("snmp", "host"),
-                f"not set for site '{name}' (set address or snmp.host in {where})",
-            )
+        host = self._target_host(
+            scope, "snmp", name=name, high=high, low=low, address=address, where=where
+        )
         credentials = _pick(high, low, lambda s: s.credentials)
         if credentials is None:
             self.problem(
@@ -692,13 +710,10 @@ class _Compiler:
     ) -> GnmiTarget | None:
         if high is None and low is None:
             return None
-        host = _pick(high, low, lambda s: s.host) or address
+        host = self._target_host(
+            scope, "gnmi", name=name, high=high, low=low, address=address, where=where
+        )
         if host is None:
-            self.problem(
-                scope,
-                ("gnmi", "host"),
-                f"not set for site '{name}' (set address or gnmi.host in {where})",
-            )
             return None
         username: str | None = None
         password: SecretRef | None = None

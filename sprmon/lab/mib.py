@@ -23,11 +23,13 @@ from enum import Enum
 from functools import lru_cache
 from typing import NamedTuple
 
+from sprmon import snmp_oids
 from sprmon.core.observed import OperStatus, Origin, PeerState
 from sprmon.core.prefixes import prefix_version
 from sprmon.lab.model import WanModel
+from sprmon.snmp_oids import BgpPathEntry, BgpPeerEntry, IfEntry, IfXEntry
 
-Oid = tuple[int, ...]
+Oid = snmp_oids.Oid
 
 
 class Syntax(Enum):
@@ -55,36 +57,61 @@ class MibValue(NamedTuple):
     value: int | bytes | tuple[int, ...]
 
 
-SYSTEM = (1, 3, 6, 1, 2, 1, 1)
-SYS_DESCR = (*SYSTEM, 1)
-SYS_OBJECT_ID = (*SYSTEM, 2)
-SYS_UP_TIME = (*SYSTEM, 3)
-SYS_NAME = (*SYSTEM, 5)
-IF_NUMBER = (1, 3, 6, 1, 2, 1, 2, 1)
-IF_ENTRY = (1, 3, 6, 1, 2, 1, 2, 2, 1)
-IFX_ENTRY = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1)
-BGP = (1, 3, 6, 1, 2, 1, 15)
-BGP_VERSION = (*BGP, 1)
-BGP_LOCAL_AS = (*BGP, 2)
-BGP_PEER_ENTRY = (*BGP, 3, 1)
-BGP_IDENTIFIER = (*BGP, 4)
-BGP4_PATH_ATTR_ENTRY = (*BGP, 6, 1)
+# The numbers live in :mod:`sprmon.snmp_oids` (the collector reads the same objects).
+SYSTEM = snmp_oids.SYSTEM
+SYS_DESCR = snmp_oids.SYS_DESCR
+SYS_OBJECT_ID = snmp_oids.SYS_OBJECT_ID
+SYS_UP_TIME = snmp_oids.SYS_UP_TIME
+SYS_NAME = snmp_oids.SYS_NAME
+IF_NUMBER = snmp_oids.IF_NUMBER
+IF_ENTRY = snmp_oids.IF_ENTRY
+IFX_ENTRY = snmp_oids.IF_X_ENTRY
+BGP = snmp_oids.BGP
+BGP_VERSION = snmp_oids.BGP_VERSION
+BGP_LOCAL_AS = snmp_oids.BGP_LOCAL_AS
+BGP_PEER_ENTRY = snmp_oids.BGP_PEER_ENTRY
+BGP_IDENTIFIER = snmp_oids.BGP_IDENTIFIER
+BGP4_PATH_ATTR_ENTRY = snmp_oids.BGP_PATH_ENTRY
 
 #: pysnmp's enterprise arc (SNMP Laboratories): the agent is pysnmp.
 SYS_OBJECT_ID_VALUE = (1, 3, 6, 1, 4, 1, 20408)
 
-# Column numbers.
-IF_INDEX, IF_DESCR, IF_TYPE, IF_SPEED = 1, 2, 3, 5
-IF_ADMIN_STATUS, IF_OPER_STATUS = 7, 8
-IF_IN_OCTETS, IF_IN_DISCARDS, IF_IN_ERRORS = 10, 13, 14
-IF_OUT_OCTETS, IF_OUT_DISCARDS, IF_OUT_ERRORS = 16, 19, 20
-IF_NAME, IF_HC_IN_OCTETS, IF_HC_OUT_OCTETS, IF_HIGH_SPEED = 1, 6, 10, 15
-IF_COUNTER_DISCONTINUITY_TIME = 19
-PEER_IDENTIFIER, PEER_STATE, PEER_ADMIN_STATUS, PEER_NEGOTIATED_VERSION = 1, 2, 3, 4
-PEER_LOCAL_ADDR, PEER_REMOTE_ADDR, PEER_REMOTE_AS = 5, 7, 9
-PEER_ESTABLISHED_TRANSITIONS, PEER_ESTABLISHED_TIME = 15, 16
-PATH_PEER, PATH_PREFIX_LEN, PATH_PREFIX, PATH_ORIGIN = 1, 2, 3, 4
-PATH_AS_PATH, PATH_NEXT_HOP, PATH_MED, PATH_LOCAL_PREF, PATH_BEST = 5, 6, 7, 8, 13
+# Column numbers (the row index follows them).
+IF_INDEX = IfEntry.INDEX
+IF_DESCR = IfEntry.DESCR
+IF_TYPE = IfEntry.TYPE
+IF_SPEED = IfEntry.SPEED
+IF_ADMIN_STATUS = IfEntry.ADMIN_STATUS
+IF_OPER_STATUS = IfEntry.OPER_STATUS
+IF_IN_OCTETS = IfEntry.IN_OCTETS
+IF_IN_DISCARDS = IfEntry.IN_DISCARDS
+IF_IN_ERRORS = IfEntry.IN_ERRORS
+IF_OUT_OCTETS = IfEntry.OUT_OCTETS
+IF_OUT_DISCARDS = IfEntry.OUT_DISCARDS
+IF_OUT_ERRORS = IfEntry.OUT_ERRORS
+IF_NAME = IfXEntry.NAME
+IF_HC_IN_OCTETS = IfXEntry.HC_IN_OCTETS
+IF_HC_OUT_OCTETS = IfXEntry.HC_OUT_OCTETS
+IF_HIGH_SPEED = IfXEntry.HIGH_SPEED
+IF_COUNTER_DISCONTINUITY_TIME = IfXEntry.COUNTER_DISCONTINUITY_TIME
+PEER_IDENTIFIER = BgpPeerEntry.IDENTIFIER
+PEER_STATE = BgpPeerEntry.STATE
+PEER_ADMIN_STATUS = BgpPeerEntry.ADMIN_STATUS
+PEER_NEGOTIATED_VERSION = BgpPeerEntry.NEGOTIATED_VERSION
+PEER_LOCAL_ADDR = BgpPeerEntry.LOCAL_ADDR
+PEER_REMOTE_ADDR = BgpPeerEntry.REMOTE_ADDR
+PEER_REMOTE_AS = BgpPeerEntry.REMOTE_AS
+PEER_ESTABLISHED_TRANSITIONS = BgpPeerEntry.FSM_ESTABLISHED_TRANSITIONS
+PEER_ESTABLISHED_TIME = BgpPeerEntry.FSM_ESTABLISHED_TIME
+PATH_PEER = BgpPathEntry.PEER
+PATH_PREFIX_LEN = BgpPathEntry.PREFIX_LEN
+PATH_PREFIX = BgpPathEntry.PREFIX
+PATH_ORIGIN = BgpPathEntry.ORIGIN
+PATH_AS_PATH = BgpPathEntry.AS_PATH
+PATH_NEXT_HOP = BgpPathEntry.NEXT_HOP
+PATH_MED = BgpPathEntry.MED
+PATH_LOCAL_PREF = BgpPathEntry.LOCAL_PREF
+PATH_BEST = BgpPathEntry.BEST
 
 _IF_COLUMNS = (
     IF_INDEX,
