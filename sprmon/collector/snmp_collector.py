@@ -9,7 +9,11 @@ A poll runs in stages, each filling part of the observation as it completes:
    with 32-bit counters when the agent has no ifXTable;
 3. BGP peers: bgpPeerTable;
 4. BGP paths: bgp4PathAttrTable, walked whole, or in targeted mode only the
-   rows of the intent's prefixes and the prefixes covering them.
+   rows of the intent's prefixes and the prefixes covering them. Targeted
+   mode is used when the intent asks for it (``targeted_bgp``) and, by
+   itself, for a router whose table turns out larger than
+   ``CollectOptions.targeted_above_rows`` (a full Internet table): that walk is
+   abandoned, and the site's later polls go targeted from the start.
 
 A stage that fails leaves its part ``None`` and adds its reason to
 ``error``; the other stages still run, unless the agent stopped answering
@@ -27,6 +31,7 @@ that overshoot was more than half of every response.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +42,7 @@ from sprmon.collector.errors import (
     SnmpNonIncreasingOid,
     SnmpNotSupported,
     SnmpProtocolError,
+    SnmpTableTooLarge,
     SnmpTimeout,
     SnmpUnreachable,
 )
@@ -67,11 +73,15 @@ from sprmon.collector.snmp_client import SnmpSession, walk
 from sprmon.core.observed import BgpPath, BgpPeer, Interface, SiteObservation
 from sprmon.core.prefixes import Prefix, covering_prefixes, prefix_version
 
+log = logging.getLogger(__name__)
+
 #: Errors after which the agent will not answer the next stage either.
 _FATAL = (SnmpTimeout, SnmpUnreachable, SnmpAuthError)
 
 #: Row-count keys of :attr:`SiteCollector.row_counts` / ``hints``.
 INTERFACES, PEERS, PATHS = "interfaces", "peers", "paths"
+#: A ``hints``/``row_counts`` key: the site's BGP table was too large to walk.
+TARGETED = "targeted"
 #: Peers expected when nothing better is known: most sites have two to four.
 _DEFAULT_PEERS = 4
 
@@ -85,6 +95,9 @@ class CollectOptions:
     max_varbinds: int = 64
     #: OIDs per GETNEXT when probing for targeted BGP prefixes.
     probe_batch: int = 32
+    #: A BGP table walk that passes this many rows is abandoned for targeted
+    #: requests: a poll then costs O(intent prefixes) instead of O(table).
+    targeted_above_rows: int = 10_000
 
 
 def targeted_candidates(prefixes: Iterable[Prefix]) -> tuple[Prefix, ...]:
@@ -220,18 +233,41 @@ class SiteCollector:
     async def _paths(self) -> None:
         if self.session.target.targeted_bgp:
             self.paths = await self._targeted_paths()
-        else:
-            rows = await self._walk(PATH_COLUMNS, self.session.target.max_repetitions, PATHS)
-            self.paths = decode_paths(rows)
-            self.row_counts[PATHS] = len(self.paths)
+            return
+        if not self.hints.get(TARGETED):
+            limit = min(self.options.max_rows, self.options.targeted_above_rows)
+            try:
+                rows = await self._walk(
+                    PATH_COLUMNS, self.session.target.max_repetitions, PATHS, max_rows=limit
+                )
+            except SnmpTableTooLarge:
+                if limit >= self.options.max_rows:
+                    raise
+                log.info(
+                    "site %s: bgp4PathAttrTable has more than %d rows; "
+                    "reading only the intent's prefixes from now on",
+                    self.site,
+                    limit,
+                )
+            else:
+                self.paths = decode_paths(rows)
+                self.row_counts[PATHS] = len(self.paths)
+                return
+        self.paths = await self._targeted_paths()
+        self.row_counts[TARGETED] = 1
 
     async def _walk(
-        self, columns: Sequence[Oid], repetitions: int, table: str | None = None
+        self,
+        columns: Sequence[Oid],
+        repetitions: int,
+        table: str | None = None,
+        *,
+        max_rows: int | None = None,
     ) -> dict[Oid, dict[Oid, SnmpValue]]:
         return await walk(
             self.session,
             columns,
-            max_rows=self.options.max_rows,
+            max_rows=self.options.max_rows if max_rows is None else max_rows,
             max_repetitions=repetitions,
             max_varbinds=self.options.max_varbinds,
             expected_rows=self.hints.get(table) if table is not None else None,

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from sprmon.collector.poller import SnmpPoller
+from sprmon.collector.snmp_collector import CollectOptions
 from sprmon.core.intent import AuthProtocol, PrivProtocol, SecretRef, Site, SnmpVersion
 from sprmon.core.observed import BgpPath, BgpPeer, Origin, PeerState
 from sprmon.core.prefixes import Prefix, canonical_address
@@ -154,6 +156,38 @@ async def test_targeted_mode_follows_prefixes_with_more_paths_than_peers(
 
     assert observation.paths is not None
     assert sorted(p.med or 0 for p in observation.paths) == list(range(1, 13))
+
+
+async def test_a_table_larger_than_the_threshold_switches_the_site_to_targeted_mode(
+    tmp_path: Path, community: str
+) -> None:
+    # 300 prefixes x 2 peers stand in for a full Internet table; the intent wants one prefix.
+    table = [
+        PassPath(f"10.{n // 256}.{n % 256}.0/24", peer, peer, med=med, best=peer == INET)
+        for n in range(300)
+        for peer, med in ((MPLS, 300), (INET, 200))
+    ]
+    wanted = [Prefix("10.0.21.0/24")]
+    options = CollectOptions(targeted_above_rows=100)
+    async with (
+        run_snmpd(tmp_path, extra_config=bgp_config(tmp_path, table)) as agent,
+        SnmpPoller(options=options) as poller,
+    ):
+        site = snmp_site("r1", agent.host, agent.port)
+        first = await poller.poll_with_stats([site], wanted)
+        second = await poller.poll_with_stats([site], wanted)
+
+    for result in (first, second):
+        (observation,) = result.snapshot.observations
+        assert observation.error is None
+        assert observation.paths is not None
+        assert {(p.prefix, p.peer) for p in observation.paths} == {
+            ("10.0.21.0/24", MPLS),
+            ("10.0.21.0/24", INET),
+        }
+    # The first poll walked into the table before it gave up; the second went straight
+    # to the intent's rows.
+    assert second.varbinds < first.varbinds
 
 
 async def test_net_snmp_override_cannot_make_ipaddress_so_next_hop_is_a_type_error(
