@@ -50,24 +50,9 @@ def test_demo_shows_a_drift_and_a_failover_and_exits_0(run: Run, tmp_path: Path)
 
 @pytest.mark.slow
 async def test_make_demo_runs_the_default_demo_in_a_real_process(tmp_path: Path) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sprmon",
-        "demo",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=_env(tmp_path),
-    )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), PROCESS_TIMEOUT_S)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    stdout = out.decode()
-    assert process.returncode == 0, err.decode()
-    assert err == b""
+    code, stdout, err = await _sprmon(tmp_path, "demo")
+    assert code == 0, err
+    assert err == ""
     assert "drift" in stdout
     assert "failover" in stdout
     # The default polls twice, so the healthy report shows utilisation.
