@@ -171,6 +171,7 @@ _PEER = _dataclass(
         "state": _enum(PeerState),
         "remote_as": _null(_uint32),
         "established_for_s": _null(_seconds),
+        "established_transitions": _null(_uint32),
     },
 )
 _INTERFACE = _dataclass(
@@ -523,6 +524,8 @@ def _peer_to_dict(peer: BgpPeer) -> dict[str, Any]:
         out["remote_as"] = peer.remote_as
     if peer.established_for_s is not None:
         out["established_for_s"] = peer.established_for_s
+    if peer.established_transitions is not None:
+        out["established_transitions"] = peer.established_transitions
     return out
 
 

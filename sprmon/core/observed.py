@@ -77,6 +77,9 @@ class BgpPeer:
     #: Seconds the session has been established (BGP4-MIB bgpPeerFsmEstablishedTime),
     #: as of the observation's ``collected_at``.
     established_for_s: float | None = None
+    #: Times the session has entered ``established`` since the router started
+    #: (BGP4-MIB bgpPeerFsmEstablishedTransitions, a Counter32; gNMI established-transitions).
+    established_transitions: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
