@@ -25,7 +25,8 @@ from sprmon.lab.errors import (
     NoLabRunningError,
     SeveralLabsRunningError,
 )
-from sprmon.lab.model import ActiveFault, Fault, WanModel
+from sprmon.lab.faults import ActiveFault, Fault
+from sprmon.lab.model import WanModel
 
 if TYPE_CHECKING:
     from sprmon.lab.runner import Lab, run_lab

@@ -35,8 +35,10 @@ from sprmon.lab.credentials import (
     generate_credentials,
 )
 from sprmon.lab.errors import LabError
+from sprmon.lab.faults import ActiveFault, Fault
 from sprmon.lab.intent_file import write_intent
-from sprmon.lab.model import MAX_SITES, ActiveFault, Fault, WanModel
+from sprmon.lab.model import WanModel
+from sprmon.lab.plan import MAX_SITES
 
 _unique = itertools.count(1)
 

@@ -8,20 +8,12 @@ import pytest
 
 from sprmon.core.observed import BgpPath, OperStatus, Origin, PeerState
 from sprmon.core.prefixes import Address, Prefix
+from sprmon.lab.bgp import Candidate, select_best
 from sprmon.lab.errors import FaultError
-from sprmon.lab.model import (
-    BACKGROUND_BPS,
-    DC_PREFIXES,
-    INET,
-    MPLS,
-    PACKET_OCTETS,
-    WRAP_AFTER_S,
-    Candidate,
-    Fault,
-    WanModel,
-    plan_site,
-    select_best,
-)
+from sprmon.lab.faults import WRAP_AFTER_S, Fault
+from sprmon.lab.model import WanModel
+from sprmon.lab.plan import DC_PREFIXES, INET, MPLS, plan_site
+from sprmon.lab.traffic import BACKGROUND_BPS, PACKET_OCTETS
 
 T0 = 1_767_225_600.0
 LEGACY_V4 = "10.0.21.0/24"
