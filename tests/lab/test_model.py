@@ -41,7 +41,7 @@ def candidate(
     med: int | None = None,
     local_pref: int | None = 100,
     as_path: tuple[int, ...] = (65000,),
-    origin: Origin = Origin.IGP,
+    origin: Origin | None = Origin.IGP,
     ebgp: bool = True,
     router_id: str | None = None,
 ) -> Candidate:
@@ -79,6 +79,22 @@ def candidate(
             ],
             "10.9.0.2",
             "lower origin beats a lower MED",
+        ),
+        (
+            [
+                candidate("10.9.0.1", origin=Origin.INCOMPLETE, med=0),
+                candidate("10.9.0.2", origin=None, med=900),
+            ],
+            "10.9.0.2",
+            "a missing origin ranks as IGP (the core's origin_rank), so it beats INCOMPLETE",
+        ),
+        (
+            [
+                candidate("10.9.0.1", origin=None, med=100),
+                candidate("10.9.0.2", origin=Origin.IGP, med=500),
+            ],
+            "10.9.0.1",
+            "a missing origin ties with IGP: the MED decides",
         ),
         (
             [candidate("10.9.0.1", med=300), candidate("10.9.0.2", med=200)],
