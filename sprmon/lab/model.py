@@ -126,9 +126,7 @@ class WanModel:
                     Counters(initial_counters(rng), start),
                 )
                 since = max(boot, core_router.boot_time) + rng.uniform(30, 600)
-                session = Session((site.name, link.core), since)
-                session.transitions[link.core] = rng.randint(1, 5)
-                self._sessions[(site.name, link.role)] = session
+                self._sessions[(site.name, link.role)] = Session((site.name, link.core), since)
             self._routers[site.name] = router
             self._demand[site.name] = {
                 p: draw_demand(self._rng("demand", site.name, p), p) for p in DC_PREFIXES
