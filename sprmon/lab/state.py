@@ -1,7 +1,7 @@
 """What changes in the lab's routers while it runs: boot time, interfaces, sessions, faults.
 
 Mutable on purpose (the model changes them in place); what the model hands
-out is built from them as frozen core types.
+out is read from them as frozen values: core types, and :class:`PeerInfo`.
 """
 
 from __future__ import annotations
