@@ -144,11 +144,14 @@ class MqttEventPublisher:
         self._closing = True
         self._closing_event.set()
         self._wakeup.set()
-        done, _ = await asyncio.wait({runner}, timeout=self._settings.flush_timeout_s)
-        if not done:
-            runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await runner
+        try:
+            await asyncio.wait({runner}, timeout=self._settings.flush_timeout_s)
+        finally:
+            while not runner.done():
+                # A cancelled aiomqtt client still waits up to timeout_s for its
+                # DISCONNECT to go out: cancel again rather than wait that long.
+                runner.cancel()
+                await asyncio.wait({runner}, timeout=1.0)
         self._connected = False
         left, retained = self._outbox.queued_events, self._outbox.pending_retained
         if left or retained:
@@ -378,7 +381,11 @@ def describe_failure(
     if _find(chain, ConnectionRefusedError) is not None:
         return f"cannot connect to the broker at {address}: connection refused", False
     if str(exc) == "Operation timed out":
-        return f"the broker at {address} did not answer within {settings.timeout_s:g} s", False
+        message = f"the broker at {address} did not answer within {settings.timeout_s:g} s"
+        if not settings.tls and not was_connected:
+            # A TLS listener drops a plain CONNECT without a word.
+            message += "; is it a TLS listener (set tls: true)?"
+        return message, False
     os_error = _find(chain, OSError)
     detail = str(chain[-1]) if os_error is None else (os_error.strerror or str(os_error))
     if was_connected:

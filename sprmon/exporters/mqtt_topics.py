@@ -21,8 +21,10 @@ ordinary character in MQTT, so IPv6 prefixes stay readable.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sprmon.core.monitor import StateChange, Subject
@@ -35,23 +37,21 @@ MAX_TOPIC_BYTES = 65535
 #: Characters that may not appear verbatim in one level: the separator, the
 #: wildcards, the escape character itself, and C0/DEL/C1 controls (NUL is forbidden,
 #: the others are "should not" in MQTT 3.1.1 section 1.5.3).
-_ESCAPED = frozenset(
-    "/+#%" + "".join(chr(c) for c in range(0x20)) + "".join(chr(c) for c in range(0x7F, 0xA0))
-)
+_ESCAPED = re.compile("[/+#%\x00-\x1f\x7f-\x9f]")
 
 
 class TopicError(ValueError):
     """A change cannot be turned into a topic (a missing field, or a name far too long)."""
 
 
+@lru_cache(maxsize=65536)
 def name_to_level(name: str) -> str:
     """A site, application, link or client name as one topic level (see the module doc)."""
-    if not any(ch in _ESCAPED for ch in name):
-        return name
-    return "".join(
-        "".join(f"%{byte:02X}" for byte in ch.encode("utf-8")) if ch in _ESCAPED else ch
-        for ch in name
-    )
+    return _ESCAPED.sub(_percent, name)
+
+
+def _percent(match: re.Match[str]) -> str:
+    return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8"))
 
 
 def level_to_name(level: str) -> str:
@@ -70,6 +70,7 @@ def level_to_name(level: str) -> str:
     return raw.decode("utf-8")
 
 
+@lru_cache(maxsize=65536)
 def prefix_to_level(prefix: Prefix) -> str:
     """``10.0.21.0/24`` -> ``10.0.21.0_24``; ``2001:db8::/32`` -> ``2001:db8::_32``."""
     return name_to_level(prefix.replace("/", "_"))

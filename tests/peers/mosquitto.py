@@ -161,6 +161,10 @@ async def _wait_listening(
     return False
 
 
+def _make_folder(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+
+
 def _config_lines(
     workdir: Path, host: str, port: int, *, passwords: Path | None, tls: TlsFiles | None
 ) -> list[str]:
@@ -189,10 +193,11 @@ def _config_lines(
 
 
 async def _write_passwords(path: Path, users: Mapping[str, str]) -> None:
-    path.write_text("")
-    for user, password in users.items():
+    for index, (user, password) in enumerate(users.items()):
+        create = ["-c"] if index == 0 else []  # -c: a new file, whatever was there
         process = await asyncio.create_subprocess_exec(
             MOSQUITTO_PASSWD,
+            *create,
             "-b",
             str(path),
             user,
@@ -214,7 +219,7 @@ async def run_mosquitto(
     host: str = "127.0.0.1",
 ) -> AsyncIterator[Mosquitto]:
     """Start a persistent broker; anonymous unless ``users`` (name -> password) is given."""
-    workdir.mkdir(parents=True, exist_ok=True)
+    _make_folder(workdir)
     passwords = None
     if users is not None:
         passwords = workdir / "passwords"
