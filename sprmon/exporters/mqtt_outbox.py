@@ -11,11 +11,16 @@ Two stores with different jobs:
   never the current state.
 - **Retained state**, the latest desired payload per state topic (one per path
   and link of the intent, plus pending clears), separate from the event queue
-  so it is never dropped. A topic is *dirty* until the broker acknowledged its
-  newest payload; every new connection marks every topic dirty again, since a
-  broker restarted without persistence has forgotten them. Retained topics go
-  out before queued events: they are few (one per subject, coalesced) and show
-  a new subscriber the present at once, even while a backlog drains.
+  so it is never dropped. A topic is *dirty* from a change until the broker
+  acknowledged its newest payload. Dirty topics go out before queued events:
+  one per subject at most (changes coalesce), and they show a new subscriber
+  the present at once, even while a backlog of events drains. Every new
+  connection also *refreshes* every other topic, since a broker restarted
+  without persistence has forgotten them; refreshes go out last, after the
+  events, because against a broker that kept them they change nothing, and an
+  intent of many thousand paths would otherwise hold the events back.
+
+Order of sending: dirty retained topics, queued events, refreshes.
 """
 
 from __future__ import annotations
@@ -50,8 +55,10 @@ class Outbox:
         self._head_on_wire = False
         #: topic -> (payload, version); an empty payload is a pending clear.
         self._desired: dict[str, tuple[bytes, int]] = {}
-        #: Topics whose newest payload the broker has not acknowledged, oldest first.
+        #: Topics changed since the broker acknowledged their payload, oldest first.
         self._dirty: dict[str, None] = {}
+        #: Unchanged topics to send again on this connection (see the module docstring).
+        self._refresh: dict[str, None] = {}
         self._version = 0
         self.published_total = 0
         self.dropped_total = 0
@@ -63,7 +70,8 @@ class Outbox:
 
     @property
     def pending_retained(self) -> int:
-        return len(self._dirty)
+        """Retained topics still to send: changed ones and refreshes."""
+        return len(self._dirty) + len(self._refresh)
 
     @property
     def retained_topics(self) -> int:
@@ -72,7 +80,7 @@ class Outbox:
 
     @property
     def empty(self) -> bool:
-        return not self._events and not self._dirty
+        return not self._events and not self._dirty and not self._refresh
 
     def add_event(self, topic: str, payload: bytes, seq: int) -> bool:
         """Queue an event; False when the queue was full and an event was dropped."""
@@ -96,27 +104,34 @@ class Outbox:
         self._version += 1
         self._desired[topic] = (payload, self._version)
         self._dirty[topic] = None
+        self._refresh.pop(topic, None)
 
     def next(self) -> Outgoing | None:
-        """What to send now (retained state first), or None when nothing is owed.
+        """What to send now, or None when nothing is owed.
 
         The caller sends one at a time and reports back with :meth:`acknowledged` or
         :meth:`connection_lost`.
         """
         for topic in self._dirty:
-            payload, version = self._desired[topic]
-            return Outgoing(topic, payload, retain=True, token=version)
+            return self._retained(topic)
         if self._events:
             self._head_on_wire = True
             return self._events[0]
+        for topic in self._refresh:
+            return self._retained(topic)
         return None
+
+    def _retained(self, topic: str) -> Outgoing:
+        payload, version = self._desired[topic]
+        return Outgoing(topic, payload, retain=True, token=version)
 
     def acknowledged(self, item: Outgoing) -> None:
         """The broker acknowledged ``item`` (PUBACK)."""
         if item.retain:
             payload, version = self._desired.get(item.topic, (b"", -1))
             if version == item.token:
-                del self._dirty[item.topic]
+                self._dirty.pop(item.topic, None)
+                self._refresh.pop(item.topic, None)
                 if payload == b"":
                     # Cleared at the broker: nothing left to restore after a reconnect.
                     del self._desired[item.topic]
@@ -131,8 +146,9 @@ class Outbox:
         self._head_on_wire = False
 
     def refresh_retained(self) -> None:
-        """A new connection: send every desired retained payload again."""
-        self._dirty = dict.fromkeys(self._desired)
+        """A new connection: send every desired retained payload again (after the events,
+        unless it changed meanwhile)."""
+        self._refresh = dict.fromkeys(topic for topic in self._desired if topic not in self._dirty)
 
 
 def backoff_delays(min_s: float, max_s: float, rng: random.Random) -> Iterator[float]:

@@ -96,7 +96,32 @@ def test_every_connection_sends_the_retained_state_again_but_not_cleared_topics(
     assert [(item.topic, item.payload) for item in drain(outbox)] == [("st/gone", b"")]
     assert outbox.retained_topics == 2
     outbox.refresh_retained()
+    assert outbox.pending_retained == 2
     assert [item.topic for item in drain(outbox)] == ["st/a", "st/b"]
+    assert outbox.empty
+
+
+def test_after_a_reconnect_changed_state_goes_first_and_refreshes_last() -> None:
+    outbox = Outbox(10)
+    outbox.set_retained("st/a", b"a1")
+    outbox.set_retained("st/b", b"b1")
+    drain(outbox)
+    add(outbox, 1, 2)  # queued while the broker was away
+    outbox.set_retained("st/b", b"b2")
+    outbox.refresh_retained()
+    sent = [(item.topic, item.payload) for item in drain(outbox)]
+    assert sent == [("st/b", b"b2"), ("ev/1", b"1"), ("ev/2", b"2"), ("st/a", b"a1")]
+
+
+def test_a_refresh_lost_with_the_connection_is_still_owed() -> None:
+    outbox = Outbox(10)
+    outbox.set_retained("st/a", b"a")
+    drain(outbox)
+    outbox.refresh_retained()
+    assert outbox.next() is not None
+    outbox.connection_lost()
+    outbox.refresh_retained()
+    assert [item.topic for item in drain(outbox)] == ["st/a"]
 
 
 def test_dropped_events_never_take_retained_state_with_them() -> None:
