@@ -3,8 +3,9 @@
 Pure: :func:`render` turns a router of a :class:`~sprmon.lab.model.WanModel`
 into a :class:`MibView`, a sorted list of (OID, value) rows that the agent
 answers GET and GETNEXT from (dictionary look-up and bisection). Values are
-plain Python (:class:`~sprmon.smi.SnmpValue`); pysnmp types are made only for the rows a
-request returns, in :mod:`sprmon.lab.agents`.
+plain Python (:class:`~sprmon.smi.SnmpValue`); the agents encode only the rows a
+request returns (:mod:`sprmon.lab.v2c_responder`, :mod:`sprmon.lab.pysnmp_agents`).
+:class:`ViewCache` keeps each router's view until the model changes.
 
 Served: SNMPv2-MIB sysDescr, sysObjectID, sysUpTime, sysName; IF-MIB ifNumber,
 ifTable (ifIndex, ifDescr, ifType, ifSpeed, ifAdminStatus, ifOperStatus,
@@ -18,8 +19,10 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Generic, TypeVar
 
 from sprmon.core.observed import OperStatus, Origin, PeerState
 from sprmon.core.prefixes import prefix_version
@@ -174,6 +177,34 @@ class MibView:
                 break
             result.append((self.oids[i], self.values[i]))
         return result
+
+
+T = TypeVar("T")
+
+
+class ViewCache(Generic[T]):
+    """Each router's view as of the model's current generation, built on first use.
+
+    ``build`` makes the cached form from a router's rendered :class:`MibView`.
+    When the model moves on (a tick, a fault) every cached view is dropped at
+    the next look-up, so memory holds only the routers asked since then: with
+    1,000 sites polled once a minute, a few dozen.
+    """
+
+    def __init__(self, model: WanModel, build: Callable[[MibView], T]) -> None:
+        self._model = model
+        self._build = build
+        self._generation = model.generation
+        self._views: dict[str, T] = {}
+
+    def view(self, router: str) -> T:
+        if self._generation != self._model.generation:
+            self._views.clear()
+            self._generation = self._model.generation
+        view = self._views.get(router)
+        if view is None:
+            view = self._views[router] = self._build(render(self._model, router))
+        return view
 
 
 def is_known_object(oid: Oid) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from sprmon.lab.agents import AgentPool
+from sprmon.lab.agents import AgentPool, V2cBackend
 from sprmon.lab.control import (
     ControlServer,
     LabRecord,
@@ -203,6 +203,7 @@ async def run_lab(
     host: str = "127.0.0.1",
     control: bool = True,
     clock: Callable[[], float] = time.time,
+    v2c_backend: V2cBackend = "native",
 ) -> AsyncIterator[Lab]:
     """Run a lab until the ``async with`` block ends.
 
@@ -216,6 +217,8 @@ async def run_lab(
     files next to it. ``control``: serve ``sprmon lab inject/clear/status`` on
     a socket in ``state_dir`` (default: see :func:`default_state_dir`) under
     ``name`` (default: a name unique to this process and call).
+    ``v2c_backend="pysnmp"`` serves a v2c lab with pysnmp's agents instead of
+    the native ones (same answers, several times the CPU; for comparisons).
     """
     if not 1 <= sites <= MAX_SITES:
         raise LabError(f"the lab runs 1 to {MAX_SITES} sites, not {sites}")
@@ -234,7 +237,13 @@ async def run_lab(
     async with contextlib.AsyncExitStack() as stack:
         agents = await stack.enter_async_context(
             AgentPool(
-                model, credentials=credentials, host=host, ports=ports, tick=tick, clock=clock
+                model,
+                credentials=credentials,
+                host=host,
+                ports=ports,
+                tick=tick,
+                clock=clock,
+                v2c_backend=v2c_backend,
             )
         )
         lab = Lab(
