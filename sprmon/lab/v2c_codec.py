@@ -134,9 +134,15 @@ def _tlv(tag: int, body: bytes) -> bytes:
 
 
 def _int_body(value: int) -> bytes:
-    # Two's complement in as few octets as hold the sign: what pyasn1 writes,
-    # also for the unsigned SMI types (2**31 is 00 80 00 00 00).
-    return value.to_bytes((value + (value < 0)).bit_length() // 8 + 1, "big", signed=True)
+    # Two's complement as pyasn1 writes it, also for the unsigned SMI types
+    # (2**31 is 00 80 00 00 00): minimal, except that a negative power of two
+    # (-128, -2**31) gets one octet more (ff 80), which BER allows.
+    if value == 0:
+        return b"\x00"
+    bits = value.bit_length()
+    if bits % 8 == 0:
+        bits += 1
+    return value.to_bytes((bits + 7) // 8, "big", signed=True)
 
 
 def oid_body(oid: Oid) -> bytes:
