@@ -57,7 +57,7 @@ class EncodedView:
         encoded = self._encoded[index]
         if encoded is None:
             view = self.view
-            encoded = self._encoded[index] = encode_varbind(view.oids[index], view.values[index])
+            encoded = self._encoded[index] = encode_varbind(view.oids[index], view.value_at(index))
         return encoded
 
     def get(self, oid: Oid) -> bytes:

@@ -14,8 +14,7 @@ from pysnmp.proto import rfc1902, rfc1905
 from pysnmp.proto.api import v2c
 
 from sprmon.collector import ber
-from sprmon.lab.mib import MibView, ViewCache, render
-from sprmon.lab.model import WanModel
+from sprmon.lab.mib import MibView
 from sprmon.lab.v2c_codec import (
     GET,
     GET_BULK,
@@ -30,7 +29,6 @@ from sprmon.lab.v2c_codec import (
 )
 from sprmon.lab.v2c_responder import EncodedView, respond
 from sprmon.smi import Oid, SnmpValue, ValueKind
-from tests.lab.helpers import T0
 
 oids = st.tuples(st.integers(0, 2), st.integers(0, 39)).flatmap(
     lambda head: st.lists(st.integers(0, 2**40), max_size=14).map(lambda tail: (*head, *tail))
@@ -179,23 +177,3 @@ def test_a_response_of_exactly_the_largest_datagram_is_sent_and_one_octet_more_i
         low, high = (middle, high) if answer(middle) is not None else (low, middle)
     assert len(answer(low) or b"") == MAX_MESSAGE_SIZE
     assert answer(low + 1) is None
-
-
-def test_a_cached_view_lasts_until_the_model_moves() -> None:
-    model = WanModel(sites=2, seed=3, start=T0)
-    built: list[str] = []
-
-    def build(view: MibView) -> MibView:
-        built.append("x")
-        return view
-
-    views = ViewCache(model, build)
-    first = views.view("site-001")
-    assert views.view("site-001") is first
-    assert len(built) == 1
-    model.advance(T0 + 30)
-    later = views.view("site-001")
-    assert later is not first
-    assert later.oids == render(model, "site-001").oids
-    assert later.values != first.values, "counters and uptime moved"
-    assert len(built) == 2
