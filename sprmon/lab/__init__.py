@@ -9,8 +9,8 @@
 See docs/lab.md. :mod:`sprmon.lab.model` (the simulation, with the modules
 it builds on: ``plan``, ``bgp``, ``faults``, ``traffic``, ``counters``,
 ``state``) and :mod:`sprmon.lab.control` (talking to a running lab) need only
-the standard library; :func:`run_lab` needs pysnmp (the ``snmp`` extra) and
-imports it on first use.
+the standard library; so do a v2c lab's agents (:mod:`sprmon.lab.v2c_agents`).
+pysnmp is imported only by an SNMPv3 lab (or ``v2c_backend="pysnmp"``).
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # pysnmp is an optional dependency and takes 0.2 s to import: load the
-    # agent side only when somebody runs a lab.
+    # Load the agent side (and the control server) only when somebody runs a
+    # lab: ``sprmon lab inject`` and friends need only the model's names.
     if name in ("Lab", "run_lab"):
         from sprmon.lab import runner  # noqa: PLC0415
 

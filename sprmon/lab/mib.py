@@ -52,7 +52,8 @@ from sprmon.snmp_oids import (
     IfXEntry,
 )
 
-#: pysnmp's enterprise arc (SNMP Laboratories): the agent is pysnmp.
+#: pysnmp's enterprise arc (SNMP Laboratories): the lab's first agents were
+#: pysnmp's, and the native v2c agents answer exactly as they did.
 SYS_OBJECT_ID_VALUE = (1, 3, 6, 1, 4, 1, 20408)
 
 PEER_STATE_CODES = {
