@@ -39,10 +39,11 @@ from prometheus_client.metrics_core import (
     Metric,
 )
 from prometheus_client.registry import Collector
+from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
 
 from sprmon import __version__
-from sprmon.core.findings import LinkFinding, PathFinding, PathState
+from sprmon.core.findings import LinkFinding, PathFinding, PathState, Report
 from sprmon.core.monitor import (
     DurationHistogram,
     EventQueueStatus,
@@ -58,6 +59,14 @@ PATH_STATES: tuple[str, ...] = tuple(state.value for state in PathState)
 ViewSource = Callable[[], MonitorView | None]
 #: Bucket bounds written as Go writes floats, as prometheus_client's own histograms are.
 _le = cast(Callable[[float], str], floatToGoString)
+
+
+#: Every family appears (the MQTT ones need ``events``), none has a sample from it.
+_EMPTY_VIEW = MonitorView(
+    built_at=0.0,
+    report=Report(evaluated_at=0.0, paths=(), links=()),
+    events=EventQueueStatus(connected=False, queued=0, published_total=0, dropped_total=0),
+)
 
 
 def _bool(value: bool) -> float:
@@ -85,9 +94,10 @@ class SprmonMetrics(Collector):
         return self._per_prefix
 
     def describe(self) -> Iterable[Metric]:
-        # Without describe() the registry would call collect() at registration
-        # to learn the names, i.e. read a view that may not exist yet.
-        return ()
+        # The names, from an empty view: the registry calls this at registration
+        # (duplicate check, ``name[]`` filters), when the daemon may have no view yet.
+        yield _build_info()
+        yield from self._families(_EMPTY_VIEW)
 
     def collect(self) -> Iterator[Metric]:
         yield _build_info()
@@ -144,6 +154,10 @@ def _build_info() -> InfoMetricFamily:
     )
 
 
+# The path families hold most of the samples (5 per finding and state): they append
+# Sample tuples directly, half the cost of add_metric's dict(zip(...)) per sample.
+
+
 def _path_families(paths: Iterable[PathFinding]) -> Iterator[Metric]:
     by_state: dict[tuple[str, str], Counter[str]] = {}
     not_redundant: Counter[tuple[str, str]] = Counter()
@@ -175,11 +189,20 @@ def _path_families(paths: Iterable[PathFinding]) -> Iterator[Metric]:
         "marking (e.g. MED not 100 on mpls): a drift waiting to happen.",
         labels=("site", "app"),
     )
+    states, redundancy, marking = (
+        state_family.samples,
+        redundancy_family.samples,
+        marking_family.samples,
+    )
     for (site, app), counts in by_state.items():
         for state in PATH_STATES:
-            state_family.add_metric((site, app, state), counts[state])
-        redundancy_family.add_metric((site, app), not_redundant[(site, app)])
-        marking_family.add_metric((site, app), marking_wrong[(site, app)])
+            states.append(
+                Sample("sprmon_paths", {"site": site, "app": app, "state": state}, counts[state])
+            )
+        key = (site, app)
+        labels = {"site": site, "app": app}
+        redundancy.append(Sample("sprmon_paths_not_redundant", labels, not_redundant[key]))
+        marking.append(Sample("sprmon_paths_marking_wrong", labels, marking_wrong[key]))
     yield state_family
     yield redundancy_family
     yield marking_family
@@ -214,22 +237,29 @@ def _per_prefix_families(paths: Iterable[PathFinding]) -> Iterator[Metric]:
         "route); always 1. Join on (site, app, prefix) to name the links in an alert.",
         labels=("site", "app", "prefix"),
     )
+    states, redundant, marking, info = (
+        state_family.samples,
+        redundant_family.samples,
+        marking_family.samples,
+        info_family.samples,
+    )
     for finding in paths:
-        labels = (finding.site, finding.app, finding.prefix)
+        site, app, prefix = finding.site, finding.app, finding.prefix
         current = finding.state.value
         for state in PATH_STATES:
-            state_family.add_metric((*labels, state), _bool(state == current))
+            labels = {"site": site, "app": app, "prefix": prefix, "state": state}
+            states.append(Sample("sprmon_path_state", labels, _bool(state == current)))
+        labels = {"site": site, "app": app, "prefix": prefix}
         if finding.redundant is not None:
-            redundant_family.add_metric(labels, _bool(finding.redundant))
+            redundant.append(Sample("sprmon_path_redundant", labels, _bool(finding.redundant)))
         if finding.marking_ok is not None:
-            marking_family.add_metric(labels, _bool(finding.marking_ok))
-        info_family.add_metric(
-            labels,
-            {
-                "expected_link": finding.expected_link or "",
-                "actual_link": ",".join(finding.actual_links),
-            },
-        )
+            marking.append(Sample("sprmon_path_marking_ok", labels, _bool(finding.marking_ok)))
+        links = {
+            **labels,
+            "expected_link": finding.expected_link or "",
+            "actual_link": ",".join(finding.actual_links),
+        }
+        info.append(Sample("sprmon_path_info", links, 1.0))
     yield state_family
     yield redundant_family
     yield marking_family

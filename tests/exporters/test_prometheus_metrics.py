@@ -245,9 +245,20 @@ def typical_view(sites: int, apps: int, prefixes_per_app: int) -> MonitorView:
         for name in ("mpls", "inet"):
             links.append(
                 LinkFinding(
-                    site, name, Severity.OK, True, True, NOW, 10_000_000,
-                    1.0, 1.0, 0.1, 0.1, 0.0, 0.0,
-                )  # fmt: skip
+                    site=site,
+                    link=name,
+                    severity=Severity.OK,
+                    oper_up=True,
+                    bgp_established=True,
+                    established_since=NOW,
+                    capacity_bps=10_000_000,
+                    in_bps=1.0,
+                    out_bps=1.0,
+                    utilization_in=0.1,
+                    utilization_out=0.1,
+                    error_rate=0.0,
+                    discard_rate=0.0,
+                )
             )
             totals.append(LinkTotals(site, name, 1, 1, 0, 0, 0, 0, 0))
         targets.append(TargetHealth(site, Protocol.SNMP, True, NOW, None, (("timeout", 1),)))
@@ -265,9 +276,9 @@ def test_series_per_site_follow_the_documented_formula(apps: int, prefixes_per_a
     view = typical_view(sites, apps, prefixes_per_app)
     default = len(series(exposition(build_registry(lambda: view))))
     per_prefix = len(series(exposition(build_registry(lambda: view, per_prefix=True))))
-    # docs/metrics.md: 7 per application, 14 per link (2 links), 3 per target (1 error
-    # reason); 8 more per prefix with per_prefix; 4 fixed (build, shard, evaluation
-    # time, and the empty histogram family has none).
+    # docs/metrics.md: 7 per application, 14 per link (2 links), 3 per target (one error
+    # reason); 8 more per prefix with per_prefix; 3 per process (build, shard, evaluation
+    # time; no poll histogram in this view).
     fixed = 3
     per_site = 7 * apps + 14 * 2 + 3
     assert default == fixed + sites * per_site

@@ -51,9 +51,7 @@ def _write_key(path: Path, key: ec.EllipticCurvePrivateKey, password: bytes | No
         else serialization.BestAvailableEncryption(password)
     )
     path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-        )
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
     )
 
 

@@ -219,7 +219,9 @@ class Prometheus:
                 if alert["state"] == state and wanted.items() <= alert["labels"].items():
                     return alert
             await asyncio.sleep(0.25)
-        raise PrometheusError(f"no {state} alert {name} {labels or ''} within {timeout_s} s: {alerts}")
+        raise PrometheusError(
+            f"no {state} alert {name} {labels or ''} within {timeout_s} s: {alerts}"
+        )
 
     async def reload(self, config: str | None = None) -> None:
         """Rewrite the configuration (if given) and ask Prometheus to load it again."""
@@ -263,15 +265,7 @@ async def run_prometheus(
     first, so that a mistake in it fails with promtool's message rather than a
     timeout.
     """
-    workdir.mkdir(parents=True, exist_ok=True)
-    for name, content in {**(files or {}), **(rule_files or {})}.items():
-        target = workdir / name
-        if isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(content)
-    config_path = workdir / "prometheus.yml"
-    config_path.write_text(config)
+    config_path = _write_files(workdir, config, {**(files or {}), **(rule_files or {})})
     await _promtool_check(config_path)
     log_path = workdir / "prometheus.log"
     for attempt in range(3):
@@ -302,6 +296,19 @@ async def run_prometheus(
         finally:
             await _stop(process)
     raise PrometheusError(f"prometheus did not start on {host}; last log:\n{_tail(log_path)}")
+
+
+def _write_files(workdir: Path, config: str, files: Mapping[str, str | bytes]) -> Path:
+    workdir.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        target = workdir / name
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content)
+    config_path = workdir / "prometheus.yml"
+    config_path.write_text(config)
+    return config_path
 
 
 async def _promtool_check(config_path: Path) -> None:
