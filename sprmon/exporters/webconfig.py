@@ -202,9 +202,13 @@ class _Reader:
             else:
                 self.problem((*where, key), f"unknown key; expected one of {', '.join(known)}")
 
-    def path(self, data: dict[str, object], where: FieldPath, key: str) -> Path | None:
+    def path(
+        self, data: dict[str, object], where: FieldPath, key: str, *, required: bool = False
+    ) -> Path | None:
         value = data.get(key)
         if value is None:
+            if required:
+                self.problem((*where, key), "missing: TLS needs cert_file and key_file")
             return None
         if not isinstance(value, str) or not value:
             self.problem((*where, key), "must be a file name")
@@ -220,12 +224,9 @@ class _Reader:
             return None
         count = len(self.problems)
         self.check_keys(data, where, _TLS_KEYS)
-        cert = self.path(data, where, "cert_file")
-        key = self.path(data, where, "key_file")
+        cert = self.path(data, where, "cert_file", required=True)
+        key = self.path(data, where, "key_file", required=True)
         ca = self.path(data, where, "client_ca_file")
-        for name, value in (("cert_file", cert), ("key_file", key)):
-            if value is None and name not in data:
-                self.problem((*where, name), "missing: TLS needs cert_file and key_file")
         client_auth = self.client_auth(data, where, ca)
         versions = [
             self.version(data, where, name, default)

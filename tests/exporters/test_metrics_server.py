@@ -151,10 +151,13 @@ async def test_a_slow_client_does_not_delay_other_scrapes() -> None:
 async def test_connections_beyond_the_limit_are_refused_not_queued() -> None:
     limits = ServerLimits(max_connections=1)
     async with MetricsServer(build_registry(lambda: None), port=0, limits=limits) as server:
-        _, holder = await asyncio.open_connection("127.0.0.1", server.port)
-        await asyncio.sleep(0.1)  # let the server accept the first connection
+        # A kept-alive connection, answered once (so surely counted), then idle.
+        reader, holder = await asyncio.open_connection("127.0.0.1", server.port)
+        holder.write(b"GET /healthz HTTP/1.1\r\n\r\n")
+        first = await reader.readuntil(b"ok\n")
         answer = await raw_request(server.port, b"GET /healthz HTTP/1.1\r\n\r\n")
         holder.close()
+    assert first.startswith(b"HTTP/1.1 200 ")
     assert answer.startswith(b"HTTP/1.1 503 ")
 
 

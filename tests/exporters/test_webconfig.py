@@ -133,6 +133,14 @@ def test_inconsistent_tls_settings_are_refused(pki: Pki, tls_lines: str, expecte
     assert expected in problem
 
 
+def test_a_tls_section_without_a_certificate_is_an_error_not_plain_http(tmp_path: Path) -> None:
+    path = write(tmp_path, "tls_server_config:\n  cert_file:\n  key_file: ''\n")
+    assert problems(path) == [
+        f"{path}:2: tls_server_config.cert_file: missing: TLS needs cert_file and key_file",
+        f"{path}:3: tls_server_config.key_file: must be a file name",
+    ]
+
+
 def test_missing_files_are_named(tmp_path: Path) -> None:
     path = write(tmp_path, "tls_server_config:\n  cert_file: nope.crt\n  key_file: nope.key\n")
     assert problems(path) == [
