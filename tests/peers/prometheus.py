@@ -357,3 +357,9 @@ async def _stop(process: asyncio.subprocess.Process) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(process.pid, signal.SIGKILL)
         await process.wait()
+
+
+# Public names for the peers started the same way (tests.peers.alertmanager).
+http_request = _http
+stop_process = _stop
+log_tail = _tail
