@@ -8,7 +8,8 @@ their 5- and 30-minute windows pass the alert thresholds within seconds of the
 first scrapes:
 
 =========  ===============================================================
-site-001   compliant; mpls flapping, inet with errors and discards
+site-001   compliant; mpls flapping, inet with errors and discards, its
+           gNMI target not answering for 400 s
 site-002   legacy in drift with a wrong marking, one default prefix without
            a route, mpls saturated outwards
 site-003   mpls down: legacy in failover, nothing redundant
@@ -255,6 +256,17 @@ def every_situation(now: float, elapsed: float) -> MonitorView:
     targets = [
         TargetHealth(site, Protocol.SNMP, up=True, last_success_at=evaluated) for site in SITES[:4]
     ]
+    # site-001's gNMI target fails since 400 s (its SNMP one still answers).
+    targets.append(
+        TargetHealth(
+            "site-001",
+            Protocol.GNMI,
+            up=False,
+            last_success_at=now - 400,
+            last_error="connection refused",
+            errors_total=(("unreachable", 1 + int(elapsed)),),
+        )
+    )
     targets.append(
         TargetHealth(
             "site-005",
