@@ -11,9 +11,9 @@ promtool unit tests in rules/tests/.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,32 +75,38 @@ class Rule:
     raw: dict[str, Any]
 
 
-def rules() -> Iterator[Rule]:
+@functools.cache
+def rules() -> tuple[Rule, ...]:
+    """Every rule of every shipped rule file, in file order (read once per session)."""
     yaml = YAML(typ="safe")
-    for path in rule_paths():
-        for group in yaml.load(path.read_text())["groups"]:
-            for rule in group["rules"]:
-                is_alert = "alert" in rule
-                yield Rule(
-                    file=path.name,
-                    group=group["name"],
-                    name=rule["alert"] if is_alert else rule["record"],
-                    expr=str(rule["expr"]),
-                    is_alert=is_alert,
-                    raw=rule,
-                )
+    return tuple(
+        Rule(
+            file=path.name,
+            group=group["name"],
+            name=rule["alert"] if "alert" in rule else rule["record"],
+            expr=str(rule["expr"]),
+            is_alert="alert" in rule,
+            raw=rule,
+        )
+        for path in rule_paths()
+        for group in yaml.load(path.read_text())["groups"]
+        for rule in group["rules"]
+    )
 
 
 def alert_names() -> set[str]:
     return {rule.name for rule in rules() if rule.is_alert}
 
 
-def unit_tests() -> Iterator[tuple[Path, dict[str, Any]]]:
+@functools.cache
+def unit_tests() -> tuple[tuple[Path, dict[str, Any]], ...]:
     """(file, test) for every test of every promtool unit-test file."""
     yaml = YAML(typ="safe")
-    for path in sorted(RULE_TESTS.glob("*.yml")):
-        for test in yaml.load(path.read_text())["tests"]:
-            yield path, test
+    return tuple(
+        (path, test)
+        for path in sorted(RULE_TESTS.glob("*.yml"))
+        for test in yaml.load(path.read_text())["tests"]
+    )
 
 
 def alertmanager_example() -> dict[str, Any]:

@@ -10,6 +10,7 @@ import sys
 from itertools import combinations
 from pathlib import Path
 
+import pytest
 from ruamel.yaml import YAML
 
 from tests.alerting.rules_support import rules
@@ -137,6 +138,7 @@ def test_provisioning_points_grafana_at_a_prometheus_and_the_dashboards() -> Non
     assert provider["type"] == "file" and provider["options"]["path"]
 
 
+@pytest.mark.slow
 def test_the_generator_is_ruff_clean_and_strictly_typed() -> None:
     """grafana/ is outside the paths `make lint` checks: its generator is checked here."""
     bin_dir = Path(sys.executable).parent
