@@ -16,6 +16,14 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "scenario" / "intent.yaml"
 
 
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def replace_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
 @pytest.fixture
 def intent_file(tmp_path: Path) -> Path:
     path = tmp_path / "intent.yaml"
@@ -26,8 +34,7 @@ def intent_file(tmp_path: Path) -> Path:
 async def test_a_good_file_is_applied(intent_file: Path) -> None:
     applied: list[Intent] = []
     reloader = IntentReloader(intent_file, applied.append)
-    text = intent_file.read_text(encoding="utf-8")
-    intent_file.write_text(text + "monitor: {bgp_interval: 2m}\n", encoding="utf-8")
+    append(intent_file, "monitor: {bgp_interval: 2m}\n")
     assert await reloader.reload()
     (intent,) = applied
     assert intent.monitor.bgp_interval_s == 120.0
@@ -38,7 +45,7 @@ async def test_a_bad_file_is_rejected_with_every_problem_logged(
 ) -> None:
     applied: list[Intent] = []
     reloader = IntentReloader(intent_file, applied.append)
-    intent_file.write_text("version: 1\nlinks: {}\nbogus: 1\n", encoding="utf-8")
+    replace_text(intent_file, "version: 1\nlinks: {}\nbogus: 1\n")
     with caplog.at_level(logging.ERROR, logger="sprmon.daemon.reload"):
         assert not await reloader.reload()
     assert applied == []
