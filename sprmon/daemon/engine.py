@@ -146,7 +146,8 @@ class Monitor:
         now = self._clock()
         wanted = {site.name for site in policy.sites}
         changes: list[StateChange] = []
-        for name in [name for name in self._states if name not in wanted]:
+        removed = [name for name in self._states if name not in wanted]
+        for name in removed:
             changes.extend(self._remove(name, now))
         added = 0
         for site in policy.sites:
@@ -163,15 +164,15 @@ class Monitor:
             # Polls in flight keep (and release) the old semaphore.
             self._max_in_flight = intent.monitor.max_in_flight
             self._slots = asyncio.Semaphore(self._max_in_flight)
+        self._emit(changes)
+        self._dirty.set()
         log.info(
             "intent %s reloaded: %d site(s) watched, %d added, %d removed",
             intent.source,
             len(policy.sites),
             added,
-            len({c.site for c in changes if c.new_state is None}),
+            len(removed),
         )
-        self._emit(changes)
-        self._dirty.set()
 
     # --- sites ---------------------------------------------------------------------------------
 
