@@ -17,14 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 
-# The Net-SNMP helpers live with the tests, imported as ``tests.…`` from the repository root.
+# bench/ runs as a script from a checkout: import the checkout's sprmon.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from machine import describe_machine
 
 from sprmon.lab import Lab, run_lab
-from tests.lab.helpers import auth_args
-from tests.peers.snmpd import tool_env
+from sprmon.realpeers.snmpd import auth_args, tool_env
 
 
 def rss_mb() -> float:
@@ -41,7 +40,7 @@ async def walk_all(lab: Lab, routers: list[str], workdir: Path, parallel: int) -
     ports = "\n".join(str(lab.ports[r]) for r in routers)
     command = [
         "xargs", "-P", str(parallel), "-I", "PORT",
-        "snmpbulkwalk", *auth_args(lab), "-Cr25", "-On", "-t", "5",
+        "snmpbulkwalk", *auth_args(lab.credentials), "-Cr25", "-On", "-t", "5",
         f"{lab.host}:PORT", "1.3.6.1.2.1",
     ]  # fmt: skip
     process = await asyncio.create_subprocess_exec(

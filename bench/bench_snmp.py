@@ -40,8 +40,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-# bench/ runs as a script from the repository root; tests.peers holds the
-# snmpd and namespace helpers shared with the tests.
+# bench/ runs as a script from a checkout: import the checkout's sprmon.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from machine import describe_machine
@@ -53,8 +52,8 @@ from sprmon.collector.snmp_collector import CollectOptions
 from sprmon.core.intent import Intent, SecretRef, Site, SnmpTarget
 from sprmon.core.prefixes import Prefix
 from sprmon.intentfile import load_intent
-from tests.peers.netns import namespace_with_interfaces
-from tests.peers.snmpd import Snmpd, parse_tool_output, run_snmpd, run_tool
+from sprmon.realpeers.netns import namespace_with_interfaces
+from sprmon.realpeers.snmpd import Snmpd, parse_tool_output, run_snmpd, run_tool
 
 LAB_CHILD = r"""
 import asyncio, sys

@@ -1,8 +1,14 @@
-"""The core stays pure: it imports only a small part of the stdlib and itself.
+"""Dependencies point the right way.
 
+The core stays pure: it imports only a small part of the stdlib and itself.
 Every module under sprmon/core is parsed with ``ast`` (not imported, so a
 forbidden import inside a function or under ``if TYPE_CHECKING`` is caught
 too) and each import is checked against an allow-list.
+
+What users run stands without the test tree: no module under sprmon/, bench/
+or scripts/ imports ``tests``. The real-peer harness (sprmon.realpeers) is for
+tests and tools only: nothing else in sprmon imports it, so the CLI never
+loads it.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-CORE = Path(__file__).resolve().parents[1] / "sprmon" / "core"
+ROOT = Path(__file__).resolve().parents[1]
+CORE = ROOT / "sprmon" / "core"
+HARNESS = "sprmon.realpeers"
 
 #: Pure stdlib modules the core may use: no I/O, no clock, no processes.
 ALLOWED_STDLIB = frozenset(
@@ -54,9 +62,8 @@ def imported_modules(source: str, package: str) -> list[tuple[int, str]]:
             else:
                 base = node.module or ""
             found.append((node.lineno, base))
-            if node.module is None or node.level:
-                # ``from . import x`` may import submodule x.
-                found.extend((node.lineno, f"{base}.{alias.name}") for alias in node.names)
+            # ``from . import x`` or ``from sprmon import x`` may import submodule x.
+            found.extend((node.lineno, f"{base}.{alias.name}") for alias in node.names)
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
@@ -142,3 +149,98 @@ def test_checker_rejects_forbidden_imports(source: str) -> None:
 )
 def test_checker_accepts_core_and_allowed_stdlib_imports(source: str) -> None:
     assert violations(source, "sprmon.core.example", "sprmon.core") == []
+
+
+def _within(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def tool_violations(source: str, module: str, package: str) -> list[str]:
+    """Imports of the test tree, and (outside the harness) of the real-peer harness."""
+    problems: list[str] = []
+    for line, name in imported_modules(source, package):
+        if problems and problems[-1].startswith(f"{module}:{line} "):
+            continue  # one problem per import statement
+        if _within(name, "tests"):
+            problems.append(f"{module}:{line} imports {name}: what users run needs no tests/")
+        elif _within(module, "sprmon") and not _within(module, HARNESS) and _within(name, HARNESS):
+            problems.append(
+                f"{module}:{line} imports {name}: the real-peer harness is for tests and "
+                "tools, and would load with the CLI"
+            )
+    return problems
+
+
+def tool_modules() -> list[tuple[str, Path]]:
+    """(module name, file) of every module under sprmon/ and bench/ and every Python script
+    under scripts/ (named by a ``python`` shebang, with or without a ``.py`` suffix)."""
+    modules = []
+    for path in sorted((ROOT / "sprmon").rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        modules.append((".".join(parts), path))
+    modules += [(f"bench.{path.stem}", path) for path in sorted((ROOT / "bench").glob("*.py"))]
+    for path in sorted((ROOT / "scripts").iterdir()):
+        with path.open("rb") as file:
+            first = file.readline()
+        if path.suffix == ".py" or (first.startswith(b"#!") and b"python" in first):
+            modules.append((f"scripts.{path.name}", path))
+    return modules
+
+
+def test_tool_modules_are_found() -> None:
+    names = {name for name, _path in tool_modules()}
+    assert {
+        "sprmon.cli.main",
+        "sprmon.realpeers.frr.build",
+        "bench.bench_lab",
+        "bench.bench_snmp",
+        "scripts.frr-wan",
+    } <= names
+    assert "scripts.install-system-deps" not in names  # a shell script
+
+
+@pytest.mark.parametrize(("module", "path"), tool_modules(), ids=str)
+def test_what_users_run_imports_no_tests_and_only_tools_import_the_harness(
+    module: str, path: Path
+) -> None:
+    source = path.read_text(encoding="utf-8")
+    assert tool_violations(source, module, package_of(module, path)) == []
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        ("scripts.frr-wan", "from tests.peers.frr_wan import build"),
+        ("bench.bench_lab", "from tests.lab.helpers import auth_args"),
+        ("bench.bench_snmp", "import tests.peers.netns"),
+        ("sprmon.lab.runner", "import tests"),
+        ("sprmon.lab.runner", "from tests import peers"),
+        ("sprmon.cli.check", "def f():\n    from tests.peers.snmpd import run_snmpd"),
+        ("sprmon.cli.main", "from sprmon.realpeers.frr import frr_wan"),
+        ("sprmon.cli.main", "import sprmon.realpeers"),
+        ("sprmon.cli.main", "from sprmon import realpeers"),
+        ("sprmon.cli.main", "from ..realpeers.netns import ip"),
+        ("sprmon.lab", "import typing\nif typing.TYPE_CHECKING:\n    import sprmon.realpeers"),
+    ],
+)
+def test_tool_checker_rejects_the_tests_and_the_harness_outside_tools(
+    module: str, source: str
+) -> None:
+    package = module if module == "sprmon.lab" else module.rsplit(".", 1)[0]
+    assert tool_violations(source, module, package) != []
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        ("scripts.frr-wan", "from sprmon.realpeers.frr import build"),
+        ("bench.bench_snmp", "from sprmon.realpeers.netns import namespace_with_interfaces"),
+        ("sprmon.realpeers.frr.build", "from sprmon.realpeers.frr import config"),
+        ("sprmon.realpeers.frr.build", "from ..snmpd import run_tool"),
+        ("sprmon.cli.main", "import testing_tools\nfrom sprmon.lab import run_lab"),
+    ],
+)
+def test_tool_checker_accepts_the_harness_in_tools_and_in_itself(module: str, source: str) -> None:
+    assert tool_violations(source, module, module.rsplit(".", 1)[0]) == []

@@ -26,8 +26,9 @@ from sprmon.cli.common import CliError, CliUsageError
 from sprmon.lab.control import LabRecord, default_state_dir, find_lab, request
 from sprmon.lab.credentials import V3Credentials
 from sprmon.lab.errors import LabError
+from sprmon.lab.faults import ONE_SHOT_FAULTS, Fault
 from sprmon.lab.intent_file import secret_files
-from sprmon.lab.model import LINK_ROLES, MAX_SITES, ONE_SHOT_FAULTS, Fault
+from sprmon.lab.plan import LINK_ROLES, MAX_SITES
 
 if TYPE_CHECKING:
     from sprmon.lab.runner import Lab

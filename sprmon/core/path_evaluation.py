@@ -23,6 +23,16 @@ UNKNOWN_LINK = "?"
 _ORIGIN_RANK = {Origin.IGP: 0, Origin.EGP: 1, Origin.INCOMPLETE: 2}
 
 
+def origin_rank(origin: Origin | None) -> int:
+    """BGP's origin order, lower preferred (RFC 4271 9.1.2.2 c): IGP, EGP, INCOMPLETE.
+
+    A missing origin ranks as IGP: an attribute the router did not report must
+    not make its path look worse than it is (the lab's decision process uses
+    this same rule, so the two never disagree on why a path won).
+    """
+    return 0 if origin is None else _ORIGIN_RANK[origin]
+
+
 @dataclass(frozen=True, slots=True)
 class AppPlan:
     """An application with everything the hot loop needs precomputed."""
@@ -115,7 +125,7 @@ def _preference(path: BgpPath) -> tuple[int, int, int, int]:
     return (
         -(path.local_pref if path.local_pref is not None else 100),
         len(path.as_path),
-        _ORIGIN_RANK.get(path.origin, 0) if path.origin is not None else 0,
+        origin_rank(path.origin),
         path.med if path.med is not None else 0,
     )
 

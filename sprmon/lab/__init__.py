@@ -6,10 +6,11 @@
         lab.model.best_link("site-001", "10.0.21.0/24")   # -> "inet"
         lab.clear("site-001")
 
-See docs/lab.md. :mod:`sprmon.lab.model` (the simulation) and
-:mod:`sprmon.lab.control` (talking to a running lab) need only the standard
-library; :func:`run_lab` needs pysnmp (the ``snmp`` extra) and imports it on
-first use.
+See docs/lab.md. :mod:`sprmon.lab.model` (the simulation, with the modules
+it builds on: ``plan``, ``bgp``, ``faults``, ``traffic``, ``counters``,
+``state``) and :mod:`sprmon.lab.control` (talking to a running lab) need only
+the standard library; :func:`run_lab` needs pysnmp (the ``snmp`` extra) and
+imports it on first use.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from sprmon.lab.errors import (
     NoLabRunningError,
     SeveralLabsRunningError,
 )
-from sprmon.lab.model import ActiveFault, Fault, WanModel
+from sprmon.lab.faults import ActiveFault, Fault
+from sprmon.lab.model import WanModel
 
 if TYPE_CHECKING:
     from sprmon.lab.runner import Lab, run_lab

@@ -38,8 +38,9 @@ from pysnmp.smi.mibs import instances as mib_instances
 
 from sprmon.lab.credentials import LabCredentials, V2cCredentials, V3Credentials
 from sprmon.lab.errors import AgentStartError
+from sprmon.lab.faults import Fault
 from sprmon.lab.mib import MibValue, MibView, Oid, Syntax, is_known_object, render
-from sprmon.lab.model import Fault, WanModel
+from sprmon.lab.model import WanModel
 
 #: What a ``garbage`` agent answers: it starts like an SNMPv2c message
 #: (SEQUENCE, version, community) but its PDU claims 255 octets and holds 2,

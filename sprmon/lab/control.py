@@ -10,7 +10,12 @@ A running lab writes a state file ``NAME.json`` into the state directory
     <- {"ok": false, "error": "no router named 'site-9' in this lab: ..."}
 
 Operations: ``inject`` (router, fault, link, prefix, med), ``clear`` (router),
-``status``. A state file whose process is gone is stale and removed when seen.
+``status``.
+
+Several sprmon versions may share a state directory. A state file is removed
+only when it is understood (it parses as a record of :data:`STATE_FORMAT`) and
+its process is gone; any other file is left alone and reported as not
+understood, since it may belong to a lab of another (newer) sprmon.
 
 Standard library only: the commands that use this module run without pysnmp.
 """
@@ -39,7 +44,15 @@ _MAX_SOCKET_PATH = 107
 _MAX_LINE = 1 << 20
 REQUEST_TIMEOUT_S = 10.0
 
+#: Layout of the state file (its ``format`` key). A change that older
+#: versions would misread gets a new number: they then leave the file alone.
+STATE_FORMAT = 1
+
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class StateFileError(ValueError):
+    """A state file this sprmon does not understand (the message says why)."""
 
 
 def default_state_dir() -> Path:
@@ -89,24 +102,63 @@ class LabRecord:
     seed: int
     ports: dict[str, int] = field(default_factory=dict)
     intent: str | None = None
+    format: int = STATE_FORMAT
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> LabRecord:
-        data = json.loads(text)
-        return cls(
-            name=str(data["name"]),
-            pid=int(data["pid"]),
-            socket=str(data["socket"]),
-            host=str(data["host"]),
-            snmp_version=str(data["snmp_version"]),
-            sites=int(data["sites"]),
-            seed=int(data["seed"]),
-            ports={str(k): int(v) for k, v in data["ports"].items()},
-            intent=None if data.get("intent") is None else str(data["intent"]),
-        )
+        """The record in a state file; :class:`StateFileError` if it is not one of this format."""
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise StateFileError("not JSON") from exc
+        if not isinstance(data, dict):
+            raise StateFileError("not a JSON object")
+        # Files written before the format was recorded have format 1's layout.
+        found = data.get("format", 1)
+        if type(found) is not int or found != STATE_FORMAT:
+            raise StateFileError(f"format {found!r}; this sprmon reads format {STATE_FORMAT}")
+        try:
+            return cls(
+                name=str(data["name"]),
+                pid=int(data["pid"]),
+                socket=str(data["socket"]),
+                host=str(data["host"]),
+                snmp_version=str(data["snmp_version"]),
+                sites=int(data["sites"]),
+                seed=int(data["seed"]),
+                ports={str(k): int(v) for k, v in data["ports"].items()},
+                intent=None if data.get("intent") is None else str(data["intent"]),
+            )
+        except KeyError as exc:
+            raise StateFileError(f"no {exc.args[0]!r} in it") from exc
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise StateFileError(f"a value of the wrong type ({exc})") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignStateFile:
+    """A state file this sprmon does not understand: left alone, only reported."""
+
+    path: Path
+    reason: str
+
+    def describe(self) -> str:
+        return f"{self.path.name} ({self.reason})"
+
+
+@dataclass(frozen=True, slots=True)
+class StateScan:
+    """What is in a state directory: the labs that run, and the files not understood."""
+
+    labs: tuple[LabRecord, ...]
+    not_understood: tuple[ForeignStateFile, ...]
+
+    def foreign(self, name: str) -> ForeignStateFile | None:
+        """The state file of lab ``name`` if it is there but not understood."""
+        return next((f for f in self.not_understood if f.path.stem == name), None)
 
 
 def state_file(state_dir: Path, name: str) -> Path:
@@ -139,57 +191,88 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _remove_stale(state_dir: Path, record_path: Path, record: LabRecord | None) -> None:
+def _remove_stale(record_path: Path, record: LabRecord) -> None:
     with contextlib.suppress(FileNotFoundError):
         record_path.unlink()
-    if record is not None:
-        with contextlib.suppress(FileNotFoundError):
-            Path(record.socket).unlink()
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            (state_dir / f"{record_path.stem}.sock").unlink()
+    with contextlib.suppress(FileNotFoundError):
+        Path(record.socket).unlink()
 
 
-def running_labs(state_dir: Path) -> list[LabRecord]:
+def scan_state_dir(state_dir: Path) -> StateScan:
     """The labs whose state files are in ``state_dir`` and whose process lives.
 
-    State files left by a lab that died (its pid is gone) or that cannot be
-    read are removed on the way.
+    A state file of this format left by a lab that died (its pid is gone) is
+    removed on the way. A file that cannot be read or parsed, or is of another
+    format, is left alone and listed as not understood.
     """
     if not state_dir.is_dir():
-        return []
-    result = []
+        return StateScan((), ())
+    labs: list[LabRecord] = []
+    foreign: list[ForeignStateFile] = []
     for path in sorted(state_dir.glob("*.json")):
         try:
             record = LabRecord.from_json(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             continue
-        except (OSError, ValueError, KeyError, TypeError):
-            _remove_stale(state_dir, path, None)
+        except StateFileError as exc:
+            foreign.append(ForeignStateFile(path, str(exc)))
+            continue
+        except UnicodeDecodeError:
+            foreign.append(ForeignStateFile(path, "not UTF-8 text"))
+            continue
+        except OSError as exc:
+            foreign.append(ForeignStateFile(path, f"unreadable: {exc.strerror or exc}"))
             continue
         if not _pid_alive(record.pid):
-            _remove_stale(state_dir, path, record)
+            _remove_stale(path, record)
             continue
-        result.append(record)
-    return result
+        labs.append(record)
+    return StateScan(tuple(labs), tuple(foreign))
+
+
+def running_labs(state_dir: Path) -> list[LabRecord]:
+    """The labs that run, from :func:`scan_state_dir`."""
+    return list(scan_state_dir(state_dir).labs)
+
+
+def _foreign_note(scan: StateScan) -> str:
+    if not scan.not_understood:
+        return ""
+    return "; not understood and left alone (labs of another sprmon version?): " + ", ".join(
+        f.describe() for f in scan.not_understood
+    )
 
 
 def find_lab(state_dir: Path, name: str | None = None) -> LabRecord:
-    """The running lab called ``name``, or the only running lab if ``name`` is None."""
-    labs = running_labs(state_dir)
+    """The running lab called ``name``, or the only running lab if ``name`` is None.
+
+    The error when none is found names the state files this sprmon does not
+    understand, which may be labs run by another version.
+    """
+    scan = scan_state_dir(state_dir)
+    labs = scan.labs
     if name is not None:
         for record in labs:
             if record.name == name:
                 return record
+        foreign = scan.foreign(name)
+        if foreign is not None:
+            raise NoLabRunningError(
+                f"the state file of lab {name!r} is not understood: {foreign.describe()} in "
+                f"{state_dir}; it may belong to a lab run by another sprmon version: "
+                "use that version's `sprmon lab`"
+            )
         others = f" (running: {', '.join(r.name for r in labs)})" if labs else ""
         raise NoLabRunningError(
             f"no lab named {name!r} is running in {state_dir}{others}; "
-            "start it with `sprmon lab --name NAME`"
+            f"start it with `sprmon lab --name NAME`{_foreign_note(scan)}"
         )
     if not labs:
+        where = "no state file" if not scan.not_understood else "no state file this sprmon reads"
         raise NoLabRunningError(
-            f"no lab is running (no state file in {state_dir}); start one with `sprmon lab`, "
+            f"no lab is running ({where} in {state_dir}); start one with `sprmon lab`, "
             f"or point --state-dir / {STATE_DIR_ENV} at the folder of the one that runs"
+            f"{_foreign_note(scan)}"
         )
     if len(labs) > 1:
         raise SeveralLabsRunningError(

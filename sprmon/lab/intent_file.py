@@ -24,7 +24,8 @@ from sprmon.lab.credentials import (
 )
 from sprmon.lab.errors import LabError
 from sprmon.lab.files import write_atomically
-from sprmon.lab.model import APPLICATIONS, INET, LINK_ROLES, MPLS, WanModel, core_med
+from sprmon.lab.model import WanModel
+from sprmon.lab.plan import APPLICATIONS, INET, LINK_ROLES, MPLS, core_med
 
 COMMUNITY_FILE = "lab-community.secret"
 AUTH_KEY_FILE = "lab-auth.secret"

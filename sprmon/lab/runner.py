@@ -22,7 +22,7 @@ from sprmon.lab.control import (
     LabRecord,
     default_state_dir,
     prepare_state_dir,
-    running_labs,
+    scan_state_dir,
     socket_path,
     state_file,
     validate_name,
@@ -35,8 +35,10 @@ from sprmon.lab.credentials import (
     generate_credentials,
 )
 from sprmon.lab.errors import LabError
+from sprmon.lab.faults import ActiveFault, Fault
 from sprmon.lab.intent_file import write_intent
-from sprmon.lab.model import MAX_SITES, ActiveFault, Fault, WanModel
+from sprmon.lab.model import WanModel
+from sprmon.lab.plan import MAX_SITES
 
 _unique = itertools.count(1)
 
@@ -275,12 +277,21 @@ def _control_location(state_dir: Path | str | None, lab_name: str) -> tuple[Path
     """The state directory and control socket of a new lab called ``lab_name``."""
     directory = prepare_state_dir(Path(state_dir) if state_dir is not None else default_state_dir())
     control_socket = socket_path(directory, lab_name)
-    for record in running_labs(directory):
+    scan = scan_state_dir(directory)
+    for record in scan.labs:
         if record.name == lab_name:
             raise LabError(
                 f"a lab named {lab_name!r} already runs (pid {record.pid}); "
                 "stop it or choose another --name"
             )
+    foreign = scan.foreign(lab_name)
+    if foreign is not None:
+        # Starting would overwrite that file and take over its socket.
+        raise LabError(
+            f"a state file for a lab named {lab_name!r} is in {directory} but not understood: "
+            f"{foreign.describe()}; it may belong to a lab of another sprmon version: "
+            "choose another --name, or remove the file if no such lab runs"
+        )
     return directory, control_socket
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from sprmon.core.observed import Interface
-from tests.peers.netns import ip, veth_namespace
+from sprmon.realpeers.netns import ip, veth_namespace
+from sprmon.realpeers.snmpd import run_snmpd
 from tests.peers.sites import PollOne, snmp_site
-from tests.peers.snmpd import run_snmpd
 
 pytestmark = [pytest.mark.root, pytest.mark.slow, pytest.mark.peer]
 

@@ -19,6 +19,7 @@ from sprmon.core.observed import (
     PeerState,
     SiteObservation,
 )
+from sprmon.core.path_evaluation import origin_rank
 from tests.factories import (
     DC_V4,
     DC_V6,
@@ -754,3 +755,14 @@ def test_constructor_fallback_gives_the_same_report(monkeypatch: pytest.MonkeyPa
     fast = evaluate(intent(), snap, NOW)
     monkeypatch.setattr(evaluate_module, "_FAST_FINDINGS", False)
     assert evaluate(intent(), snap, NOW) == fast
+
+
+@pytest.mark.parametrize(
+    ("origin", "rank"),
+    [(Origin.IGP, 0), (Origin.EGP, 1), (Origin.INCOMPLETE, 2), (None, 0)],
+)
+def test_origin_ranks_igp_before_egp_before_incomplete_and_a_missing_one_as_igp(
+    origin: Origin | None, rank: int
+) -> None:
+    # One rule for the core's explanations and the lab's decision process.
+    assert origin_rank(origin) == rank

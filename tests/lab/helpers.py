@@ -6,9 +6,9 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from sprmon.lab import Lab, V2cCredentials, V3Credentials
+from sprmon.lab import Lab
 from sprmon.lab.mib import MibValue, Oid, Syntax
-from tests.peers.snmpd import tool_env
+from sprmon.realpeers.snmpd import auth_args, tool_env
 
 #: Simulated start of every test lab (2026-01-01T00:00:00Z).
 T0 = 1_767_225_600.0
@@ -59,29 +59,6 @@ class ToolRun:
         return rows
 
 
-def auth_args(lab: Lab) -> list[str]:
-    """Net-SNMP command-line options for the lab's credentials."""
-    credentials = lab.credentials
-    if isinstance(credentials, V2cCredentials):
-        return ["-v2c", "-c", credentials.community]
-    assert isinstance(credentials, V3Credentials)
-    return [
-        "-v3",
-        "-l",
-        "authPriv",
-        "-u",
-        credentials.user,
-        "-a",
-        "SHA-256",
-        "-A",
-        credentials.auth_key,
-        "-x",
-        "AES",
-        "-X",
-        credentials.priv_key,
-    ]
-
-
 async def net_snmp(
     program: str,
     *args: str,
@@ -118,7 +95,7 @@ async def query(
     """``program`` (snmpget, snmpbulkwalk, ...) against ``router`` of ``lab``, numeric output."""
     return await net_snmp(
         program,
-        *auth_args(lab),
+        *auth_args(lab.credentials),
         *extra,
         "-On",
         "-Oe",

@@ -91,6 +91,15 @@ def test_without_a_running_lab_the_commands_say_so(state_dir: Path) -> None:
     assert "sprmon lab" in result.output
 
 
+def test_status_reports_a_state_file_of_a_newer_version_and_leaves_it(state_dir: Path) -> None:
+    newer = {"format": 2, "name": "default", "pid": 1 << 22, "socket": "elsewhere"}
+    (state_dir / "default.json").write_text(json.dumps(newer), encoding="utf-8")
+    result = CliRunner().invoke(lab_group, ["status", "--state-dir", str(state_dir)])
+    assert result.exit_code == EXIT_UNKNOWN
+    assert "default.json (format 2; this sprmon reads format 1)" in result.output
+    assert json.loads((state_dir / "default.json").read_text(encoding="utf-8")) == newer
+
+
 def test_run_options_with_a_subcommand_are_a_usage_error(state_dir: Path) -> None:
     result = CliRunner().invoke(
         lab_group, ["--sites", "9", "--tick", "2", "status", "--state-dir", str(state_dir)]

@@ -19,11 +19,13 @@ from sprmon.lab import (
     run_lab,
 )
 from sprmon.lab.control import (
+    STATE_FORMAT,
     LabRecord,
     find_lab,
     prepare_state_dir,
     request,
     running_labs,
+    scan_state_dir,
     socket_path,
     validate_name,
     write_record,
@@ -68,10 +70,74 @@ def test_a_state_file_left_by_a_dead_lab_is_removed(state_dir: Path) -> None:
     assert listing(state_dir) == []
 
 
-def test_an_unreadable_state_file_is_removed(state_dir: Path) -> None:
-    (state_dir / "broken.json").write_text("{not json", encoding="utf-8")
+def record_fields(name: str, pid: int, state_dir: Path) -> dict[str, object]:
+    """A state file's content as this version writes it (format included)."""
+    fields: dict[str, object] = json.loads(record(name, pid, state_dir).to_json())
+    return fields
+
+
+def test_a_state_file_records_its_format(state_dir: Path) -> None:
+    path = write_record(state_dir, record("mine", os.getpid(), state_dir))
+    assert json.loads(path.read_text(encoding="utf-8"))["format"] == STATE_FORMAT == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"{not json", "not JSON"),
+        (b"[1, 2]", "not a JSON object"),
+        (b"\xff\xfe{}", "not UTF-8 text"),
+        (b'{"format": 1, "name": "x"}', "no 'pid' in it"),
+        (b'{"name": "x", "pid": "a lot"}', "a value of the wrong type"),
+    ],
+)
+def test_a_state_file_that_does_not_parse_is_left_alone_and_reported(
+    state_dir: Path, content: bytes, reason: str
+) -> None:
+    (state_dir / "broken.json").write_bytes(content)
+    (state_dir / "broken.sock").touch()
+    scan = scan_state_dir(state_dir)
+    assert scan.labs == ()
+    assert [(f.path.name, reason in f.reason) for f in scan.not_understood] == [
+        ("broken.json", True)
+    ]
+    assert listing(state_dir) == ["broken.json", "broken.sock"]
+
+
+def test_a_newer_state_file_whose_pid_is_dead_is_left_alone(state_dir: Path) -> None:
+    newer = {**record_fields("new", dead_pid(), state_dir), "format": 2, "tls": True}
+    (state_dir / "new.json").write_text(json.dumps(newer), encoding="utf-8")
+    (state_dir / "new.sock").touch()
     assert running_labs(state_dir) == []
-    assert not (state_dir / "broken.json").exists()
+    assert listing(state_dir) == ["new.json", "new.sock"]
+    with pytest.raises(
+        NoLabRunningError,
+        match=r"no lab is running \(no state file this sprmon reads in .*\).*"
+        r"not understood and left alone.*new\.json \(format 2; this sprmon reads format 1\)",
+    ):
+        find_lab(state_dir)
+    with pytest.raises(NoLabRunningError, match=r"state file of lab 'new' is not understood"):
+        find_lab(state_dir, "new")
+    assert listing(state_dir) == ["new.json", "new.sock"]
+
+
+def test_a_state_file_without_a_format_is_read_as_format_1(state_dir: Path) -> None:
+    # What sprmon wrote before state files recorded their format.
+    for name, pid in (("alive", os.getpid()), ("gone", dead_pid())):
+        fields = record_fields(name, pid, state_dir)
+        del fields["format"]
+        (state_dir / f"{name}.json").write_text(json.dumps(fields), encoding="utf-8")
+    assert [r.name for r in running_labs(state_dir)] == ["alive"]
+    assert listing(state_dir) == ["alive.json"], "the dead lab's file is of this format: removed"
+
+
+def test_a_live_lab_is_found_beside_a_file_not_understood(state_dir: Path) -> None:
+    live = record("mine", os.getpid(), state_dir)
+    write_record(state_dir, live)
+    (state_dir / "broken.json").write_text("{not json", encoding="utf-8")
+    assert find_lab(state_dir) == live
+    with pytest.raises(NoLabRunningError, match=r"no lab named 'other'.*broken\.json \(not JSON\)"):
+        find_lab(state_dir, "other")
 
 
 def test_a_live_state_file_is_found_by_name(state_dir: Path) -> None:
@@ -101,6 +167,19 @@ async def test_a_second_lab_with_the_same_name_is_refused(
         with pytest.raises(LabError, match="a lab named 'twin' already runs"):
             async with run_lab(sites=1, name="twin", state_dir=state_dir, clock=clock):
                 pass
+
+
+async def test_a_lab_does_not_take_the_name_of_a_state_file_it_does_not_understand(
+    clock: FakeClock, state_dir: Path
+) -> None:
+    newer = {**record_fields("twin", dead_pid(), state_dir), "format": 2}
+    (state_dir / "twin.json").write_text(json.dumps(newer), encoding="utf-8")
+    (state_dir / "twin.sock").touch()
+    with pytest.raises(LabError, match=r"lab named 'twin'.*not understood.*another --name"):
+        async with run_lab(sites=1, name="twin", state_dir=state_dir, clock=clock):
+            pass
+    assert json.loads((state_dir / "twin.json").read_text(encoding="utf-8")) == newer
+    assert listing(state_dir) == ["twin.json", "twin.sock"]
 
 
 async def test_a_stopped_lab_leaves_no_state_file_or_socket(

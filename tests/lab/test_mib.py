@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sprmon.lab.faults import Fault
 from sprmon.lab.mib import (
     BGP4_PATH_ATTR_ENTRY,
     BGP_PEER_ENTRY,
@@ -23,7 +24,7 @@ from sprmon.lab.mib import (
     is_known_object,
     render,
 )
-from sprmon.lab.model import Fault, WanModel
+from sprmon.lab.model import WanModel
 
 T0 = 1_767_225_600.0
 MPLS_PEER = (198, 51, 100, 1)

@@ -8,20 +8,12 @@ import pytest
 
 from sprmon.core.observed import BgpPath, OperStatus, Origin, PeerState
 from sprmon.core.prefixes import Address, Prefix
+from sprmon.lab.bgp import Candidate, select_best
 from sprmon.lab.errors import FaultError
-from sprmon.lab.model import (
-    BACKGROUND_BPS,
-    DC_PREFIXES,
-    INET,
-    MPLS,
-    PACKET_OCTETS,
-    WRAP_AFTER_S,
-    Candidate,
-    Fault,
-    WanModel,
-    plan_site,
-    select_best,
-)
+from sprmon.lab.faults import WRAP_AFTER_S, Fault
+from sprmon.lab.model import WanModel
+from sprmon.lab.plan import DC_PREFIXES, INET, MPLS, plan_site
+from sprmon.lab.traffic import BACKGROUND_BPS, PACKET_OCTETS
 
 T0 = 1_767_225_600.0
 LEGACY_V4 = "10.0.21.0/24"
@@ -49,7 +41,7 @@ def candidate(
     med: int | None = None,
     local_pref: int | None = 100,
     as_path: tuple[int, ...] = (65000,),
-    origin: Origin = Origin.IGP,
+    origin: Origin | None = Origin.IGP,
     ebgp: bool = True,
     router_id: str | None = None,
 ) -> Candidate:
@@ -87,6 +79,22 @@ def candidate(
             ],
             "10.9.0.2",
             "lower origin beats a lower MED",
+        ),
+        (
+            [
+                candidate("10.9.0.1", origin=Origin.INCOMPLETE, med=0),
+                candidate("10.9.0.2", origin=None, med=900),
+            ],
+            "10.9.0.2",
+            "a missing origin ranks as IGP (the core's origin_rank), so it beats INCOMPLETE",
+        ),
+        (
+            [
+                candidate("10.9.0.1", origin=None, med=100),
+                candidate("10.9.0.2", origin=Origin.IGP, med=500),
+            ],
+            "10.9.0.1",
+            "a missing origin ties with IGP: the MED decides",
         ),
         (
             [candidate("10.9.0.1", med=300), candidate("10.9.0.2", med=200)],
@@ -258,6 +266,95 @@ def test_clear_restores_paths_and_restarts_the_session_clock() -> None:
     assert peer.peer.state is PeerState.ESTABLISHED
     assert peer.peer.established_for_s == 5.0
     assert peer.established_transitions == 2
+
+
+def transitions(m: WanModel, role: str = MPLS) -> tuple[int, int]:
+    """bgpPeerFsmEstablishedTransitions of site-001's session on ``role``: (site end, core end)."""
+    link = plan_site(1).link(role)
+    site_end = {p.peer.address: p for p in m.peers("site-001")}[link.core_address]
+    core_end = {p.peer.address: p for p in m.peers(link.core)}[link.site_address]
+    return site_end.established_transitions, core_end.established_transitions
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        ([], (1, 1)),
+        ([("site-001", "link-down", MPLS), ("site-001", "clear", None)], (2, 2)),
+        ([("site-001", "session-down", MPLS), ("site-001", "clear", None)], (2, 2)),
+        (
+            [
+                ("site-001", "link-down", MPLS),
+                ("site-001", "clear", None),
+                ("site-001", "session-down", MPLS),
+                ("site-001", "clear", None),
+            ],
+            (3, 3),
+        ),
+        ([("site-001", "link-down", MPLS)], (1, 1)),
+        ([("site-001", "link-down", INET), ("site-001", "clear", None)], (1, 1)),
+        (
+            [
+                ("site-001", "med-drift", MPLS),
+                ("site-001", "withdraw", MPLS),
+                ("site-001", "counter-wrap", None),
+                ("site-001", "clear", None),
+            ],
+            (1, 1),
+        ),
+        ([("site-001", "reboot", None)], (1, 2)),
+        (
+            [
+                ("site-001", "link-down", MPLS),
+                ("site-001", "clear", None),
+                ("site-001", "reboot", None),
+            ],
+            (1, 3),
+        ),
+        ([("site-001", "link-down", MPLS), ("site-001", "reboot", None)], (0, 1)),
+        (
+            [
+                ("site-001", "link-down", MPLS),
+                ("site-001", "reboot", None),
+                ("site-001", "clear", None),
+            ],
+            (1, 2),
+        ),
+        ([("core-mpls", "reboot", None)], (2, 1)),
+    ],
+    ids=[
+        "up since the start",
+        "back after link-down",
+        "back after session-down",
+        "back twice",
+        "down does not count",
+        "the other link's session",
+        "faults that keep the session up",
+        "site reboot",
+        "site reboot after a flap",
+        "site reboot while down",
+        "back after a reboot while down",
+        "core reboot",
+    ],
+)
+def test_each_end_counts_the_times_its_session_became_established_since_it_booted(
+    steps: list[tuple[str, str, str | None]], expected: tuple[int, int]
+) -> None:
+    m = model()
+    for step, (router, action, link) in enumerate(steps, start=1):
+        if action == "clear":
+            m.clear(router, now=T0 + step)
+        else:
+            m.inject(router, action, link=link, now=T0 + step)
+    assert transitions(m) == expected
+
+
+def test_a_core_reboot_restarts_the_count_of_the_ibgp_session_at_its_end_only() -> None:
+    m = model()
+    m.inject("core-inet", Fault.REBOOT, now=T0 + 1)
+    mpls_end = {p.peer.address: p for p in m.peers("core-mpls")}["203.0.113.254"]
+    inet_end = {p.peer.address: p for p in m.peers("core-inet")}["203.0.113.253"]
+    assert (mpls_end.established_transitions, inet_end.established_transitions) == (2, 1)
 
 
 def test_an_idle_peer_counts_the_time_since_it_left_established() -> None:

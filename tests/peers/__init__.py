@@ -1,3 +1,3 @@
-"""Real protocol peers for tests and benchmarks: Net-SNMP's snmpd, a
-deliberately broken SNMP agent, network namespaces. Each is an async context
-manager that stops what it started, by pid, even when the body fails."""
+"""Test-only peers: a deliberately broken SNMP agent (bad_agent), a pass_persist
+BGP table for snmpd (bgp_pass) and site helpers (sites). The real peers the
+tools use too (namespaces, snmpd, the FRR network) are in sprmon.realpeers."""

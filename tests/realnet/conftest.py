@@ -16,7 +16,7 @@ import pytest_asyncio
 from realnet_support import Observer
 
 from sprmon.intentfile import load_intent
-from tests.peers.frr_wan import FrrWan, frr_wan
+from sprmon.realpeers.frr import FrrWan, frr_wan
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -26,7 +26,7 @@ from sprmon.core.evaluate import evaluate
 from sprmon.core.findings import Report
 from sprmon.core.intent import Intent
 from sprmon.core.prefixes import Prefix
-from tests.peers.frr_wan import APP_PREFIXES, LEGACY, LINKS, FrrWan
+from sprmon.realpeers.frr import APP_PREFIXES, LEGACY, LINKS, FrrWan
 
 Key = tuple[str, str]
 Source = Literal["api", "cli"]

@@ -36,7 +36,7 @@ from realnet_support import (
 from sprmon.collector.poller import SnmpPoller
 from sprmon.core.evaluate import evaluate
 from sprmon.core.findings import LinkFinding
-from tests.peers.frr_wan import (
+from sprmon.realpeers.frr import (
     HOLD_TIME_S,
     IF_MIB_CACHE_S,
     LEGACY,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.peers.frr_wan import FrrWan, frr_wan
-from tests.peers.netns import ip
+from sprmon.realpeers.frr import FrrWan, frr_wan
+from sprmon.realpeers.netns import ip
 
 pytestmark = [pytest.mark.root, pytest.mark.slow, pytest.mark.peer]
 

@@ -1,0 +1,24 @@
+"""Suite-wide rules.
+
+Tests marked ``root`` build network namespaces or start Debian daemons as root.
+For a contributor without root they fail at once with one line that says so,
+instead of an obscure permission error deep inside a fixture; deselect them
+with ``pytest -m "not root"``. ``.ci/run`` runs as root and runs them all.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+NEEDS_ROOT = (
+    "needs root (network namespaces, daemons started as root): run the suite as root, "
+    "as .ci/run does, or deselect these tests with: pytest -m 'not root'"
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("root") is not None and os.geteuid() != 0:
+        pytest.fail(NEEDS_ROOT, pytrace=False)
