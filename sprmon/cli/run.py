@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from sprmon.cli.common import CliError, CliUsageError, intent_option, load_intent_or_fail
+from sprmon.daemon.exporters import build_exporters
 from sprmon.daemon.logs import JsonFormatter
 from sprmon.daemon.runner import DaemonStartError, RunOptions, run_daemon
 from sprmon.daemon.shard import Shard, ShardError
@@ -66,7 +67,8 @@ def run(intent_file: Path, shard_text: str, log_format: str) -> None:
     _configure_logs(log_format)
     intent = load_intent_or_fail(intent_file)
     try:
-        asyncio.run(run_daemon(RunOptions(intent_path=intent_file, shard=shard), intent))
+        options = RunOptions(intent_path=intent_file, shard=shard, exporters=build_exporters(shard))
+        asyncio.run(run_daemon(options, intent))
     except DaemonStartError as exc:
         raise CliError(str(exc)) from exc
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sprmon.core.prefixes import Prefix
-from sprmon.core.settings import MonitorSettings, MqttSettings
+from sprmon.core.settings import MonitorSettings, MqttTarget
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +192,7 @@ class Intent:
     #: How ``sprmon run`` schedules polls (``check`` ignores it).
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
     #: Where ``sprmon run`` publishes events; None: no MQTT.
-    mqtt: MqttSettings | None = None
+    mqtt: MqttTarget | None = None
 
     def application(self, name: str) -> Application | None:
         for app in self.applications:

@@ -38,20 +38,29 @@ class MonitorSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class MqttSettings:
-    """The MQTT broker that receives state-change events and retained current states."""
+class MqttTarget:
+    """The MQTT broker that receives state-change events and retained current states.
+
+    As written in the intent: the password is a reference, resolved when the
+    daemon starts (the exporter's own settings hold the resolved
+    :class:`~sprmon.secrets.Secret`; docs/mqtt-events.md).
+    """
 
     host: str
     port: int = 1883
-    #: Topics are ``<topic_prefix>/<site>/path/<app>/<prefix>`` and ``.../link/<link>``.
+    #: Topics start with it: ``<topic_prefix>/events/<site>/path/<app>/<prefix>``, ...
     topic_prefix: str = "sprmon"
+    #: None: ``sprmon-<hostname>``, with ``-shard-<index>`` when the fleet is sharded.
+    client_id: str | None = None
     username: str | None = None
     password: SecretRef | None = None
     tls: bool = False
     #: CA bundle to verify the broker with (TLS); None: the system's trust store.
     ca_file: str | None = None
-    client_id: str | None = None
-    #: Events kept while the broker is away; older ones are dropped (and counted) beyond it.
-    queue_size: int = 10_000
+    #: Accept any certificate (labs only).
+    insecure_tls: bool = False
+    keepalive_s: int = 60
+    #: Events kept while the broker is away; beyond it the oldest are dropped (and counted).
+    queue_limit: int = 10_000
     #: On shutdown, how long queued events may take to reach the broker.
     flush_timeout_s: float = 5.0

@@ -113,7 +113,8 @@ async def run_daemon(
         for exporter in exporters:
             try:
                 await stack.enter_async_context(exporter.context)
-            except OSError as exc:
+            except (OSError, ValueError) as exc:
+                # A port in use, an unreadable CA file: settings the user must fix.
                 raise DaemonStartError(f"cannot start the {exporter.name}: {exc}") from exc
             if exporter.on_view is not None:
                 views.append(exporter.on_view)

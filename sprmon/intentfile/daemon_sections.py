@@ -15,7 +15,8 @@ from typing import Annotated, TypeVar
 from pydantic import AfterValidator, Field
 
 from sprmon.core.intent import SecretRef, Thresholds
-from sprmon.core.settings import MonitorSettings, MqttSettings
+from sprmon.core.settings import MonitorSettings, MqttTarget
+from sprmon.exporters.mqtt_settings import topic_prefix_problems
 from sprmon.intentfile.problems import Problems, Scope
 from sprmon.intentfile.schema import (
     Duration,
@@ -40,16 +41,16 @@ MAX_INTERVAL_S = 86_400.0
 MAX_GRACE_S = 3_600.0
 MAX_JITTER = 0.5
 MAX_FLUSH_S = 300.0
+MAX_KEEPALIVE_S = 65_535
 MQTT_PORT, MQTTS_PORT = 1883, 8883
 
 
 def _topic_prefix(value: str) -> str:
-    text = value.strip()
-    if any(c in text for c in "+#\0"):
-        raise ValueError(f"'{text}' holds an MQTT wildcard (+ or #): a topic prefix cannot")
-    if text.startswith("/") or text.endswith("/") or "//" in text:
-        raise ValueError(f"'{text}' has an empty topic level: write e.g. sprmon or acme/wan")
-    return text
+    # The exporter's own rule, so that a prefix the file accepts always works.
+    problems = topic_prefix_problems(value)
+    if problems:
+        raise ValueError(f"a topic prefix {problems[0]}")
+    return value
 
 
 def _host(value: str) -> str:
@@ -75,8 +76,10 @@ class MqttSpec(Spec):
     password: OptionalSecret = None
     tls: bool | None = None
     ca_file: Text | None = None
+    insecure_tls: bool | None = None
     client_id: Text | None = None
-    queue_size: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+    keepalive: Duration | None = None
+    queue_limit: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
     flush_timeout: Duration | None = None
 
 
@@ -174,7 +177,7 @@ def compile_mqtt(
     *,
     secret: Callable[[SecretSpec | None], SecretRef | None],
     path: Callable[[str], str],
-) -> tuple[MqttSettings | None, bool]:
+) -> tuple[MqttTarget | None, bool]:
     """The ``mqtt:`` section: (settings or None when absent, whether it is valid).
 
     ``secret`` and ``path`` resolve secret references and file names against
@@ -191,6 +194,21 @@ def compile_mqtt(
         problems.add(scope, ("password",), "a password needs a username")
     if spec.ca_file is not None and spec.tls is not True:
         problems.add(scope, ("ca_file",), "ca_file is for TLS: add tls: true")
+    if spec.insecure_tls and spec.tls is not True:
+        problems.add(scope, ("insecure_tls",), "insecure_tls is for TLS: add tls: true")
+    elif spec.insecure_tls and spec.ca_file is not None:
+        problems.add(
+            scope,
+            ("insecure_tls",),
+            "insecure_tls turns off the certificate check that ca_file is for: use one or "
+            "the other",
+        )
+    if spec.keepalive is not None and not 1 <= spec.keepalive <= MAX_KEEPALIVE_S:
+        problems.add(
+            scope,
+            ("keepalive",),
+            f"{_seconds(spec.keepalive)} is outside 1s..65535s (MQTT's keepalive range)",
+        )
     if spec.flush_timeout is not None and spec.flush_timeout > MAX_FLUSH_S:
         problems.add(
             scope,
@@ -200,19 +218,21 @@ def compile_mqtt(
         )
     if len(problems) != before:
         return None, False
-    defaults = MqttSettings(host="")
+    defaults = MqttTarget(host="")
     tls = bool(spec.tls)
     return (
-        MqttSettings(
+        MqttTarget(
             host=spec.host,
             port=_given(spec.port, MQTTS_PORT if tls else MQTT_PORT),
             topic_prefix=_given(spec.topic_prefix, defaults.topic_prefix),
+            client_id=spec.client_id,
             username=spec.username,
             password=secret(spec.password),
             tls=tls,
             ca_file=path(spec.ca_file) if spec.ca_file is not None else None,
-            client_id=spec.client_id,
-            queue_size=_given(spec.queue_size, defaults.queue_size),
+            insecure_tls=bool(spec.insecure_tls),
+            keepalive_s=round(_given(spec.keepalive, float(defaults.keepalive_s))),
+            queue_limit=_given(spec.queue_limit, defaults.queue_limit),
             flush_timeout_s=_given(spec.flush_timeout, defaults.flush_timeout_s),
         ),
         True,

@@ -12,7 +12,7 @@ import pytest
 from intentfile_helpers import BASE, load, problems
 
 from sprmon.core.intent import SecretRef
-from sprmon.core.settings import MonitorSettings, MqttSettings
+from sprmon.core.settings import MonitorSettings, MqttTarget
 
 
 @pytest.fixture(autouse=True)
@@ -59,12 +59,14 @@ def test_mqtt_section_with_secret_reference_and_tls(tmp_path: Path) -> None:
         "  password: {file: secrets/mqtt.pass}\n"
         "  tls: true\n"
         "  ca_file: ca.pem\n"
-        "  queue_size: 500\n"
+        "  queue_limit: 500\n"
+        "  keepalive: 30s\n"
+        "  client_id: sprmon-eu\n"
         "  flush_timeout: 2s\n"
     )
     mqtt = load(tmp_path, text).mqtt
     folder = Path.cwd()
-    assert mqtt == MqttSettings(
+    assert mqtt == MqttTarget(
         host="broker.example.net",
         port=8883,
         topic_prefix="acme/wan",
@@ -72,7 +74,9 @@ def test_mqtt_section_with_secret_reference_and_tls(tmp_path: Path) -> None:
         password=SecretRef(file=str(folder / "secrets" / "mqtt.pass")),
         tls=True,
         ca_file=str(folder / "ca.pem"),
-        queue_size=500,
+        queue_limit=500,
+        keepalive_s=30,
+        client_id="sprmon-eu",
         flush_timeout_s=2.0,
     )
 
@@ -172,8 +176,8 @@ CASES = [
         [
             "intent.yaml:30: mqtt.password: secrets are given by reference: "
             "{env: NAME} or {file: PATH}",
-            "intent.yaml:31: mqtt.topic_prefix: 'sprmon/#' holds an MQTT wildcard (+ or #): "
-            "a topic prefix cannot",
+            "intent.yaml:31: mqtt.topic_prefix: a topic prefix must not contain +, # or NUL "
+            "(MQTT wildcards), got 'sprmon/#'",
         ],
         id="inline-password-and-wildcard-prefix",
     ),
@@ -188,8 +192,8 @@ CASES = [
     pytest.param(
         "mqtt: {host: 127.0.0.1, topic_prefix: /sprmon}\n",
         [
-            "intent.yaml:28: mqtt.topic_prefix: '/sprmon' has an empty topic level: "
-            "write e.g. sprmon or acme/wan"
+            "intent.yaml:28: mqtt.topic_prefix: a topic prefix must be one or more non-empty "
+            "levels such as sprmon, got '/sprmon'"
         ],
         id="empty-topic-level",
     ),
@@ -200,6 +204,22 @@ CASES = [
             "would wait that long for an absent broker"
         ],
         id="flush-timeout-too-long",
+    ),
+    pytest.param(
+        "mqtt:\n  host: 127.0.0.1\n  insecure_tls: true\n  keepalive: 0.5s\n",
+        [
+            "intent.yaml:30: mqtt.insecure_tls: insecure_tls is for TLS: add tls: true",
+            "intent.yaml:31: mqtt.keepalive: 0.5 s is outside 1s..65535s (MQTT's keepalive range)",
+        ],
+        id="insecure-tls-without-tls-and-short-keepalive",
+    ),
+    pytest.param(
+        "mqtt: {host: 127.0.0.1, tls: true, ca_file: ca.pem, insecure_tls: true}\n",
+        [
+            "intent.yaml:28: mqtt.insecure_tls: insecure_tls turns off the certificate check "
+            "that ca_file is for: use one or the other"
+        ],
+        id="insecure-tls-with-a-ca-file",
     ),
 ]
 
