@@ -250,17 +250,20 @@ class Monitor:
         if collector is None:  # the site's targets changed on reload
             return
         policy = self._policy
-        request = PollRequest(
-            prefixes=policy.prefixes, bgp_table=state.bgp_table_due(self._clock(), policy)
-        )
         async with self._slots:
-            started = time.perf_counter()
+            # Asked once the slot is ours: a poll that waited its turn still reads
+            # the table if it fell due meanwhile.
+            started = asyncio.get_running_loop().time()
+            request = PollRequest(
+                prefixes=policy.prefixes, bgp_table=state.bgp_table_due(started, policy)
+            )
+            clock_started = time.perf_counter()
             result = await collector.poll(state.site, request)
-            elapsed = time.perf_counter() - started
+            elapsed = time.perf_counter() - clock_started
         if self._states.get(state.name) is not state:
             return  # removed by a reload while it was being polled
         self._durations.setdefault(collector.protocol, DurationRecorder()).observe(elapsed)
-        state.absorb(result)
+        state.absorb(result, started=started)
         self._emit(state.judge(self._policy, self._clock()))
         self._dirty.set()
 

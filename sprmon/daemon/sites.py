@@ -82,26 +82,33 @@ class SiteState:
         self.target = None if protocol is None else TargetTracker(site.name, protocol)
         #: Wall-clock time at which the site's data turns stale next; None: nothing to expire.
         self.stale_check_at: float | None = None
+        #: Monotonic start of the newest poll that read the BGP table whole.
+        self.bgp_read_started: float | None = None
 
     @property
     def name(self) -> str:
         return self.site.name
 
-    def bgp_table_due(self, now: float, policy: Policy) -> bool:
-        """Whether the next poll should read the BGP table too.
+    def bgp_table_due(self, started: float, policy: Policy) -> bool:
+        """Whether the poll starting at ``started`` (monotonic) should read the BGP table too.
 
         Due a jitter's worth early: with equal intervals, a poll that comes a
         little early must not skip the table until the poll after.
         """
-        bgp = self.history.bgp
-        if bgp is None:
+        if self.bgp_read_started is None:
             return True
         settings = policy.settings
-        return now - bgp.collected_at >= settings.bgp_interval_s * (1 - settings.jitter) - 0.001
+        elapsed = started - self.bgp_read_started
+        return elapsed >= settings.bgp_interval_s * (1 - settings.jitter)
 
-    def absorb(self, result: PollResult) -> None:
-        """Take a poll's result into the history, the link totals and the target's health."""
+    def absorb(self, result: PollResult, *, started: float) -> None:
+        """Take a poll's result into the history, the link totals and the target's health.
+
+        ``started`` is when the poll started (monotonic), for :meth:`bgp_table_due`.
+        """
         observation = result.observation
+        if observation.paths is not None and observation.error is None:
+            self.bgp_read_started = started
         self.history = record(self.history, observation)
         for link in self.site.links:
             self.counters[link.role] = advance_totals(

@@ -1,0 +1,99 @@
+"""The engine's scheduling promises, seen through a collector that records every poll.
+
+The collector here is a second implementation of the daemon's collector
+interface (as a gNMI collector will be), not a stand-in for a library: it
+answers with healthy observations after a short wait and notes when each
+poll ran, which no real agent can report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from itertools import pairwise
+from random import Random
+
+from sprmon.core.intent import Intent, Site
+from sprmon.core.monitor import Protocol
+from sprmon.core.settings import MonitorSettings
+from sprmon.daemon.collector import PollRequest, PollResult
+from sprmon.daemon.engine import Monitor
+from tests.factories import intent, observation
+
+
+@dataclass
+class Poll:
+    site: str
+    started: float
+    ended: float
+    bgp_table: bool
+
+
+class RecordingCollector:
+    protocol = Protocol.GNMI
+
+    def __init__(self, duration_s: float) -> None:
+        self.duration_s = duration_s
+        self.polls: list[Poll] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    def handles(self, site: Site) -> bool:
+        return True
+
+    async def poll(self, site: Site, request: PollRequest) -> PollResult:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.duration_s)
+        finally:
+            self.in_flight -= 1
+        self.polls.append(Poll(site.name, started, loop.time(), request.bgp_table))
+        n = int(site.name.split("-")[1])
+        obs = replace(observation(n), collected_at=loop.time() + 1e9)
+        return PollResult(obs if request.bgp_table else replace(obs, paths=None))
+
+
+def fleet(sites: int, **settings: float) -> Intent:
+    return replace(intent(sites), monitor=MonitorSettings(**settings))  # type: ignore[arg-type]
+
+
+async def run_for(monitor_intent: Intent, collector: RecordingCollector, seconds: float) -> None:
+    async with Monitor(monitor_intent, [collector], rng=Random(4), clock=_clock):
+        await asyncio.sleep(seconds)
+
+
+def _clock() -> float:
+    return asyncio.get_running_loop().time() + 1e9
+
+
+async def test_polls_in_flight_never_exceed_the_bound_and_a_site_is_never_polled_twice_at_once() -> (
+    None
+):
+    collector = RecordingCollector(duration_s=0.05)
+    settings = {"counter_interval_s": 0.02, "bgp_interval_s": 0.02, "jitter": 0.0}
+    await run_for(fleet(8, **settings, max_in_flight=3), collector, 1.0)
+    assert collector.most_in_flight == 3
+    by_site: dict[str, list[Poll]] = {}
+    for poll in collector.polls:
+        by_site.setdefault(poll.site, []).append(poll)
+    assert len(by_site) == 8
+    for polls in by_site.values():
+        polls.sort(key=lambda p: p.started)
+        for before, after in pairwise(polls):
+            assert after.started >= before.ended
+
+
+async def test_the_bgp_table_is_read_on_the_first_poll_then_only_every_bgp_interval() -> None:
+    collector = RecordingCollector(duration_s=0.0)
+    settings = {"counter_interval_s": 0.05, "bgp_interval_s": 0.2, "jitter": 0.0}
+    await run_for(fleet(2, **settings, max_in_flight=10), collector, 1.5)
+    for site in ("branch-01", "branch-02"):
+        polls = sorted((p for p in collector.polls if p.site == site), key=lambda p: p.started)
+        assert polls[0].bgp_table
+        tables = sum(p.bgp_table for p in polls)
+        assert len(polls) >= 12
+        # About one poll in four reads the table: never all of them, never none after the first.
+        assert len(polls) / 6 <= tables <= len(polls) / 3
