@@ -45,15 +45,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from machine import describe_machine
 
-from sprmon.collector import mibs
+from sprmon.collector.client import SnmpClient, V2cBackend
+from sprmon.collector.mibs import IF_COLUMNS_HC
 from sprmon.collector.poller import PollResult, SnmpPoller
-from sprmon.collector.snmp_client import SnmpClient, V2cBackend, walk
 from sprmon.collector.snmp_collector import CollectOptions
+from sprmon.collector.walk import walk
 from sprmon.core.intent import Intent, SecretRef, Site, SnmpTarget
 from sprmon.core.prefixes import Prefix
 from sprmon.intentfile import load_intent
 from sprmon.realpeers.netns import namespace_with_interfaces
 from sprmon.realpeers.snmpd import Snmpd, parse_tool_output, run_snmpd, run_tool
+from sprmon.smi import format_oid
+from sprmon.snmp_oids import IF_X_ENTRY
 
 LAB_CHILD = r"""
 import asyncio, sys
@@ -292,7 +295,7 @@ async def _tool_walk(agent: Snmpd, oid: str, repetitions: int) -> tuple[float, i
 
 
 async def _compare_walks(agent: Snmpd, target: SnmpTarget, args: argparse.Namespace) -> None:
-    ifx = mibs.format_oid(mibs.IF_X_ENTRY)
+    ifx = format_oid(IF_X_ENTRY)
     async with SnmpClient() as native, SnmpClient(v2c_backend="pysnmp") as through_pysnmp:
         clients = {"native": native, "pysnmp": through_pysnmp}
 
@@ -314,20 +317,20 @@ async def _compare_walks(agent: Snmpd, target: SnmpTarget, args: argparse.Namesp
 
         # Warm snmpd's IF-MIB cache and our code paths.
         await _tool_walk(agent, ifx, args.repetitions)
-        await ours([mibs.IF_X_ENTRY], args.repetitions)
+        await ours([IF_X_ENTRY], args.repetitions)
         tool_rates, our_rates, pysnmp_rates, column_rates, cpu_per_kvb = [], [], [], [], []
         tool_count = our_count = column_count = 0
         for _ in range(args.rounds):
             wall, tool_count = await _tool_walk(agent, ifx, args.repetitions)
             tool_rates.append(tool_count / wall)
             # Same subtree, same repetitions per request as the tool.
-            wall, our_count, cpu = await ours([mibs.IF_X_ENTRY], args.repetitions)
+            wall, our_count, cpu = await ours([IF_X_ENTRY], args.repetitions)
             our_rates.append(our_count / wall)
             cpu_per_kvb.append(cpu / our_count * 1e6)
-            wall, count, _ = await ours([mibs.IF_X_ENTRY], args.repetitions, "pysnmp")
+            wall, count, _ = await ours([IF_X_ENTRY], args.repetitions, "pysnmp")
             pysnmp_rates.append(count / wall)
             # What a poll does: the 11 interface columns, about 64 values a response.
-            wall, column_count, _ = await ours(mibs.IF_COLUMNS_HC, CollectOptions().max_varbinds)
+            wall, column_count, _ = await ours(IF_COLUMNS_HC, CollectOptions().max_varbinds)
             column_rates.append(column_count / wall)
     tool = statistics.median(tool_rates)
     our = statistics.median(our_rates)
@@ -344,7 +347,7 @@ async def _compare_walks(agent: Snmpd, target: SnmpTarget, args: argparse.Namesp
         f"{statistics.median(pysnmp_rates):,.0f} varbinds/s"
     )
     print(
-        f"  collector interface columns ({len(mibs.IF_COLUMNS_HC)} columns side by side, "
+        f"  collector interface columns ({len(IF_COLUMNS_HC)} columns side by side, "
         f"<= {CollectOptions().max_varbinds} a response): {column_count} varbinds, "
         f"{statistics.median(column_rates):,.0f} varbinds/s"
     )

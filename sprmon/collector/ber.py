@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sprmon.collector.mibs import Oid, SnmpValue, ValueKind, VarBind
+from sprmon.smi import Oid, SnmpValue, ValueKind, VarBind
 
 # PDU tags (context-specific, constructed).
 GET = 0xA0
@@ -46,7 +46,6 @@ _KIND_BY_TAG = {
     0x81: ValueKind.NO_SUCH_INSTANCE,
     0x82: ValueKind.END_OF_MIB_VIEW,
 }
-_SIGNED = frozenset({ValueKind.INTEGER})
 _UNSIGNED = frozenset(
     {ValueKind.COUNTER32, ValueKind.GAUGE32, ValueKind.TIMETICKS, ValueKind.COUNTER64}
 )
@@ -145,46 +144,6 @@ def encode_request(
         _integer(request_id) + _integer(second) + _integer(third) + _tlv(_SEQUENCE, varbinds),
     )
     return _tlv(_SEQUENCE, _integer(VERSION_2C) + _tlv(_OCTET_STRING, community) + pdu)
-
-
-def encode_response(
-    *,
-    community: bytes,
-    request_id: int,
-    varbinds: Sequence[VarBind],
-    error_status: int = 0,
-    error_index: int = 0,
-) -> bytes:
-    """A Response PDU (used by tests to check the decoder round-trips)."""
-    body = b"".join(
-        _tlv(_SEQUENCE, _tlv(_OID, encode_oid(oid)) + _encode_value(value))
-        for oid, value in varbinds
-    )
-    pdu = _tlv(
-        RESPONSE,
-        _integer(request_id)
-        + _integer(error_status)
-        + _integer(error_index)
-        + _tlv(_SEQUENCE, body),
-    )
-    return _tlv(_SEQUENCE, _integer(VERSION_2C) + _tlv(_OCTET_STRING, community) + pdu)
-
-
-_TAG_BY_KIND = {kind: tag for tag, kind in _KIND_BY_TAG.items()}
-
-
-def _encode_value(value: SnmpValue) -> bytes:
-    tag = _TAG_BY_KIND[value.kind]
-    raw = value.value
-    if value.kind in _SIGNED and isinstance(raw, int):
-        return _integer(raw)
-    if value.kind in _UNSIGNED and isinstance(raw, int):
-        return _tlv(tag, raw.to_bytes(raw.bit_length() // 8 + 1, "big"))
-    if value.kind in _OCTETS and isinstance(raw, bytes):
-        return _tlv(tag, raw)
-    if value.kind is ValueKind.OBJECT_IDENTIFIER and isinstance(raw, tuple):
-        return _tlv(tag, encode_oid(raw))
-    return _tlv(tag, b"")
 
 
 # --- decoding -----------------------------------------------------------------------------

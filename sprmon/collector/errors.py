@@ -1,8 +1,9 @@
 """sprmon's own SNMP errors.
 
-pysnmp reports failures as error-indication objects inside return tuples; the
-adapter (:mod:`sprmon.collector.snmp_client`) turns each into one of these
-exceptions, so callers never see a pysnmp type. Every message says what went
+pysnmp reports failures as error-indication objects inside return tuples; its
+backend (:mod:`sprmon.collector.pysnmp_backend`) turns each into one of these
+exceptions, as the native SNMPv2c transport does with what it sees, so callers
+never see a library type. Every message says what went
 wrong and what to check, and never contains a community or key: messages are
 built from the target's address and the protocol facts only.
 """
@@ -55,6 +56,31 @@ class SnmpNonIncreasingOid(SnmpProtocolError):
 
 class SnmpWrongType(SnmpProtocolError):
     """An object has a different SMI type than its MIB defines."""
+
+
+#: RFC 3416 error-status names, for messages.
+ERROR_STATUS = {
+    1: "tooBig",
+    2: "noSuchName",
+    3: "badValue",
+    4: "readOnly",
+    5: "genErr",
+    6: "noAccess",
+    7: "wrongType",
+    8: "wrongLength",
+    9: "wrongEncoding",
+    10: "wrongValue",
+    11: "noCreation",
+    12: "inconsistentValue",
+    13: "resourceUnavailable",
+    14: "commitFailed",
+    15: "undoFailed",
+    16: "authorizationError",
+    17: "notWritable",
+    18: "inconsistentName",
+}
+#: The error-status of a response that would not fit the agent's buffer.
+TOO_BIG = 1
 
 
 class SnmpAgentError(SnmpProtocolError):

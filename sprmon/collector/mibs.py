@@ -1,8 +1,9 @@
-"""OIDs sprmon reads, SMI values, and decoders from MIB rows to core objects.
+"""Decoders from walked MIB rows to core objects, and the columns they need.
 
-Pure: no sockets, no pysnmp. The SNMP client hands over values as
-:class:`SnmpValue` (a kind and a plain Python value), so these decoders can be
-tested with plain data and every client backend is held to the same checks.
+Pure: no sockets, no pysnmp. Every SNMP client backend hands over values as
+:class:`~sprmon.smi.SnmpValue` (a kind and a plain Python value), so these
+decoders can be tested with plain data and every backend is held to the same
+checks. The OIDs come from :mod:`sprmon.snmp_oids`.
 
 A walked table arrives as ``{column OID: {row index: value}}``. Decoders check
 each value's SMI type against the MIB and raise :class:`SnmpWrongType` naming
@@ -14,10 +15,7 @@ guessed from the wrong type would be silently wrong.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 
-from sprmon import snmp_oids
 from sprmon.collector.errors import SnmpProtocolError, SnmpWrongType
 from sprmon.core.observed import (
     BgpPath,
@@ -28,203 +26,64 @@ from sprmon.core.observed import (
     PeerState,
 )
 from sprmon.core.prefixes import Address, Prefix, canonical_address, canonical_prefix
-from sprmon.snmp_oids import BgpPathEntry, BgpPeerEntry, IfEntry, IfXEntry
-
-Oid = snmp_oids.Oid
-
-
-class ValueKind(StrEnum):
-    """SMI types and the SNMPv2 exceptions; the value is the name used in messages."""
-
-    INTEGER = "Integer32"
-    OCTET_STRING = "OctetString"
-    NULL = "Null"
-    OBJECT_IDENTIFIER = "ObjectIdentifier"
-    IP_ADDRESS = "IpAddress"
-    COUNTER32 = "Counter32"
-    GAUGE32 = "Gauge32"
-    TIMETICKS = "TimeTicks"
-    OPAQUE = "Opaque"
-    COUNTER64 = "Counter64"
-    NO_SUCH_OBJECT = "noSuchObject"
-    NO_SUCH_INSTANCE = "noSuchInstance"
-    END_OF_MIB_VIEW = "endOfMibView"
-
-
-#: Values that say "nothing here" instead of carrying data.
-EXCEPTION_KINDS = frozenset(
-    {ValueKind.NO_SUCH_OBJECT, ValueKind.NO_SUCH_INSTANCE, ValueKind.END_OF_MIB_VIEW}
+from sprmon.smi import RANGES, Oid, SnmpValue, ValueKind, format_oid, in_range
+from sprmon.snmp_oids import (
+    NAMES,
+    SYS_UP_TIME,
+    BgpPathEntry,
+    BgpPeerEntry,
+    IfEntry,
+    IfXEntry,
+    instance_name,
+    table_name,
 )
 
-
-@dataclass(frozen=True, slots=True)
-class SnmpValue:
-    """One SMI value: ``int`` for numbers, ``bytes`` for octet strings and
-    IpAddress, an OID tuple for ObjectIdentifier, ``None`` for Null and the
-    exceptions."""
-
-    kind: ValueKind
-    value: int | bytes | Oid | None = None
-
-
-VarBind = tuple[Oid, SnmpValue]
 #: A walked table: column OID -> row index -> value.
 Columns = Mapping[Oid, Mapping[Oid, SnmpValue]]
 
-
-def format_oid(oid: Iterable[int]) -> str:
-    return ".".join(str(part) for part in oid)
-
-
-def parse_oid(text: str) -> Oid:
-    """``"1.3.6.1"`` or ``".1.3.6.1"`` -> ``(1, 3, 6, 1)``; ``ValueError`` if invalid."""
-    parts = text.strip().lstrip(".").split(".")
-    oid = tuple(int(part) for part in parts)
-    if len(oid) < 2 or any(part < 0 for part in oid):
-        raise ValueError(f"not an OID: {text!r}")
-    return oid
-
-
-# --- OIDs -----------------------------------------------------------------------------
-# The numbers live in :mod:`sprmon.snmp_oids` (the lab serves the same objects).
-
-SYS_UPTIME: Oid = snmp_oids.SYS_UP_TIME
-SYS_UPTIME_0: Oid = (*SYS_UPTIME, 0)
-
-#: BGP4-MIB (RFC 4273); IPv4 only.
-BGP: Oid = snmp_oids.BGP
-BGP_PEER_ENTRY: Oid = snmp_oids.BGP_PEER_ENTRY
-BGP_PEER_STATE: Oid = (*BGP_PEER_ENTRY, BgpPeerEntry.STATE)
-BGP_PEER_REMOTE_ADDR: Oid = (*BGP_PEER_ENTRY, BgpPeerEntry.REMOTE_ADDR)
-BGP_PEER_REMOTE_AS: Oid = (*BGP_PEER_ENTRY, BgpPeerEntry.REMOTE_AS)
-BGP_PEER_ESTABLISHED_TIME: Oid = (*BGP_PEER_ENTRY, BgpPeerEntry.FSM_ESTABLISHED_TIME)
-
-BGP_PATH_ENTRY: Oid = snmp_oids.BGP_PATH_ENTRY
-PATH_PEER: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.PEER)
-PATH_PREFIX_LEN: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.PREFIX_LEN)
-PATH_PREFIX: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.PREFIX)
-PATH_ORIGIN: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.ORIGIN)
-PATH_AS_PATH: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.AS_PATH)
-PATH_NEXT_HOP: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.NEXT_HOP)
-PATH_MED: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.MED)
-PATH_LOCAL_PREF: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.LOCAL_PREF)
-PATH_BEST: Oid = (*BGP_PATH_ENTRY, BgpPathEntry.BEST)
-
-#: IF-MIB ifNumber (rows in ifTable) and ifTable.
-IF_NUMBER: Oid = snmp_oids.IF_NUMBER
-IF_NUMBER_0: Oid = (*IF_NUMBER, 0)
-IF_ENTRY: Oid = snmp_oids.IF_ENTRY
-IF_DESCR: Oid = (*IF_ENTRY, IfEntry.DESCR)
-IF_SPEED: Oid = (*IF_ENTRY, IfEntry.SPEED)
-IF_OPER_STATUS: Oid = (*IF_ENTRY, IfEntry.OPER_STATUS)
-IF_IN_OCTETS: Oid = (*IF_ENTRY, IfEntry.IN_OCTETS)
-IF_IN_DISCARDS: Oid = (*IF_ENTRY, IfEntry.IN_DISCARDS)
-IF_IN_ERRORS: Oid = (*IF_ENTRY, IfEntry.IN_ERRORS)
-IF_OUT_OCTETS: Oid = (*IF_ENTRY, IfEntry.OUT_OCTETS)
-IF_OUT_DISCARDS: Oid = (*IF_ENTRY, IfEntry.OUT_DISCARDS)
-IF_OUT_ERRORS: Oid = (*IF_ENTRY, IfEntry.OUT_ERRORS)
-
-#: IF-MIB ifXTable.
-IF_X_ENTRY: Oid = snmp_oids.IF_X_ENTRY
-IF_NAME: Oid = (*IF_X_ENTRY, IfXEntry.NAME)
-IF_HC_IN_OCTETS: Oid = (*IF_X_ENTRY, IfXEntry.HC_IN_OCTETS)
-IF_HC_OUT_OCTETS: Oid = (*IF_X_ENTRY, IfXEntry.HC_OUT_OCTETS)
-IF_HIGH_SPEED: Oid = (*IF_X_ENTRY, IfXEntry.HIGH_SPEED)
-IF_COUNTER_DISCONTINUITY_TIME: Oid = (*IF_X_ENTRY, IfXEntry.COUNTER_DISCONTINUITY_TIME)
-
-NAMES: dict[Oid, str] = {
-    SYS_UPTIME: "sysUpTime",
-    IF_NUMBER: "ifNumber",
-    BGP_PEER_STATE: "bgpPeerState",
-    BGP_PEER_REMOTE_ADDR: "bgpPeerRemoteAddr",
-    BGP_PEER_REMOTE_AS: "bgpPeerRemoteAs",
-    BGP_PEER_ESTABLISHED_TIME: "bgpPeerFsmEstablishedTime",
-    PATH_PEER: "bgp4PathAttrPeer",
-    PATH_PREFIX_LEN: "bgp4PathAttrIpAddrPrefixLen",
-    PATH_PREFIX: "bgp4PathAttrIpAddrPrefix",
-    PATH_ORIGIN: "bgp4PathAttrOrigin",
-    PATH_AS_PATH: "bgp4PathAttrASPathSegment",
-    PATH_NEXT_HOP: "bgp4PathAttrNextHop",
-    PATH_MED: "bgp4PathAttrMultiExitDisc",
-    PATH_LOCAL_PREF: "bgp4PathAttrLocalPref",
-    PATH_BEST: "bgp4PathAttrBest",
-    IF_DESCR: "ifDescr",
-    IF_SPEED: "ifSpeed",
-    IF_OPER_STATUS: "ifOperStatus",
-    IF_IN_OCTETS: "ifInOctets",
-    IF_IN_DISCARDS: "ifInDiscards",
-    IF_IN_ERRORS: "ifInErrors",
-    IF_OUT_OCTETS: "ifOutOctets",
-    IF_OUT_DISCARDS: "ifOutDiscards",
-    IF_OUT_ERRORS: "ifOutErrors",
-    IF_NAME: "ifName",
-    IF_HC_IN_OCTETS: "ifHCInOctets",
-    IF_HC_OUT_OCTETS: "ifHCOutOctets",
-    IF_HIGH_SPEED: "ifHighSpeed",
-    IF_COUNTER_DISCONTINUITY_TIME: "ifCounterDiscontinuityTime",
-}
-
 #: Columns walked for interfaces when the agent has ifXTable (64-bit counters).
 IF_COLUMNS_HC: tuple[Oid, ...] = (
-    IF_SPEED,
-    IF_OPER_STATUS,
-    IF_IN_DISCARDS,
-    IF_IN_ERRORS,
-    IF_OUT_DISCARDS,
-    IF_OUT_ERRORS,
-    IF_NAME,
-    IF_HC_IN_OCTETS,
-    IF_HC_OUT_OCTETS,
-    IF_HIGH_SPEED,
-    IF_COUNTER_DISCONTINUITY_TIME,
+    IfEntry.SPEED,
+    IfEntry.OPER_STATUS,
+    IfEntry.IN_DISCARDS,
+    IfEntry.IN_ERRORS,
+    IfEntry.OUT_DISCARDS,
+    IfEntry.OUT_ERRORS,
+    IfXEntry.NAME,
+    IfXEntry.HC_IN_OCTETS,
+    IfXEntry.HC_OUT_OCTETS,
+    IfXEntry.HIGH_SPEED,
+    IfXEntry.COUNTER_DISCONTINUITY_TIME,
 )
 #: Columns walked when ifXTable is missing: 32-bit counters, ifDescr as the name.
 IF_COLUMNS_32: tuple[Oid, ...] = (
-    IF_DESCR,
-    IF_SPEED,
-    IF_OPER_STATUS,
-    IF_IN_OCTETS,
-    IF_IN_DISCARDS,
-    IF_IN_ERRORS,
-    IF_OUT_OCTETS,
-    IF_OUT_DISCARDS,
-    IF_OUT_ERRORS,
+    IfEntry.DESCR,
+    IfEntry.SPEED,
+    IfEntry.OPER_STATUS,
+    IfEntry.IN_OCTETS,
+    IfEntry.IN_DISCARDS,
+    IfEntry.IN_ERRORS,
+    IfEntry.OUT_OCTETS,
+    IfEntry.OUT_DISCARDS,
+    IfEntry.OUT_ERRORS,
 )
-#: The remote address is the row index, so its column is not walked.
-PEER_COLUMNS: tuple[Oid, ...] = (BGP_PEER_STATE, BGP_PEER_REMOTE_AS, BGP_PEER_ESTABLISHED_TIME)
+#: The remote address is the row index, so its column is not walked. The
+#: columns are walked side by side: one more column costs no extra request.
+PEER_COLUMNS: tuple[Oid, ...] = (
+    BgpPeerEntry.STATE,
+    BgpPeerEntry.REMOTE_AS,
+    BgpPeerEntry.FSM_ESTABLISHED_TRANSITIONS,
+    BgpPeerEntry.FSM_ESTABLISHED_TIME,
+)
 #: Peer, prefix and length are the row index, so their columns are not walked.
 PATH_COLUMNS: tuple[Oid, ...] = (
-    PATH_ORIGIN,
-    PATH_AS_PATH,
-    PATH_NEXT_HOP,
-    PATH_MED,
-    PATH_LOCAL_PREF,
-    PATH_BEST,
+    BgpPathEntry.ORIGIN,
+    BgpPathEntry.AS_PATH,
+    BgpPathEntry.NEXT_HOP,
+    BgpPathEntry.MED,
+    BgpPathEntry.LOCAL_PREF,
+    BgpPathEntry.BEST,
 )
-
-
-_TABLES = {
-    BGP_PATH_ENTRY: "bgp4PathAttrTable",
-    BGP_PEER_ENTRY: "bgpPeerTable",
-    IF_ENTRY: "ifTable",
-    IF_X_ENTRY: "ifXTable",
-}
-
-
-def table_name(subtree: Oid) -> str:
-    """``ifXTable`` for any OID inside it; the numeric OID otherwise."""
-    for entry, name in _TABLES.items():
-        if subtree[: len(entry)] == entry:
-            return name
-    return format_oid(subtree)
-
-
-def instance_name(column: Oid, index: Oid) -> str:
-    """``ifHCInOctets.2``; the numeric OID when the column is not one of ours."""
-    name = NAMES.get(column)
-    if name is None:
-        return format_oid(column + index)
-    return f"{name}.{format_oid(index)}" if index else name
 
 
 # --- value checks -----------------------------------------------------------------------
@@ -258,6 +117,20 @@ def _type_message(column: Oid, index: Oid, value: SnmpValue, kinds: frozenset[Va
     return f"{instance_name(column, index)} has type {value.kind.value}, expected {expected}"
 
 
+def _check_range(column: Oid, index: Oid, number: int, kind: ValueKind) -> None:
+    """Raise when ``number`` does not fit ``kind``.
+
+    The native decoder reads an unsigned value of any length, and a number
+    past its type's range would be refused later, when a snapshot is read.
+    """
+    if not in_range(kind, number):
+        low, high = RANGES[kind]
+        raise SnmpProtocolError(
+            f"{instance_name(column, index)} is {number}, outside the {kind.value} "
+            f"range {low}..{high}"
+        )
+
+
 def _ip(column: Oid, index: Oid, value: SnmpValue) -> Address:
     raw = _expect_bytes(column, index, value, _IP)
     if len(raw) != 4:
@@ -269,7 +142,7 @@ def _ip(column: Oid, index: Oid, value: SnmpValue) -> Address:
 
 def decode_uptime(value: SnmpValue) -> int:
     """sysUpTime.0 in hundredths of a second."""
-    return _expect_int(SYS_UPTIME, (0,), value, _TICKS)
+    return _expect_int(SYS_UP_TIME, (0,), value, _TICKS)
 
 
 def _check_complete(
@@ -318,8 +191,8 @@ def decode_interfaces(columns: Columns, *, hc: bool) -> tuple[Interface, ...]:
     With ``hc`` the octet counters are ifXTable's 64-bit ones and the name is
     ifName; without, 32-bit ifTable counters (``counter_bits=32``) and ifDescr.
     """
-    statuses = columns.get(IF_OPER_STATUS, {})
-    _check_complete(columns, IF_OPER_STATUS, statuses.keys())
+    statuses = columns.get(IfEntry.OPER_STATUS, {})
+    _check_complete(columns, IfEntry.OPER_STATUS, statuses.keys())
     interfaces = []
     for index in sorted(statuses):
         if len(index) != 1:
@@ -327,21 +200,21 @@ def decode_interfaces(columns: Columns, *, hc: bool) -> tuple[Interface, ...]:
                 f"ifTable row index {format_oid(index)} is not a single ifIndex"
             )
         if_index = index[0]
-        code = _expect_int(IF_OPER_STATUS, index, statuses[index], _INTEGER)
-        name_column = IF_NAME if hc else IF_DESCR
+        code = _expect_int(IfEntry.OPER_STATUS, index, statuses[index], _INTEGER)
+        name_column = IfXEntry.NAME if hc else IfEntry.DESCR
         name = _text(columns, name_column, index)
         speed = _speed(columns, index, hc=hc)
         if hc:
-            in_octets = _counter(columns, IF_HC_IN_OCTETS, index, _COUNTER64)
-            out_octets = _counter(columns, IF_HC_OUT_OCTETS, index, _COUNTER64)
+            in_octets = _counter(columns, IfXEntry.HC_IN_OCTETS, index, _COUNTER64)
+            out_octets = _counter(columns, IfXEntry.HC_OUT_OCTETS, index, _COUNTER64)
         else:
-            in_octets = _counter(columns, IF_IN_OCTETS, index, _COUNTER32)
-            out_octets = _counter(columns, IF_OUT_OCTETS, index, _COUNTER32)
+            in_octets = _counter(columns, IfEntry.IN_OCTETS, index, _COUNTER32)
+            out_octets = _counter(columns, IfEntry.OUT_OCTETS, index, _COUNTER32)
         discontinuity = None
         if hc:
-            raw = columns.get(IF_COUNTER_DISCONTINUITY_TIME, {}).get(index)
+            raw = columns.get(IfXEntry.COUNTER_DISCONTINUITY_TIME, {}).get(index)
             if raw is not None:
-                discontinuity = _expect_int(IF_COUNTER_DISCONTINUITY_TIME, index, raw, _TICKS)
+                discontinuity = _expect_int(IfXEntry.COUNTER_DISCONTINUITY_TIME, index, raw, _TICKS)
         interfaces.append(
             Interface(
                 index=if_index,
@@ -352,10 +225,10 @@ def decode_interfaces(columns: Columns, *, hc: bool) -> tuple[Interface, ...]:
                 in_octets=in_octets,
                 out_octets=out_octets,
                 counter_bits=64 if hc else 32,
-                in_errors=_counter(columns, IF_IN_ERRORS, index, _COUNTER32),
-                out_errors=_counter(columns, IF_OUT_ERRORS, index, _COUNTER32),
-                in_discards=_counter(columns, IF_IN_DISCARDS, index, _COUNTER32),
-                out_discards=_counter(columns, IF_OUT_DISCARDS, index, _COUNTER32),
+                in_errors=_counter(columns, IfEntry.IN_ERRORS, index, _COUNTER32),
+                out_errors=_counter(columns, IfEntry.OUT_ERRORS, index, _COUNTER32),
+                in_discards=_counter(columns, IfEntry.IN_DISCARDS, index, _COUNTER32),
+                out_discards=_counter(columns, IfEntry.OUT_DISCARDS, index, _COUNTER32),
                 discontinuity_ticks=discontinuity,
             )
         )
@@ -378,13 +251,13 @@ def _counter(columns: Columns, column: Oid, index: Oid, kinds: frozenset[ValueKi
 
 def _speed(columns: Columns, index: Oid, *, hc: bool) -> int | None:
     speed: int | None = None
-    raw = columns.get(IF_SPEED, {}).get(index)
+    raw = columns.get(IfEntry.SPEED, {}).get(index)
     if raw is not None:
-        speed = _expect_int(IF_SPEED, index, raw, _GAUGE)
+        speed = _expect_int(IfEntry.SPEED, index, raw, _GAUGE)
     if hc:
-        raw_high = columns.get(IF_HIGH_SPEED, {}).get(index)
+        raw_high = columns.get(IfXEntry.HIGH_SPEED, {}).get(index)
         if raw_high is not None:
-            high = _expect_int(IF_HIGH_SPEED, index, raw_high, _GAUGE)
+            high = _expect_int(IfXEntry.HIGH_SPEED, index, raw_high, _GAUGE)
             # ifSpeed is exact below 4.29 Gbps (ifHighSpeed rounds to whole Mbps);
             # above, only ifHighSpeed is right.
             if speed is None or speed >= _IF_SPEED_MAX or (speed == 0 and high > 0):
@@ -407,19 +280,24 @@ _PEER_STATE = {
 
 def decode_peers(columns: Columns) -> tuple[BgpPeer, ...]:
     """bgpPeerTable rows; the row index is the peer's address."""
-    states = columns.get(BGP_PEER_STATE, {})
+    states = columns.get(BgpPeerEntry.STATE, {})
     peers = []
     for index in sorted(states):
-        address = _index_address(BGP_PEER_STATE, index)
-        code = _expect_int(BGP_PEER_STATE, index, states[index], _INTEGER)
+        address = _index_address(BgpPeerEntry.STATE, index)
+        code = _expect_int(BgpPeerEntry.STATE, index, states[index], _INTEGER)
         state = _PEER_STATE.get(code)
         if state is None:
             raise SnmpProtocolError(
-                f"{instance_name(BGP_PEER_STATE, index)} is {code}, "
+                f"{instance_name(BgpPeerEntry.STATE, index)} is {code}, "
                 "expected 1..6 (idle..established)"
             )
-        remote_as = _counter(columns, BGP_PEER_REMOTE_AS, index, _NUMBER)
-        established = _counter(columns, BGP_PEER_ESTABLISHED_TIME, index, _NUMBER)
+        remote_as = _counter(columns, BgpPeerEntry.REMOTE_AS, index, _NUMBER)
+        established = _counter(columns, BgpPeerEntry.FSM_ESTABLISHED_TIME, index, _NUMBER)
+        transitions = _counter(columns, BgpPeerEntry.FSM_ESTABLISHED_TRANSITIONS, index, _COUNTER32)
+        if transitions is not None:
+            _check_range(
+                BgpPeerEntry.FSM_ESTABLISHED_TRANSITIONS, index, transitions, ValueKind.COUNTER32
+            )
         peers.append(
             BgpPeer(
                 address=address,
@@ -432,6 +310,7 @@ def decode_peers(columns: Columns) -> tuple[BgpPeer, ...]:
                     if established is not None and state is PeerState.ESTABLISHED
                     else None
                 ),
+                established_transitions=transitions,
             )
         )
     return tuple(peers)
@@ -489,31 +368,32 @@ def decode_paths(columns: Columns) -> tuple[BgpPath, ...]:
     for index in sorted(indexes):
         prefix, peer = parse_path_index(index)
         origin: Origin | None = None
-        raw = columns.get(PATH_ORIGIN, {}).get(index)
+        raw = columns.get(BgpPathEntry.ORIGIN, {}).get(index)
         if raw is not None:
-            origin = _ORIGIN.get(_expect_int(PATH_ORIGIN, index, raw, _INTEGER))
+            origin = _ORIGIN.get(_expect_int(BgpPathEntry.ORIGIN, index, raw, _INTEGER))
         as_path: tuple[int, ...] = ()
-        raw = columns.get(PATH_AS_PATH, {}).get(index)
+        raw = columns.get(BgpPathEntry.AS_PATH, {}).get(index)
         if raw is not None:
-            as_path = decode_as_path(_expect_bytes(PATH_AS_PATH, index, raw, _OCTETS), index)
+            octets = _expect_bytes(BgpPathEntry.AS_PATH, index, raw, _OCTETS)
+            as_path = decode_as_path(octets, index)
         next_hop: Address | None = None
-        raw = columns.get(PATH_NEXT_HOP, {}).get(index)
+        raw = columns.get(BgpPathEntry.NEXT_HOP, {}).get(index)
         if raw is not None:
-            next_hop = _ip(PATH_NEXT_HOP, index, raw)
+            next_hop = _ip(BgpPathEntry.NEXT_HOP, index, raw)
             if next_hop == "0.0.0.0":
                 # The router's own route: there is no next hop to match a link by.
                 next_hop = None
         best = False
-        raw = columns.get(PATH_BEST, {}).get(index)
+        raw = columns.get(BgpPathEntry.BEST, {}).get(index)
         if raw is not None:
-            best = _expect_int(PATH_BEST, index, raw, _INTEGER) == 2
+            best = _expect_int(BgpPathEntry.BEST, index, raw, _INTEGER) == 2
         paths.append(
             BgpPath(
                 prefix=prefix,
                 peer=peer,
                 next_hop=next_hop,
-                med=_optional_metric(columns, PATH_MED, index),
-                local_pref=_optional_metric(columns, PATH_LOCAL_PREF, index),
+                med=_optional_metric(columns, BgpPathEntry.MED, index),
+                local_pref=_optional_metric(columns, BgpPathEntry.LOCAL_PREF, index),
                 as_path=as_path,
                 origin=origin,
                 best=best,
@@ -543,7 +423,7 @@ def decode_as_path(octets: bytes, index: Oid = ()) -> tuple[int, ...]:
         if parsed is not None:
             return parsed
     raise SnmpProtocolError(
-        f"{instance_name(PATH_AS_PATH, index)} is not a valid AS path "
+        f"{instance_name(BgpPathEntry.AS_PATH, index)} is not a valid AS path "
         f"(octets {octets.hex(' ')}): expected repeated [type, count, count x ASN]"
     )
 

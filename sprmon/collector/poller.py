@@ -33,8 +33,8 @@ from types import TracebackType
 from typing import Self
 
 from sprmon import __version__
+from sprmon.collector.client import SnmpClient, V2cBackend
 from sprmon.collector.errors import SnmpError
-from sprmon.collector.snmp_client import SnmpClient, V2cBackend
 from sprmon.collector.snmp_collector import CollectOptions, SiteCollector, targeted_candidates
 from sprmon.core.intent import Site, SnmpTarget
 from sprmon.core.observed import SiteObservation, Snapshot

@@ -35,6 +35,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sprmon.collector.errors import (
     SnmpAuthError,
@@ -47,31 +48,22 @@ from sprmon.collector.errors import (
     SnmpUnreachable,
 )
 from sprmon.collector.mibs import (
-    BGP,
-    EXCEPTION_KINDS,
     IF_COLUMNS_32,
     IF_COLUMNS_HC,
-    IF_NAME,
-    IF_NUMBER,
-    IF_NUMBER_0,
     PATH_COLUMNS,
-    PATH_PEER,
     PEER_COLUMNS,
-    SYS_UPTIME,
-    SYS_UPTIME_0,
-    Oid,
-    SnmpValue,
-    ValueKind,
     decode_interfaces,
     decode_paths,
     decode_peers,
     decode_uptime,
-    format_oid,
     path_index_prefix,
 )
-from sprmon.collector.snmp_client import SnmpSession, walk
+from sprmon.collector.walk import BulkSession, walk
+from sprmon.core.intent import SnmpTarget
 from sprmon.core.observed import BgpPath, BgpPeer, Interface, SiteObservation
 from sprmon.core.prefixes import Prefix, covering_prefixes, prefix_version
+from sprmon.smi import EXCEPTION_KINDS, Oid, SnmpValue, ValueKind, VarBind, format_oid
+from sprmon.snmp_oids import BGP, IF_NUMBER, SYS_UP_TIME, BgpPathEntry, IfXEntry
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +76,18 @@ INTERFACES, PEERS, PATHS = "interfaces", "peers", "paths"
 TARGETED = "targeted"
 #: Peers expected when nothing better is known: most sites have two to four.
 _DEFAULT_PEERS = 4
+_SYS_UP_TIME_0: Oid = (*SYS_UP_TIME, 0)
+_IF_NUMBER_0: Oid = (*IF_NUMBER, 0)
+
+
+class CollectorSession(BulkSession, Protocol):
+    """What a site's poll needs of a session (an open
+    :class:`~sprmon.collector.session.SnmpSession`, or a scripted one in tests)."""
+
+    @property
+    def target(self) -> SnmpTarget: ...
+
+    async def get_next(self, oids: Sequence[Oid]) -> list[VarBind]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +124,7 @@ class SiteCollector:
 
     def __init__(
         self,
-        session: SnmpSession,
+        session: CollectorSession,
         *,
         site: str,
         prefixes: Sequence[Prefix] = (),
@@ -191,7 +195,7 @@ class SiteCollector:
                 self.failures.append(exc)
 
     async def _probe(self) -> tuple[bool, bool]:
-        asked: tuple[Oid, ...] = (SYS_UPTIME, IF_NUMBER, BGP, IF_NAME)
+        asked: tuple[Oid, ...] = (SYS_UP_TIME, IF_NUMBER, BGP, IfXEntry.NAME)
         varbinds = await self.session.get_next(asked)
         if len(varbinds) != len(asked):
             raise SnmpProtocolError(
@@ -203,7 +207,7 @@ class SiteCollector:
             _inside(oid, value, start) for start, (oid, value) in zip(asked, varbinds, strict=True)
         ]
         uptime_oid, uptime_value = varbinds[0]
-        if found[0] and uptime_oid == SYS_UPTIME_0:
+        if found[0] and uptime_oid == _SYS_UP_TIME_0:
             try:
                 self.uptime_ticks = decode_uptime(uptime_value)
             except SnmpError as exc:
@@ -212,7 +216,7 @@ class SiteCollector:
         number_oid, number = varbinds[1]
         if (
             INTERFACES not in self.hints
-            and number_oid == IF_NUMBER_0
+            and number_oid == _IF_NUMBER_0
             and number.kind is ValueKind.INTEGER
             and isinstance(number.value, int)
         ):
@@ -293,7 +297,7 @@ class SiteCollector:
         batch = max(1, self.options.probe_batch)
         for start in range(0, len(candidates), batch):
             chunk = candidates[start : start + batch]
-            asked = [(*PATH_PEER, *path_index_prefix(prefix)) for prefix in chunk]
+            asked = [(*BgpPathEntry.PEER, *path_index_prefix(prefix)) for prefix in chunk]
             varbinds = await self.session.get_next(asked)
             if len(varbinds) != len(asked):
                 raise SnmpProtocolError(

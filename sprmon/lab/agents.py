@@ -39,8 +39,9 @@ from pysnmp.smi.mibs import instances as mib_instances
 from sprmon.lab.credentials import LabCredentials, V2cCredentials, V3Credentials
 from sprmon.lab.errors import AgentStartError
 from sprmon.lab.faults import Fault
-from sprmon.lab.mib import MibValue, MibView, Oid, Syntax, is_known_object, render
+from sprmon.lab.mib import MibView, is_known_object, render
 from sprmon.lab.model import WanModel
+from sprmon.smi import Oid, SnmpValue, ValueKind
 
 #: What a ``garbage`` agent answers: it starts like an SNMPv2c message
 #: (SEQUENCE, version, community) but its PDU claims 255 octets and holds 2,
@@ -98,23 +99,31 @@ class _CachingMibBuilder(builder.MibBuilder):  # type: ignore[misc]
         return self
 
 
-def _to_pysnmp(value: MibValue) -> Any:
-    syntax, raw = value.syntax, value.value
-    if syntax is Syntax.INTEGER:
-        return rfc1902.Integer32(raw)
-    if syntax is Syntax.OCTET_STRING:
-        return rfc1902.OctetString(raw)
-    if syntax is Syntax.OBJECT_IDENTIFIER:
-        return rfc1902.ObjectIdentifier(raw)
-    if syntax is Syntax.IP_ADDRESS:
-        return rfc1902.IpAddress(raw)
-    if syntax is Syntax.COUNTER32:
-        return rfc1902.Counter32(raw)
-    if syntax is Syntax.GAUGE32:
-        return rfc1902.Gauge32(raw)
-    if syntax is Syntax.TIME_TICKS:
-        return rfc1902.TimeTicks(raw)
-    return rfc1902.Counter64(raw)
+#: pysnmp's class for each SMI type, and its object for each exception value.
+_PYSNMP_TYPES: dict[ValueKind, Any] = {
+    ValueKind.INTEGER: rfc1902.Integer32,
+    ValueKind.OCTET_STRING: rfc1902.OctetString,
+    ValueKind.OBJECT_IDENTIFIER: rfc1902.ObjectIdentifier,
+    ValueKind.IP_ADDRESS: rfc1902.IpAddress,
+    ValueKind.COUNTER32: rfc1902.Counter32,
+    ValueKind.GAUGE32: rfc1902.Gauge32,
+    ValueKind.TIMETICKS: rfc1902.TimeTicks,
+    ValueKind.OPAQUE: rfc1902.Opaque,
+    ValueKind.COUNTER64: rfc1902.Counter64,
+}
+_PYSNMP_EMPTY: dict[ValueKind, Any] = {
+    ValueKind.NULL: rfc1902.Null(""),
+    ValueKind.NO_SUCH_OBJECT: rfc1905.noSuchObject,
+    ValueKind.NO_SUCH_INSTANCE: rfc1905.noSuchInstance,
+    ValueKind.END_OF_MIB_VIEW: rfc1905.endOfMibView,
+}
+
+
+def _to_pysnmp(value: SnmpValue) -> Any:
+    make = _PYSNMP_TYPES.get(value.kind)
+    if make is None:
+        return _PYSNMP_EMPTY[value.kind]
+    return make(value.value)
 
 
 class _RouterController(instrum.AbstractMibInstrumController):  # type: ignore[misc]

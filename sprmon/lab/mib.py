@@ -3,7 +3,7 @@
 Pure: :func:`render` turns a router of a :class:`~sprmon.lab.model.WanModel`
 into a :class:`MibView`, a sorted list of (OID, value) rows that the agent
 answers GET and GETNEXT from (dictionary look-up and bisection). Values are
-plain Python (:class:`MibValue`); pysnmp types are made only for the rows a
+plain Python (:class:`~sprmon.smi.SnmpValue`); pysnmp types are made only for the rows a
 request returns, in :mod:`sprmon.lab.agents`.
 
 Served: SNMPv2-MIB sysDescr, sysObjectID, sysUpTime, sysName; IF-MIB ifNumber,
@@ -19,142 +19,72 @@ from __future__ import annotations
 import bisect
 import ipaddress
 from dataclasses import dataclass, field
-from enum import Enum
 from functools import lru_cache
-from typing import NamedTuple
 
-from sprmon import snmp_oids
 from sprmon.core.observed import OperStatus, Origin, PeerState
 from sprmon.core.prefixes import prefix_version
 from sprmon.lab.model import WanModel
-from sprmon.snmp_oids import BgpPathEntry, BgpPeerEntry, IfEntry, IfXEntry
-
-Oid = snmp_oids.Oid
-
-
-class Syntax(Enum):
-    INTEGER = "INTEGER"
-    OCTET_STRING = "STRING"
-    OBJECT_IDENTIFIER = "OID"
-    IP_ADDRESS = "IpAddress"
-    COUNTER32 = "Counter32"
-    GAUGE32 = "Gauge32"
-    TIME_TICKS = "Timeticks"
-    COUNTER64 = "Counter64"
-
-
-class MibValue(NamedTuple):
-    """One value in plain Python.
-
-    A NamedTuple rather than a frozen dataclass: a core router of a 200-site
-    lab has about 9,000 rows re-rendered every tick, and a NamedTuple is made
-    in a quarter of the time.
-    """
-
-    syntax: Syntax
-    #: int for numbers, bytes for OCTET STRING and IpAddress (4 octets),
-    #: a tuple of ints for OBJECT IDENTIFIER.
-    value: int | bytes | tuple[int, ...]
-
-
-# The numbers live in :mod:`sprmon.snmp_oids` (the collector reads the same objects).
-SYSTEM = snmp_oids.SYSTEM
-SYS_DESCR = snmp_oids.SYS_DESCR
-SYS_OBJECT_ID = snmp_oids.SYS_OBJECT_ID
-SYS_UP_TIME = snmp_oids.SYS_UP_TIME
-SYS_NAME = snmp_oids.SYS_NAME
-IF_NUMBER = snmp_oids.IF_NUMBER
-IF_ENTRY = snmp_oids.IF_ENTRY
-IFX_ENTRY = snmp_oids.IF_X_ENTRY
-BGP = snmp_oids.BGP
-BGP_VERSION = snmp_oids.BGP_VERSION
-BGP_LOCAL_AS = snmp_oids.BGP_LOCAL_AS
-BGP_PEER_ENTRY = snmp_oids.BGP_PEER_ENTRY
-BGP_IDENTIFIER = snmp_oids.BGP_IDENTIFIER
-BGP4_PATH_ATTR_ENTRY = snmp_oids.BGP_PATH_ENTRY
+from sprmon.smi import Oid, SnmpValue, ValueKind
+from sprmon.snmp_oids import (
+    BGP_IDENTIFIER,
+    BGP_LOCAL_AS,
+    BGP_VERSION,
+    IF_NUMBER,
+    SYS_DESCR,
+    SYS_NAME,
+    SYS_OBJECT_ID,
+    SYS_UP_TIME,
+    BgpPathEntry,
+    BgpPeerEntry,
+    IfEntry,
+    IfXEntry,
+)
 
 #: pysnmp's enterprise arc (SNMP Laboratories): the agent is pysnmp.
 SYS_OBJECT_ID_VALUE = (1, 3, 6, 1, 4, 1, 20408)
 
-# Column numbers (the row index follows them).
-IF_INDEX = IfEntry.INDEX
-IF_DESCR = IfEntry.DESCR
-IF_TYPE = IfEntry.TYPE
-IF_SPEED = IfEntry.SPEED
-IF_ADMIN_STATUS = IfEntry.ADMIN_STATUS
-IF_OPER_STATUS = IfEntry.OPER_STATUS
-IF_IN_OCTETS = IfEntry.IN_OCTETS
-IF_IN_DISCARDS = IfEntry.IN_DISCARDS
-IF_IN_ERRORS = IfEntry.IN_ERRORS
-IF_OUT_OCTETS = IfEntry.OUT_OCTETS
-IF_OUT_DISCARDS = IfEntry.OUT_DISCARDS
-IF_OUT_ERRORS = IfEntry.OUT_ERRORS
-IF_NAME = IfXEntry.NAME
-IF_HC_IN_OCTETS = IfXEntry.HC_IN_OCTETS
-IF_HC_OUT_OCTETS = IfXEntry.HC_OUT_OCTETS
-IF_HIGH_SPEED = IfXEntry.HIGH_SPEED
-IF_COUNTER_DISCONTINUITY_TIME = IfXEntry.COUNTER_DISCONTINUITY_TIME
-PEER_IDENTIFIER = BgpPeerEntry.IDENTIFIER
-PEER_STATE = BgpPeerEntry.STATE
-PEER_ADMIN_STATUS = BgpPeerEntry.ADMIN_STATUS
-PEER_NEGOTIATED_VERSION = BgpPeerEntry.NEGOTIATED_VERSION
-PEER_LOCAL_ADDR = BgpPeerEntry.LOCAL_ADDR
-PEER_REMOTE_ADDR = BgpPeerEntry.REMOTE_ADDR
-PEER_REMOTE_AS = BgpPeerEntry.REMOTE_AS
-PEER_ESTABLISHED_TRANSITIONS = BgpPeerEntry.FSM_ESTABLISHED_TRANSITIONS
-PEER_ESTABLISHED_TIME = BgpPeerEntry.FSM_ESTABLISHED_TIME
-PATH_PEER = BgpPathEntry.PEER
-PATH_PREFIX_LEN = BgpPathEntry.PREFIX_LEN
-PATH_PREFIX = BgpPathEntry.PREFIX
-PATH_ORIGIN = BgpPathEntry.ORIGIN
-PATH_AS_PATH = BgpPathEntry.AS_PATH
-PATH_NEXT_HOP = BgpPathEntry.NEXT_HOP
-PATH_MED = BgpPathEntry.MED
-PATH_LOCAL_PREF = BgpPathEntry.LOCAL_PREF
-PATH_BEST = BgpPathEntry.BEST
-
 _IF_COLUMNS = (
-    IF_INDEX,
-    IF_DESCR,
-    IF_TYPE,
-    IF_SPEED,
-    IF_ADMIN_STATUS,
-    IF_OPER_STATUS,
-    IF_IN_OCTETS,
-    IF_IN_DISCARDS,
-    IF_IN_ERRORS,
-    IF_OUT_OCTETS,
-    IF_OUT_DISCARDS,
-    IF_OUT_ERRORS,
+    IfEntry.INDEX,
+    IfEntry.DESCR,
+    IfEntry.TYPE,
+    IfEntry.SPEED,
+    IfEntry.ADMIN_STATUS,
+    IfEntry.OPER_STATUS,
+    IfEntry.IN_OCTETS,
+    IfEntry.IN_DISCARDS,
+    IfEntry.IN_ERRORS,
+    IfEntry.OUT_OCTETS,
+    IfEntry.OUT_DISCARDS,
+    IfEntry.OUT_ERRORS,
 )
 _IFX_COLUMNS = (
-    IF_NAME,
-    IF_HC_IN_OCTETS,
-    IF_HC_OUT_OCTETS,
-    IF_HIGH_SPEED,
-    IF_COUNTER_DISCONTINUITY_TIME,
+    IfXEntry.NAME,
+    IfXEntry.HC_IN_OCTETS,
+    IfXEntry.HC_OUT_OCTETS,
+    IfXEntry.HIGH_SPEED,
+    IfXEntry.COUNTER_DISCONTINUITY_TIME,
 )
 _PEER_COLUMNS = (
-    PEER_IDENTIFIER,
-    PEER_STATE,
-    PEER_ADMIN_STATUS,
-    PEER_NEGOTIATED_VERSION,
-    PEER_LOCAL_ADDR,
-    PEER_REMOTE_ADDR,
-    PEER_REMOTE_AS,
-    PEER_ESTABLISHED_TRANSITIONS,
-    PEER_ESTABLISHED_TIME,
+    BgpPeerEntry.IDENTIFIER,
+    BgpPeerEntry.STATE,
+    BgpPeerEntry.ADMIN_STATUS,
+    BgpPeerEntry.NEGOTIATED_VERSION,
+    BgpPeerEntry.LOCAL_ADDR,
+    BgpPeerEntry.REMOTE_ADDR,
+    BgpPeerEntry.REMOTE_AS,
+    BgpPeerEntry.FSM_ESTABLISHED_TRANSITIONS,
+    BgpPeerEntry.FSM_ESTABLISHED_TIME,
 )
 _PATH_COLUMNS = (
-    PATH_PEER,
-    PATH_PREFIX_LEN,
-    PATH_PREFIX,
-    PATH_ORIGIN,
-    PATH_AS_PATH,
-    PATH_NEXT_HOP,
-    PATH_MED,
-    PATH_LOCAL_PREF,
-    PATH_BEST,
+    BgpPathEntry.PEER,
+    BgpPathEntry.PREFIX_LEN,
+    BgpPathEntry.PREFIX,
+    BgpPathEntry.ORIGIN,
+    BgpPathEntry.AS_PATH,
+    BgpPathEntry.NEXT_HOP,
+    BgpPathEntry.MED,
+    BgpPathEntry.LOCAL_PREF,
+    BgpPathEntry.BEST,
 )
 
 #: Every object the agent implements (scalars without their ``.0``, table
@@ -170,10 +100,10 @@ KNOWN_OBJECTS: frozenset[Oid] = frozenset(
         BGP_VERSION,
         BGP_LOCAL_AS,
         BGP_IDENTIFIER,
-        *((*IF_ENTRY, c) for c in _IF_COLUMNS),
-        *((*IFX_ENTRY, c) for c in _IFX_COLUMNS),
-        *((*BGP_PEER_ENTRY, c) for c in _PEER_COLUMNS),
-        *((*BGP4_PATH_ATTR_ENTRY, c) for c in _PATH_COLUMNS),
+        *_IF_COLUMNS,
+        *_IFX_COLUMNS,
+        *_PEER_COLUMNS,
+        *_PATH_COLUMNS,
     }
 )
 
@@ -210,11 +140,11 @@ class MibView:
     """The rows one agent serves, sorted by OID."""
 
     oids: tuple[Oid, ...]
-    values: tuple[MibValue, ...]
-    _by_oid: dict[Oid, MibValue] = field(repr=False, compare=False)
+    values: tuple[SnmpValue, ...]
+    _by_oid: dict[Oid, SnmpValue] = field(repr=False, compare=False)
 
     @classmethod
-    def from_rows(cls, rows: list[tuple[Oid, MibValue]]) -> MibView:
+    def from_rows(cls, rows: list[tuple[Oid, SnmpValue]]) -> MibView:
         rows.sort(key=lambda row: row[0])
         return cls(
             oids=tuple(oid for oid, _ in rows),
@@ -225,17 +155,17 @@ class MibView:
     def __len__(self) -> int:
         return len(self.oids)
 
-    def get(self, oid: Oid) -> MibValue | None:
+    def get(self, oid: Oid) -> SnmpValue | None:
         return self._by_oid.get(oid)
 
-    def next_after(self, oid: Oid) -> tuple[Oid, MibValue] | None:
+    def next_after(self, oid: Oid) -> tuple[Oid, SnmpValue] | None:
         """The first row strictly after ``oid`` (GETNEXT), or None at the end of the view."""
         i = bisect.bisect_right(self.oids, oid)
         if i == len(self.oids):
             return None
         return self.oids[i], self.values[i]
 
-    def rows(self, prefix: Oid = ()) -> list[tuple[Oid, MibValue]]:
+    def rows(self, prefix: Oid = ()) -> list[tuple[Oid, SnmpValue]]:
         """The rows under ``prefix`` (what a walk of ``prefix`` returns)."""
         start = bisect.bisect_left(self.oids, prefix)
         result = []
@@ -272,7 +202,7 @@ def as_path_segments(as_path: tuple[int, ...]) -> bytes:
 
 def render(model: WanModel, router: str) -> MibView:
     """Every row of ``router`` as of the model's time."""
-    rows: list[tuple[Oid, MibValue]] = []
+    rows: list[tuple[Oid, SnmpValue]] = []
     add = rows.append
     kind = "core router" if model.is_core(router) else "site router"
     asn = model.asn(router)
@@ -280,53 +210,58 @@ def render(model: WanModel, router: str) -> MibView:
     add(
         (
             (*SYS_DESCR, 0),
-            MibValue(
-                Syntax.OCTET_STRING,
+            SnmpValue(
+                ValueKind.OCTET_STRING,
                 f"sprmon lab {kind} {router} (simulated), AS {asn}".encode(),
             ),
         )
     )
-    add(((*SYS_OBJECT_ID, 0), MibValue(Syntax.OBJECT_IDENTIFIER, SYS_OBJECT_ID_VALUE)))
-    add(((*SYS_UP_TIME, 0), MibValue(Syntax.TIME_TICKS, model.uptime_ticks(router) % 2**32)))
-    add(((*SYS_NAME, 0), MibValue(Syntax.OCTET_STRING, router.encode())))
+    add(((*SYS_OBJECT_ID, 0), SnmpValue(ValueKind.OBJECT_IDENTIFIER, SYS_OBJECT_ID_VALUE)))
+    add(((*SYS_UP_TIME, 0), SnmpValue(ValueKind.TIMETICKS, model.uptime_ticks(router) % 2**32)))
+    add(((*SYS_NAME, 0), SnmpValue(ValueKind.OCTET_STRING, router.encode())))
 
     interfaces = model.interfaces(router)
-    add(((*IF_NUMBER, 0), MibValue(Syntax.INTEGER, len(interfaces))))
+    add(((*IF_NUMBER, 0), SnmpValue(ValueKind.INTEGER, len(interfaces))))
     for itf in interfaces:
         i = itf.index
         speed = itf.speed_bps or 0
         in_octets = itf.in_octets or 0
         out_octets = itf.out_octets or 0
         for column, value in (
-            (IF_INDEX, MibValue(Syntax.INTEGER, i)),
-            (IF_DESCR, MibValue(Syntax.OCTET_STRING, itf.name.encode())),
-            (IF_TYPE, MibValue(Syntax.INTEGER, model.interface_type(router, i))),
-            (IF_SPEED, MibValue(Syntax.GAUGE32, min(speed, _MAX_GAUGE32))),
-            (IF_ADMIN_STATUS, MibValue(Syntax.INTEGER, 1)),
-            (IF_OPER_STATUS, MibValue(Syntax.INTEGER, OPER_STATUS_CODES[itf.oper_status])),
-            (IF_IN_OCTETS, MibValue(Syntax.COUNTER32, in_octets % 2**32)),
-            (IF_IN_DISCARDS, MibValue(Syntax.COUNTER32, itf.in_discards or 0)),
-            (IF_IN_ERRORS, MibValue(Syntax.COUNTER32, itf.in_errors or 0)),
-            (IF_OUT_OCTETS, MibValue(Syntax.COUNTER32, out_octets % 2**32)),
-            (IF_OUT_DISCARDS, MibValue(Syntax.COUNTER32, itf.out_discards or 0)),
-            (IF_OUT_ERRORS, MibValue(Syntax.COUNTER32, itf.out_errors or 0)),
+            (IfEntry.INDEX, SnmpValue(ValueKind.INTEGER, i)),
+            (IfEntry.DESCR, SnmpValue(ValueKind.OCTET_STRING, itf.name.encode())),
+            (IfEntry.TYPE, SnmpValue(ValueKind.INTEGER, model.interface_type(router, i))),
+            (IfEntry.SPEED, SnmpValue(ValueKind.GAUGE32, min(speed, _MAX_GAUGE32))),
+            (IfEntry.ADMIN_STATUS, SnmpValue(ValueKind.INTEGER, 1)),
+            (IfEntry.OPER_STATUS, SnmpValue(ValueKind.INTEGER, OPER_STATUS_CODES[itf.oper_status])),
+            (IfEntry.IN_OCTETS, SnmpValue(ValueKind.COUNTER32, in_octets % 2**32)),
+            (IfEntry.IN_DISCARDS, SnmpValue(ValueKind.COUNTER32, itf.in_discards or 0)),
+            (IfEntry.IN_ERRORS, SnmpValue(ValueKind.COUNTER32, itf.in_errors or 0)),
+            (IfEntry.OUT_OCTETS, SnmpValue(ValueKind.COUNTER32, out_octets % 2**32)),
+            (IfEntry.OUT_DISCARDS, SnmpValue(ValueKind.COUNTER32, itf.out_discards or 0)),
+            (IfEntry.OUT_ERRORS, SnmpValue(ValueKind.COUNTER32, itf.out_errors or 0)),
         ):
-            add(((*IF_ENTRY, column, i), value))
+            add(((*column, i), value))
         for column, value in (
-            (IF_NAME, MibValue(Syntax.OCTET_STRING, itf.name.encode())),
-            (IF_HC_IN_OCTETS, MibValue(Syntax.COUNTER64, in_octets)),
-            (IF_HC_OUT_OCTETS, MibValue(Syntax.COUNTER64, out_octets)),
-            (IF_HIGH_SPEED, MibValue(Syntax.GAUGE32, speed // 1_000_000)),
+            (IfXEntry.NAME, SnmpValue(ValueKind.OCTET_STRING, itf.name.encode())),
+            (IfXEntry.HC_IN_OCTETS, SnmpValue(ValueKind.COUNTER64, in_octets)),
+            (IfXEntry.HC_OUT_OCTETS, SnmpValue(ValueKind.COUNTER64, out_octets)),
+            (IfXEntry.HIGH_SPEED, SnmpValue(ValueKind.GAUGE32, speed // 1_000_000)),
             (
-                IF_COUNTER_DISCONTINUITY_TIME,
-                MibValue(Syntax.TIME_TICKS, (itf.discontinuity_ticks or 0) % 2**32),
+                IfXEntry.COUNTER_DISCONTINUITY_TIME,
+                SnmpValue(ValueKind.TIMETICKS, (itf.discontinuity_ticks or 0) % 2**32),
             ),
         ):
-            add(((*IFX_ENTRY, column, i), value))
+            add(((*column, i), value))
 
-    add(((*BGP_VERSION, 0), MibValue(Syntax.OCTET_STRING, b"\x10")))  # bit 3: version 4
-    add(((*BGP_LOCAL_AS, 0), MibValue(Syntax.INTEGER, asn if asn <= 0xFFFF else AS_TRANS)))
-    add(((*BGP_IDENTIFIER, 0), MibValue(Syntax.IP_ADDRESS, _ipv4_octets(model.router_id(router)))))
+    add(((*BGP_VERSION, 0), SnmpValue(ValueKind.OCTET_STRING, b"\x10")))  # bit 3: version 4
+    add(((*BGP_LOCAL_AS, 0), SnmpValue(ValueKind.INTEGER, asn if asn <= 0xFFFF else AS_TRANS)))
+    add(
+        (
+            (*BGP_IDENTIFIER, 0),
+            SnmpValue(ValueKind.IP_ADDRESS, _ipv4_octets(model.router_id(router))),
+        )
+    )
 
     for info in model.peers(router):
         peer = info.peer
@@ -337,25 +272,31 @@ def render(model: WanModel, router: str) -> MibView:
         remote_as = peer.remote_as or 0
         for column, value in (
             (
-                PEER_IDENTIFIER,
-                MibValue(Syntax.IP_ADDRESS, _ipv4_octets(info.identifier or "0.0.0.0")),
+                BgpPeerEntry.IDENTIFIER,
+                SnmpValue(ValueKind.IP_ADDRESS, _ipv4_octets(info.identifier or "0.0.0.0")),
             ),
-            (PEER_STATE, MibValue(Syntax.INTEGER, PEER_STATE_CODES[peer.state])),
-            (PEER_ADMIN_STATUS, MibValue(Syntax.INTEGER, _ADMIN_START)),
-            (PEER_NEGOTIATED_VERSION, MibValue(Syntax.INTEGER, 4 if established else 0)),
-            (PEER_LOCAL_ADDR, MibValue(Syntax.IP_ADDRESS, _ipv4_octets(info.local_address))),
-            (PEER_REMOTE_ADDR, MibValue(Syntax.IP_ADDRESS, bytes(index))),
-            (PEER_REMOTE_AS, MibValue(Syntax.INTEGER, min(remote_as, 0xFFFF))),
+            (BgpPeerEntry.STATE, SnmpValue(ValueKind.INTEGER, PEER_STATE_CODES[peer.state])),
+            (BgpPeerEntry.ADMIN_STATUS, SnmpValue(ValueKind.INTEGER, _ADMIN_START)),
             (
-                PEER_ESTABLISHED_TRANSITIONS,
-                MibValue(Syntax.COUNTER32, info.established_transitions % 2**32),
+                BgpPeerEntry.NEGOTIATED_VERSION,
+                SnmpValue(ValueKind.INTEGER, 4 if established else 0),
             ),
             (
-                PEER_ESTABLISHED_TIME,
-                MibValue(Syntax.GAUGE32, min(int(peer.established_for_s or 0), _MAX_GAUGE32)),
+                BgpPeerEntry.LOCAL_ADDR,
+                SnmpValue(ValueKind.IP_ADDRESS, _ipv4_octets(info.local_address)),
+            ),
+            (BgpPeerEntry.REMOTE_ADDR, SnmpValue(ValueKind.IP_ADDRESS, bytes(index))),
+            (BgpPeerEntry.REMOTE_AS, SnmpValue(ValueKind.INTEGER, min(remote_as, 0xFFFF))),
+            (
+                BgpPeerEntry.FSM_ESTABLISHED_TRANSITIONS,
+                SnmpValue(ValueKind.COUNTER32, info.established_transitions % 2**32),
+            ),
+            (
+                BgpPeerEntry.FSM_ESTABLISHED_TIME,
+                SnmpValue(ValueKind.GAUGE32, min(int(peer.established_for_s or 0), _MAX_GAUGE32)),
             ),
         ):
-            add(((*BGP_PEER_ENTRY, column, *index), value))
+            add(((*column, *index), value))
 
     for path in model.paths(router):
         if prefix_version(path.prefix) != 4 or ":" in path.peer:
@@ -367,28 +308,33 @@ def render(model: WanModel, router: str) -> MibView:
         index = (*prefix_octets, length, *peer_octets)
         next_hop = path.next_hop or "0.0.0.0"
         for column, value in (
-            (PATH_PEER, MibValue(Syntax.IP_ADDRESS, peer_octets)),
-            (PATH_PREFIX_LEN, MibValue(Syntax.INTEGER, length)),
-            (PATH_PREFIX, MibValue(Syntax.IP_ADDRESS, prefix_octets)),
+            (BgpPathEntry.PEER, SnmpValue(ValueKind.IP_ADDRESS, peer_octets)),
+            (BgpPathEntry.PREFIX_LEN, SnmpValue(ValueKind.INTEGER, length)),
+            (BgpPathEntry.PREFIX, SnmpValue(ValueKind.IP_ADDRESS, prefix_octets)),
             (
-                PATH_ORIGIN,
-                MibValue(Syntax.INTEGER, ORIGIN_CODES[path.origin or Origin.INCOMPLETE]),
+                BgpPathEntry.ORIGIN,
+                SnmpValue(ValueKind.INTEGER, ORIGIN_CODES[path.origin or Origin.INCOMPLETE]),
             ),
-            (PATH_AS_PATH, MibValue(Syntax.OCTET_STRING, as_path_segments(path.as_path))),
-            (PATH_NEXT_HOP, MibValue(Syntax.IP_ADDRESS, _ipv4_octets(next_hop))),
             (
-                PATH_MED,
+                BgpPathEntry.AS_PATH,
+                SnmpValue(ValueKind.OCTET_STRING, as_path_segments(path.as_path)),
+            ),
+            (BgpPathEntry.NEXT_HOP, SnmpValue(ValueKind.IP_ADDRESS, _ipv4_octets(next_hop))),
+            (
+                BgpPathEntry.MED,
                 # The MIB's INTEGER cannot hold MEDs above 2**31 - 1.
-                MibValue(
-                    Syntax.INTEGER, _NO_VALUE if path.med is None else min(path.med, 2**31 - 1)
+                SnmpValue(
+                    ValueKind.INTEGER, _NO_VALUE if path.med is None else min(path.med, 2**31 - 1)
                 ),
             ),
             (
-                PATH_LOCAL_PREF,
-                MibValue(Syntax.INTEGER, _NO_VALUE if path.local_pref is None else path.local_pref),
+                BgpPathEntry.LOCAL_PREF,
+                SnmpValue(
+                    ValueKind.INTEGER, _NO_VALUE if path.local_pref is None else path.local_pref
+                ),
             ),
-            (PATH_BEST, MibValue(Syntax.INTEGER, 2 if path.best else 1)),
+            (BgpPathEntry.BEST, SnmpValue(ValueKind.INTEGER, 2 if path.best else 1)),
         ):
-            add(((*BGP4_PATH_ATTR_ENTRY, column, *index), value))
+            add(((*column, *index), value))
 
     return MibView.from_rows(rows)

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import pytest
 
+from sprmon.collector.client import V2cBackend
 from sprmon.collector.poller import SitePollStats, SnmpPoller
-from sprmon.collector.snmp_client import V2cBackend
 from sprmon.core.intent import Site
 from sprmon.core.observed import SiteObservation
 from sprmon.core.prefixes import Prefix

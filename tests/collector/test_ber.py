@@ -12,7 +12,7 @@ from pysnmp.proto import rfc1902, rfc1905
 from pysnmp.proto.api import v2c
 
 from sprmon.collector import ber
-from sprmon.collector.mibs import Oid, SnmpValue, ValueKind
+from sprmon.smi import Oid, SnmpValue, ValueKind
 
 oids = st.tuples(
     st.integers(0, 2),
@@ -193,11 +193,7 @@ def test_unknown_value_tag_is_named_in_the_error() -> None:
 def test_counter_without_leading_zero_octet_reads_as_unsigned() -> None:
     # Some agents encode 0xFFFFFFFF in four octets (its top bit would make a
     # BER INTEGER negative); application types are unsigned, so accept it.
-    good = ber.encode_response(
-        community=b"c",
-        request_id=1,
-        varbinds=[((1, 3, 6, 1), SnmpValue(ValueKind.COUNTER32, 0x0FFFFFFF))],
-    )
+    good = _pysnmp_response(1, [((1, 3, 6, 1), SnmpValue(ValueKind.COUNTER32, 0x0FFFFFFF))])
     assert good.endswith(b"\x41\x04\x0f\xff\xff\xff")
     bad = good[:-4] + b"\xff\xff\xff\xff"
 

@@ -39,6 +39,20 @@ def _comparable(observation: SiteObservation) -> SiteObservation:
     return replace(observation, collected_at=0.0, error=None, interfaces=interfaces, peers=peers)
 
 
+def _expected(lab: Lab, site: str) -> SiteObservation:
+    """What the model says ``site``'s agent serves, with each peer's
+    bgpPeerFsmEstablishedTransitions as the agent serves it beside the peer."""
+    observation = lab.model.observation(site, ipv4_only=True)
+    transitions = {
+        info.peer.address: info.established_transitions for info in lab.model.peers(site)
+    }
+    peers = tuple(
+        replace(peer, established_transitions=transitions[peer.address])
+        for peer in observation.peers or ()
+    )
+    return replace(observation, peers=peers)
+
+
 def _prefixes(intent: Intent) -> list[Prefix]:
     return [prefix for app in intent.applications for prefix in app.prefixes]
 
@@ -66,9 +80,7 @@ async def test_every_lab_site_reads_as_the_model_says(tmp_path: Path, version: s
         intent = load_intent(lab.intent_path)
         async with SnmpPoller() as poller:
             snapshot = await poller.poll(intent.sites, _prefixes(intent))
-        expected = {
-            site.name: lab.model.observation(site.name, ipv4_only=True) for site in intent.sites
-        }
+        expected = {site.name: _expected(lab, site.name) for site in intent.sites}
 
     assert [o.site for o in snapshot.observations] == [s.name for s in intent.sites]
     for observation in snapshot.observations:
@@ -111,8 +123,7 @@ async def test_injected_faults_show_up_in_the_next_poll(lab_v2c: tuple[Lab, Inte
     by_site = {o.site: o for o in snapshot.observations}
     for name in names[:2]:
         assert by_site[name].error is None
-        expected = lab.model.observation(name, ipv4_only=True)
-        assert _comparable(by_site[name]) == _comparable(expected)
+        assert _comparable(by_site[name]) == _comparable(_expected(lab, name))
     assert lab.model.best_link(names[0], "10.0.21.0/24") == "inet"
     mute = by_site[names[2]].error
     assert mute is not None and mute.startswith("no answer from 127.0.0.1:")

@@ -6,10 +6,11 @@ import pytest
 
 from sprmon.collector import mibs
 from sprmon.collector.errors import SnmpProtocolError, SnmpWrongType
-from sprmon.collector.mibs import Oid, SnmpValue, ValueKind
 from sprmon.collector.snmp_collector import targeted_candidates
 from sprmon.core.observed import BgpPath, BgpPeer, OperStatus, Origin, PeerState
 from sprmon.core.prefixes import Prefix, canonical_address
+from sprmon.smi import Oid, SnmpValue, ValueKind
+from sprmon.snmp_oids import BgpPathEntry, BgpPeerEntry, IfEntry, IfXEntry
 
 
 def integer(n: int) -> SnmpValue:
@@ -41,20 +42,20 @@ PATH_INDEX: Oid = (10, 0, 21, 0, 24, 198, 51, 100, 1)
 
 def path_columns(**overrides: SnmpValue) -> dict[Oid, dict[Oid, SnmpValue]]:
     values = {
-        mibs.PATH_ORIGIN: integer(1),
-        mibs.PATH_AS_PATH: octets(bytes([2, 2, 0xFD, 0xE8, 0xFD, 0xE9])),
-        mibs.PATH_NEXT_HOP: ip("198.51.100.1"),
-        mibs.PATH_MED: integer(100),
-        mibs.PATH_LOCAL_PREF: integer(-1),
-        mibs.PATH_BEST: integer(2),
+        BgpPathEntry.ORIGIN: integer(1),
+        BgpPathEntry.AS_PATH: octets(bytes([2, 2, 0xFD, 0xE8, 0xFD, 0xE9])),
+        BgpPathEntry.NEXT_HOP: ip("198.51.100.1"),
+        BgpPathEntry.MED: integer(100),
+        BgpPathEntry.LOCAL_PREF: integer(-1),
+        BgpPathEntry.BEST: integer(2),
     }
     names = {
-        "origin": mibs.PATH_ORIGIN,
-        "as_path": mibs.PATH_AS_PATH,
-        "next_hop": mibs.PATH_NEXT_HOP,
-        "med": mibs.PATH_MED,
-        "local_pref": mibs.PATH_LOCAL_PREF,
-        "best": mibs.PATH_BEST,
+        "origin": BgpPathEntry.ORIGIN,
+        "as_path": BgpPathEntry.AS_PATH,
+        "next_hop": BgpPathEntry.NEXT_HOP,
+        "med": BgpPathEntry.MED,
+        "local_pref": BgpPathEntry.LOCAL_PREF,
+        "best": BgpPathEntry.BEST,
     }
     for name, value in overrides.items():
         values[names[name]] = value
@@ -115,7 +116,7 @@ def test_next_hop_as_octet_string_is_a_wrong_type_naming_the_instance() -> None:
 
 def test_path_row_missing_a_column_is_reported_not_guessed() -> None:
     columns = path_columns()
-    columns[mibs.PATH_BEST] = {}
+    columns[BgpPathEntry.BEST] = {}
 
     with pytest.raises(
         SnmpProtocolError, match=r"bgp4PathAttrBest\.10\.0\.21\.0\.24\.198\.51\.100\.1 is missing"
@@ -162,12 +163,12 @@ def test_as_path_with_a_bad_segment_type_names_the_octets() -> None:
 
 def test_established_time_is_kept_only_for_established_sessions() -> None:
     columns: dict[Oid, dict[Oid, SnmpValue]] = {
-        mibs.BGP_PEER_STATE: {(198, 51, 100, 1): integer(6), (203, 0, 113, 1): integer(3)},
-        mibs.BGP_PEER_REMOTE_AS: {
+        BgpPeerEntry.STATE: {(198, 51, 100, 1): integer(6), (203, 0, 113, 1): integer(3)},
+        BgpPeerEntry.REMOTE_AS: {
             (198, 51, 100, 1): integer(65000),
             (203, 0, 113, 1): gauge(65001),
         },
-        mibs.BGP_PEER_ESTABLISHED_TIME: {
+        BgpPeerEntry.FSM_ESTABLISHED_TIME: {
             (198, 51, 100, 1): gauge(3600),
             (203, 0, 113, 1): gauge(60),
         },
@@ -179,31 +180,85 @@ def test_established_time_is_kept_only_for_established_sessions() -> None:
     )
 
 
-def test_peer_state_out_of_range_is_a_protocol_error() -> None:
+def test_established_transitions_are_kept_for_every_session_state() -> None:
     columns: dict[Oid, dict[Oid, SnmpValue]] = {
-        mibs.BGP_PEER_STATE: {(198, 51, 100, 1): integer(7)}
+        BgpPeerEntry.STATE: {(198, 51, 100, 1): integer(6), (203, 0, 113, 1): integer(1)},
+        BgpPeerEntry.FSM_ESTABLISHED_TRANSITIONS: {
+            (198, 51, 100, 1): counter32(2),
+            (203, 0, 113, 1): counter32(2**32 - 1),
+        },
     }
+
+    peers = mibs.decode_peers(columns)
+
+    assert [peer.established_transitions for peer in peers] == [2, 2**32 - 1]
+
+
+def test_peer_rows_without_transitions_have_none() -> None:
+    columns: dict[Oid, dict[Oid, SnmpValue]] = {
+        BgpPeerEntry.STATE: {(198, 51, 100, 1): integer(6)},
+    }
+
+    (peer,) = mibs.decode_peers(columns)
+
+    assert peer.established_transitions is None
+
+
+@pytest.mark.parametrize("number", [2**32, 2**40])
+def test_transitions_past_the_counter32_range_are_a_protocol_error(number: int) -> None:
+    columns: dict[Oid, dict[Oid, SnmpValue]] = {
+        BgpPeerEntry.STATE: {(198, 51, 100, 1): integer(6)},
+        BgpPeerEntry.FSM_ESTABLISHED_TRANSITIONS: {(198, 51, 100, 1): counter32(number)},
+    }
+
+    with pytest.raises(SnmpProtocolError) as caught:
+        mibs.decode_peers(columns)
+
+    assert str(caught.value) == (
+        f"bgpPeerFsmEstablishedTransitions.198.51.100.1 is {number}, "
+        "outside the Counter32 range 0..4294967295"
+    )
+
+
+@pytest.mark.parametrize("value", [gauge(2), integer(2), SnmpValue(ValueKind.COUNTER64, 2)])
+def test_transitions_must_be_a_counter32(value: SnmpValue) -> None:
+    columns: dict[Oid, dict[Oid, SnmpValue]] = {
+        BgpPeerEntry.STATE: {(198, 51, 100, 1): integer(6)},
+        BgpPeerEntry.FSM_ESTABLISHED_TRANSITIONS: {(198, 51, 100, 1): value},
+    }
+
+    with pytest.raises(
+        SnmpWrongType,
+        match=rf"^bgpPeerFsmEstablishedTransitions\.198\.51\.100\.1 has type {value.kind.value}, "
+        "expected Counter32$",
+    ):
+        mibs.decode_peers(columns)
+
+
+def test_peer_state_out_of_range_is_a_protocol_error() -> None:
+    columns: dict[Oid, dict[Oid, SnmpValue]] = {BgpPeerEntry.STATE: {(198, 51, 100, 1): integer(7)}}
 
     with pytest.raises(SnmpProtocolError, match=r"bgpPeerState\.198\.51\.100\.1 is 7"):
         mibs.decode_peers(columns)
 
 
-def interface_columns(**overrides: SnmpValue) -> dict[Oid, dict[Oid, SnmpValue]]:
+def interface_columns(
+    overrides: dict[Oid, SnmpValue] | None = None,
+) -> dict[Oid, dict[Oid, SnmpValue]]:
     values = {
-        mibs.IF_SPEED: gauge(10_000_000),
-        mibs.IF_OPER_STATUS: integer(1),
-        mibs.IF_IN_DISCARDS: counter32(1),
-        mibs.IF_IN_ERRORS: counter32(2),
-        mibs.IF_OUT_DISCARDS: counter32(3),
-        mibs.IF_OUT_ERRORS: counter32(4),
-        mibs.IF_NAME: octets(b"Gi0/0/0"),
-        mibs.IF_HC_IN_OCTETS: counter64(2**40),
-        mibs.IF_HC_OUT_OCTETS: counter64(5),
-        mibs.IF_HIGH_SPEED: gauge(10),
-        mibs.IF_COUNTER_DISCONTINUITY_TIME: SnmpValue(ValueKind.TIMETICKS, 77),
+        IfEntry.SPEED: gauge(10_000_000),
+        IfEntry.OPER_STATUS: integer(1),
+        IfEntry.IN_DISCARDS: counter32(1),
+        IfEntry.IN_ERRORS: counter32(2),
+        IfEntry.OUT_DISCARDS: counter32(3),
+        IfEntry.OUT_ERRORS: counter32(4),
+        IfXEntry.NAME: octets(b"Gi0/0/0"),
+        IfXEntry.HC_IN_OCTETS: counter64(2**40),
+        IfXEntry.HC_OUT_OCTETS: counter64(5),
+        IfXEntry.HIGH_SPEED: gauge(10),
+        IfXEntry.COUNTER_DISCONTINUITY_TIME: SnmpValue(ValueKind.TIMETICKS, 77),
     }
-    for name, value in overrides.items():
-        values[getattr(mibs, name)] = value
+    values.update(overrides or {})
     return {column: {(2,): value} for column, value in values.items()}
 
 
@@ -221,7 +276,9 @@ def test_interface_row_uses_hc_counters_and_exact_low_speed() -> None:
 
 
 def test_saturated_if_speed_gives_way_to_if_high_speed() -> None:
-    columns = interface_columns(IF_SPEED=gauge(4_294_967_295), IF_HIGH_SPEED=gauge(10_000))
+    columns = interface_columns(
+        {IfEntry.SPEED: gauge(4_294_967_295), IfXEntry.HIGH_SPEED: gauge(10_000)}
+    )
 
     (interface,) = mibs.decode_interfaces(columns, hc=True)
 
@@ -230,7 +287,7 @@ def test_saturated_if_speed_gives_way_to_if_high_speed() -> None:
 
 def test_zero_speed_is_unknown() -> None:
     (interface,) = mibs.decode_interfaces(
-        interface_columns(IF_SPEED=gauge(0), IF_HIGH_SPEED=gauge(0)), hc=True
+        interface_columns({IfEntry.SPEED: gauge(0), IfXEntry.HIGH_SPEED: gauge(0)}), hc=True
     )
 
     assert interface.speed_bps is None
@@ -238,20 +295,22 @@ def test_zero_speed_is_unknown() -> None:
 
 def test_hc_octets_as_octet_string_is_a_wrong_type_naming_the_instance() -> None:
     with pytest.raises(SnmpWrongType) as caught:
-        mibs.decode_interfaces(interface_columns(IF_HC_IN_OCTETS=octets(b"12")), hc=True)
+        mibs.decode_interfaces(interface_columns({IfXEntry.HC_IN_OCTETS: octets(b"12")}), hc=True)
 
     assert str(caught.value) == "ifHCInOctets.2 has type OctetString, expected Counter64"
 
 
 def test_unknown_oper_status_code_reads_as_unknown() -> None:
-    (interface,) = mibs.decode_interfaces(interface_columns(IF_OPER_STATUS=integer(42)), hc=True)
+    (interface,) = mibs.decode_interfaces(
+        interface_columns({IfEntry.OPER_STATUS: integer(42)}), hc=True
+    )
 
     assert interface.oper_status is OperStatus.UNKNOWN
 
 
 def test_rows_other_columns_have_but_oper_status_lacks_mean_a_truncated_walk() -> None:
     columns = interface_columns()
-    columns[mibs.IF_HC_IN_OCTETS][(3,)] = counter64(1)
+    columns[IfXEntry.HC_IN_OCTETS][(3,)] = counter64(1)
 
     with pytest.raises(SnmpProtocolError, match=r"ifOperStatus\.3 is missing"):
         mibs.decode_interfaces(columns, hc=True)
@@ -259,10 +318,10 @@ def test_rows_other_columns_have_but_oper_status_lacks_mean_a_truncated_walk() -
 
 def test_32_bit_fallback_reads_if_table_counters_and_descr() -> None:
     columns: dict[Oid, dict[Oid, SnmpValue]] = {
-        mibs.IF_DESCR: {(1,): octets(b"eth0")},
-        mibs.IF_OPER_STATUS: {(1,): integer(2)},
-        mibs.IF_IN_OCTETS: {(1,): counter32(10)},
-        mibs.IF_OUT_OCTETS: {(1,): counter32(20)},
+        IfEntry.DESCR: {(1,): octets(b"eth0")},
+        IfEntry.OPER_STATUS: {(1,): integer(2)},
+        IfEntry.IN_OCTETS: {(1,): counter32(10)},
+        IfEntry.OUT_OCTETS: {(1,): counter32(20)},
     }
 
     (interface,) = mibs.decode_interfaces(columns, hc=False)
@@ -273,8 +332,8 @@ def test_32_bit_fallback_reads_if_table_counters_and_descr() -> None:
 
 def test_32_bit_fallback_rejects_64_bit_counter_types() -> None:
     columns: dict[Oid, dict[Oid, SnmpValue]] = {
-        mibs.IF_OPER_STATUS: {(1,): integer(1)},
-        mibs.IF_IN_OCTETS: {(1,): counter64(10)},
+        IfEntry.OPER_STATUS: {(1,): integer(1)},
+        IfEntry.IN_OCTETS: {(1,): counter64(10)},
     }
 
     with pytest.raises(

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from pysnmp.proto import rfc1902
 
-from sprmon.collector import mibs
 from sprmon.collector.snmp_collector import CollectOptions
 from sprmon.core.intent import AuthProtocol, PrivProtocol, SecretRef, SnmpVersion
+from sprmon.realpeers.snmpd import free_udp_port
+from sprmon.snmp_oids import SYS_UP_TIME, BgpPathEntry, IfEntry, IfXEntry
 from tests.peers.bad_agent import Fault, router_objects, run_bad_agent, silent_socket
 from tests.peers.sites import PollOne, snmp_site
-from tests.peers.snmpd import free_udp_port
 
 pytestmark = pytest.mark.peer
 
@@ -54,7 +54,7 @@ async def test_closed_port_is_reported_as_unreachable_at_once(
 async def test_non_increasing_oid_stops_the_walk_and_keeps_the_other_tables(
     community: str, poll_one: PollOne, backend: str
 ) -> None:
-    loop_at = (*mibs.IF_HC_IN_OCTETS, 1)
+    loop_at = (*IfXEntry.HC_IN_OCTETS, 1)
     objects = router_objects(peers=[PEER], paths=PATHS)
     async with run_bad_agent(objects, fault=Fault.NON_INCREASING, at=loop_at) as agent:
         observation, _ = await poll_one(snmp_site("r1", agent.host, agent.port), backend=backend)
@@ -74,7 +74,7 @@ async def test_value_of_the_wrong_type_is_named_and_only_its_table_is_lost(
     objects = router_objects(
         peers=[PEER],
         paths=PATHS,
-        replace={(*mibs.IF_HC_IN_OCTETS, 2): rfc1902.OctetString(b"12345")},
+        replace={(*IfXEntry.HC_IN_OCTETS, 2): rfc1902.OctetString(b"12345")},
     )
     async with run_bad_agent(objects) as agent:
         observation, _ = await poll_one(snmp_site("r1", agent.host, agent.port), backend=backend)
@@ -91,7 +91,7 @@ async def test_table_that_ends_early_is_reported_not_decoded_short(
     community: str, poll_one: PollOne
 ) -> None:
     objects = router_objects(interfaces=4, peers=[PEER], paths=PATHS)
-    async with run_bad_agent(objects, fault=Fault.TRUNCATED, at=(*mibs.IF_OPER_STATUS, 3)) as agent:
+    async with run_bad_agent(objects, fault=Fault.TRUNCATED, at=(*IfEntry.OPER_STATUS, 3)) as agent:
         observation, _ = await poll_one(snmp_site("r1", agent.host, agent.port))
 
     assert observation.error == (
@@ -104,7 +104,7 @@ async def test_table_that_ends_early_is_reported_not_decoded_short(
 
 async def test_endless_table_stops_at_the_row_limit(community: str, poll_one: PollOne) -> None:
     objects = router_objects(peers=[PEER], paths=PATHS)
-    async with run_bad_agent(objects, fault=Fault.ENDLESS, at=mibs.PATH_MED) as agent:
+    async with run_bad_agent(objects, fault=Fault.ENDLESS, at=BgpPathEntry.MED) as agent:
         observation, stats = await poll_one(
             snmp_site("r1", agent.host, agent.port),
             options=CollectOptions(max_rows=300),
@@ -177,7 +177,7 @@ async def test_wrong_type_for_sys_uptime_loses_only_the_uptime(
     community: str, poll_one: PollOne
 ) -> None:
     objects = router_objects(
-        peers=[PEER], paths=PATHS, replace={mibs.SYS_UPTIME_0: rfc1902.Integer32(5)}
+        peers=[PEER], paths=PATHS, replace={(*SYS_UP_TIME, 0): rfc1902.Integer32(5)}
     )
     async with run_bad_agent(objects) as agent:
         observation, _ = await poll_one(snmp_site("r1", agent.host, agent.port))

@@ -12,9 +12,9 @@ from sprmon.collector.snmp_collector import CollectOptions
 from sprmon.core.intent import AuthProtocol, PrivProtocol, SecretRef, Site, SnmpVersion
 from sprmon.core.observed import BgpPath, BgpPeer, Origin, PeerState
 from sprmon.core.prefixes import Prefix, canonical_address
+from sprmon.realpeers.snmpd import V3User, run_snmpd
 from tests.peers.bgp_pass import PassPath, PassPeer, bgp_objects, pass_persist_line, write_table
 from tests.peers.sites import PollOne, snmp_site
-from tests.peers.snmpd import V3User, run_snmpd
 
 pytestmark = pytest.mark.peer
 
@@ -36,7 +36,11 @@ PATHS = [
     PassPath("10.0.22.0/24", INET, INET, med=200, as_path=(65000,), best=True, origin=0),
     PassPath("172.16.0.0/12", INET, "203.0.113.9", med=200, as_path=(65000, 65010), best=True),
 ]
-PEERS = [PassPeer(MPLS, 6, 65000, 3600), PassPeer(INET, 3, 65000, 12)]
+# The largest Counter32 on one peer: 0xFFFFFFFF needs five octets in BER.
+PEERS = [
+    PassPeer(MPLS, 6, 65000, 3600, established_transitions=2**32 - 1),
+    PassPeer(INET, 3, 65000, 12, established_transitions=7),
+]
 
 
 def expected_path(path: PassPath) -> BgpPath:
@@ -120,8 +124,14 @@ async def test_bgp4_mib_rows_served_by_net_snmp_become_paths_and_peers(
     assert observation.paths is not None
     assert sorted(observation.paths, key=repr) == sorted(map(expected_path, PATHS), key=repr)
     assert observation.peers == (
-        BgpPeer(canonical_address(MPLS), PeerState.ESTABLISHED, 65000, 3600.0),
-        BgpPeer(canonical_address(INET), PeerState.ACTIVE, 65000, None),
+        BgpPeer(
+            canonical_address(MPLS),
+            PeerState.ESTABLISHED,
+            65000,
+            3600.0,
+            established_transitions=2**32 - 1,
+        ),
+        BgpPeer(canonical_address(INET), PeerState.ACTIVE, 65000, None, established_transitions=7),
     )
 
 

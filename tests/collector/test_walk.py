@@ -1,12 +1,15 @@
-"""Column walks: how many rows a GETBULK asks for, and agents that refuse big answers."""
+"""Column walks against a real (misbehaving) agent: how many rows a GETBULK asks for,
+and agents that refuse big answers. The walk's decisions one by one: test_walk_scripted.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from sprmon.collector import mibs
+from sprmon.collector.client import SnmpClient
 from sprmon.collector.errors import SnmpAgentError
-from sprmon.collector.snmp_client import SnmpClient, walk
+from sprmon.collector.mibs import IF_COLUMNS_HC
+from sprmon.collector.walk import walk
+from sprmon.smi import Oid, SnmpValue
 from tests.peers.bad_agent import Fault, router_objects, run_bad_agent
 from tests.peers.sites import snmp_site
 
@@ -21,7 +24,7 @@ async def _walk(
     expected_rows: int | None = None,
     max_varbinds: int = 64,
     agent_limit: int = 1000,
-) -> tuple[dict[mibs.Oid, dict[mibs.Oid, mibs.SnmpValue]], int, int]:
+) -> tuple[dict[Oid, dict[Oid, SnmpValue]], int, int]:
     """Walk the interface columns of a bad agent that answers at most
     ``agent_limit`` values; return the rows, requests and varbinds received."""
     objects = router_objects(interfaces=ROWS)
@@ -34,7 +37,7 @@ async def _walk(
         async with client.session(target) as session:
             rows = await walk(
                 session,
-                mibs.IF_COLUMNS_HC,
+                IF_COLUMNS_HC,
                 max_rows=1000,
                 max_repetitions=25,
                 max_varbinds=max_varbinds,
@@ -58,7 +61,7 @@ async def test_the_right_expected_count_reads_the_table_in_one_request_with_one_
     _, requests, varbinds = await _walk(expected_rows=ROWS, max_varbinds=1000)
 
     assert requests == 1
-    assert varbinds == len(mibs.IF_COLUMNS_HC) * (ROWS + 1)
+    assert varbinds == len(IF_COLUMNS_HC) * (ROWS + 1)
 
 
 async def test_too_big_answers_halve_the_repetitions_until_they_fit(community: str) -> None:
@@ -80,4 +83,4 @@ async def test_too_big_for_even_one_repetition_is_an_error(community: str) -> No
         assert target is not None
         async with client.session(target) as session:
             with pytest.raises(SnmpAgentError, match=f"agent {agent.address} answered tooBig"):
-                await walk(session, mibs.IF_COLUMNS_HC, max_rows=1000, max_repetitions=25)
+                await walk(session, IF_COLUMNS_HC, max_rows=1000, max_repetitions=25)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sprmon.lab import Lab
-from sprmon.lab.mib import MibValue, Oid, Syntax
 from sprmon.realpeers.snmpd import auth_args, tool_env
+from sprmon.smi import Oid, SnmpValue, ValueKind
 
 #: Simulated start of every test lab (2026-01-01T00:00:00Z).
 T0 = 1_767_225_600.0
@@ -106,21 +106,23 @@ async def query(
     )
 
 
-def as_tool_row(value: MibValue) -> tuple[str, str]:
+def as_tool_row(value: SnmpValue) -> tuple[str, str]:
     """How :meth:`ToolRun.rows` reads ``value`` from Net-SNMP's output: (type, text)."""
     raw = value.value
-    if value.syntax is Syntax.OCTET_STRING:
+    if value.kind is ValueKind.OCTET_STRING:
         assert isinstance(raw, bytes)
         return ("Hex-STRING", " ".join(f"{b:02X}" for b in raw))
-    if value.syntax is Syntax.IP_ADDRESS:
+    if value.kind is ValueKind.IP_ADDRESS:
         assert isinstance(raw, bytes)
         return ("IpAddress", ".".join(str(b) for b in raw))
-    if value.syntax is Syntax.OBJECT_IDENTIFIER:
+    if value.kind is ValueKind.OBJECT_IDENTIFIER:
         assert isinstance(raw, tuple)
         return ("OID", "." + ".".join(str(i) for i in raw))
-    if value.syntax is Syntax.TIME_TICKS:
+    if value.kind is ValueKind.TIMETICKS:
         return ("Timeticks", str(raw))
-    return (value.syntax.value, str(raw))
+    if value.kind is ValueKind.INTEGER:
+        return ("INTEGER", str(raw))
+    return (value.kind.value, str(raw))
 
 
 def dotted(oid: Oid) -> str:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from sprmon.lab import AgentStartError, Lab, LabError, run_lab
-from sprmon.lab.mib import BGP, IF_ENTRY, IFX_ENTRY, SYSTEM, render
+from sprmon.lab.mib import render
+from sprmon.snmp_oids import BGP, IF_ENTRY, IF_X_ENTRY, SYSTEM
 from tests.lab.helpers import FakeClock, as_tool_row, dotted, net_snmp, query
 
 pytestmark = pytest.mark.peer
@@ -38,7 +39,7 @@ async def test_a_bulk_walk_of_bgp4_mib_returns_the_models_rows(
 
 
 async def test_a_walk_of_if_mib_returns_the_models_counters(lab: Lab, tmp_path: Path) -> None:
-    for subtree in (SYSTEM, IF_ENTRY, IFX_ENTRY):
+    for subtree in (SYSTEM, IF_ENTRY, IF_X_ENTRY):
         walked = await query(lab, "snmpwalk", "site-001", dotted(subtree), workdir=tmp_path)
         assert walked.returncode == 0, walked.stderr
         assert walked.rows() == expected_rows(lab, "site-001", subtree)

@@ -5,26 +5,10 @@ from __future__ import annotations
 import pytest
 
 from sprmon.lab.faults import Fault
-from sprmon.lab.mib import (
-    BGP4_PATH_ATTR_ENTRY,
-    BGP_PEER_ENTRY,
-    IF_ENTRY,
-    IFX_ENTRY,
-    PATH_AS_PATH,
-    PATH_BEST,
-    PATH_LOCAL_PREF,
-    PATH_MED,
-    PATH_NEXT_HOP,
-    PEER_ESTABLISHED_TIME,
-    PEER_STATE,
-    SYS_UP_TIME,
-    MibValue,
-    Syntax,
-    as_path_segments,
-    is_known_object,
-    render,
-)
+from sprmon.lab.mib import as_path_segments, is_known_object, render
 from sprmon.lab.model import WanModel
+from sprmon.smi import Oid, SnmpValue, ValueKind
+from sprmon.snmp_oids import SYS_UP_TIME, BgpPathEntry, BgpPeerEntry, IfEntry, IfXEntry
 
 T0 = 1_767_225_600.0
 MPLS_PEER = (198, 51, 100, 1)
@@ -32,8 +16,8 @@ INET_PEER = (203, 0, 113, 1)
 LEGACY = (10, 0, 21, 0, 24)
 
 
-def path_row(column: int, prefix: tuple[int, ...], peer: tuple[int, ...]) -> tuple[int, ...]:
-    return (*BGP4_PATH_ATTR_ENTRY, column, *prefix, *peer)
+def path_row(column: Oid, prefix: tuple[int, ...], peer: tuple[int, ...]) -> Oid:
+    return (*column, *prefix, *peer)
 
 
 def test_rows_are_sorted_and_unique() -> None:
@@ -44,22 +28,30 @@ def test_rows_are_sorted_and_unique() -> None:
 def test_bgp_path_rows_are_indexed_by_prefix_length_and_peer() -> None:
     m = WanModel(sites=1, seed=1, start=T0)
     view = render(m, "site-001")
-    assert view.get(path_row(PATH_MED, LEGACY, MPLS_PEER)) == MibValue(Syntax.INTEGER, 100)
-    assert view.get(path_row(PATH_MED, LEGACY, INET_PEER)) == MibValue(Syntax.INTEGER, 200)
-    assert view.get(path_row(PATH_BEST, LEGACY, MPLS_PEER)) == MibValue(Syntax.INTEGER, 2)
-    assert view.get(path_row(PATH_BEST, LEGACY, INET_PEER)) == MibValue(Syntax.INTEGER, 1)
-    assert view.get(path_row(PATH_NEXT_HOP, LEGACY, MPLS_PEER)) == MibValue(
-        Syntax.IP_ADDRESS, bytes(MPLS_PEER)
+    assert view.get(path_row(BgpPathEntry.MED, LEGACY, MPLS_PEER)) == SnmpValue(
+        ValueKind.INTEGER, 100
     )
-    assert view.get(path_row(PATH_AS_PATH, LEGACY, MPLS_PEER)) == MibValue(
-        Syntax.OCTET_STRING, bytes([2, 1, 0xFD, 0xE8])
+    assert view.get(path_row(BgpPathEntry.MED, LEGACY, INET_PEER)) == SnmpValue(
+        ValueKind.INTEGER, 200
+    )
+    assert view.get(path_row(BgpPathEntry.BEST, LEGACY, MPLS_PEER)) == SnmpValue(
+        ValueKind.INTEGER, 2
+    )
+    assert view.get(path_row(BgpPathEntry.BEST, LEGACY, INET_PEER)) == SnmpValue(
+        ValueKind.INTEGER, 1
+    )
+    assert view.get(path_row(BgpPathEntry.NEXT_HOP, LEGACY, MPLS_PEER)) == SnmpValue(
+        ValueKind.IP_ADDRESS, bytes(MPLS_PEER)
+    )
+    assert view.get(path_row(BgpPathEntry.AS_PATH, LEGACY, MPLS_PEER)) == SnmpValue(
+        ValueKind.OCTET_STRING, bytes([2, 1, 0xFD, 0xE8])
     )
 
 
 def test_only_ipv4_paths_are_rendered() -> None:
     m = WanModel(sites=1, seed=1, start=T0)
     view = render(m, "site-001")
-    best_rows = view.rows((*BGP4_PATH_ATTR_ENTRY, PATH_BEST))
+    best_rows = view.rows(BgpPathEntry.BEST)
     v4_paths = [p for p in m.paths("site-001") if ":" not in p.prefix]
     assert len(best_rows) == len(v4_paths) == 6
 
@@ -68,10 +60,14 @@ def test_a_withdrawn_path_disappears_and_the_other_becomes_best() -> None:
     m = WanModel(sites=1, seed=1, start=T0)
     m.inject("site-001", Fault.LINK_DOWN, link="mpls", now=T0 + 1)
     view = render(m, "site-001")
-    assert view.get(path_row(PATH_BEST, LEGACY, MPLS_PEER)) is None
-    assert view.get(path_row(PATH_BEST, LEGACY, INET_PEER)) == MibValue(Syntax.INTEGER, 2)
-    assert view.get((*BGP_PEER_ENTRY, PEER_STATE, *MPLS_PEER)) == MibValue(Syntax.INTEGER, 1)
-    assert view.get((*IF_ENTRY, 8, 2)) == MibValue(Syntax.INTEGER, 2), "ifOperStatus down"
+    assert view.get(path_row(BgpPathEntry.BEST, LEGACY, MPLS_PEER)) is None
+    assert view.get(path_row(BgpPathEntry.BEST, LEGACY, INET_PEER)) == SnmpValue(
+        ValueKind.INTEGER, 2
+    )
+    assert view.get((*BgpPeerEntry.STATE, *MPLS_PEER)) == SnmpValue(ValueKind.INTEGER, 1)
+    assert view.get((*IfEntry.OPER_STATUS, 2)) == SnmpValue(ValueKind.INTEGER, 2), (
+        "ifOperStatus down"
+    )
 
 
 def test_core_paths_without_med_show_the_mibs_absent_value() -> None:
@@ -79,9 +75,11 @@ def test_core_paths_without_med_show_the_mibs_absent_value() -> None:
     view = render(m, "core-mpls")
     site_lan = (10, 64, 1, 0, 24)
     site_address = (198, 51, 100, 2)
-    assert view.get(path_row(PATH_MED, site_lan, site_address)) == MibValue(Syntax.INTEGER, -1)
-    assert view.get(path_row(PATH_LOCAL_PREF, site_lan, site_address)) == MibValue(
-        Syntax.INTEGER, 100
+    assert view.get(path_row(BgpPathEntry.MED, site_lan, site_address)) == SnmpValue(
+        ValueKind.INTEGER, -1
+    )
+    assert view.get(path_row(BgpPathEntry.LOCAL_PREF, site_lan, site_address)) == SnmpValue(
+        ValueKind.INTEGER, 100
     )
 
 
@@ -89,12 +87,12 @@ def test_counters_are_64_bit_in_ifxtable_and_32_bit_in_iftable() -> None:
     m = WanModel(sites=1, seed=1, start=T0)
     m.inject("site-001", Fault.COUNTER_WRAP, now=T0 + 1)
     view = render(m, "site-001")
-    hc = view.get((*IFX_ENTRY, 6, 3))
-    low = view.get((*IF_ENTRY, 10, 3))
+    hc = view.get((*IfXEntry.HC_IN_OCTETS, 3))
+    low = view.get((*IfEntry.IN_OCTETS, 3))
     assert hc is not None
     assert low is not None
-    assert hc.syntax is Syntax.COUNTER64
-    assert low.syntax is Syntax.COUNTER32
+    assert hc.kind is ValueKind.COUNTER64
+    assert low.kind is ValueKind.COUNTER32
     assert isinstance(hc.value, int)
     assert hc.value > 2**63
     assert low.value == hc.value % 2**32
@@ -111,8 +109,8 @@ def test_uptime_and_session_time_follow_the_model_clock() -> None:
     assert isinstance(up0.value, int)
     assert isinstance(up1.value, int)
     assert (up1.value - up0.value) % 2**32 == 1200
-    t0 = first.get((*BGP_PEER_ENTRY, PEER_ESTABLISHED_TIME, *MPLS_PEER))
-    t1 = later.get((*BGP_PEER_ENTRY, PEER_ESTABLISHED_TIME, *MPLS_PEER))
+    t0 = first.get((*BgpPeerEntry.FSM_ESTABLISHED_TIME, *MPLS_PEER))
+    t1 = later.get((*BgpPeerEntry.FSM_ESTABLISHED_TIME, *MPLS_PEER))
     assert t0 is not None
     assert t1 is not None
     assert isinstance(t0.value, int)

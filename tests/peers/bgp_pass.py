@@ -56,6 +56,8 @@ class PassPeer:
     remote_as: int
     established_s: int = 0
     identifier: str = "0.0.0.0"
+    #: bgpPeerFsmEstablishedTransitions (a Counter32); None: the column is not served.
+    established_transitions: int | None = None
 
 
 def _octets(data: bytes) -> str:
@@ -86,6 +88,10 @@ def bgp_objects(
             (f"{PEER_ENTRY}.9.{index}", "integer", str(peer.remote_as)),
             (f"{PEER_ENTRY}.16.{index}", "gauge", str(peer.established_s)),
         ]
+        if peer.established_transitions is not None:
+            objects.append(
+                (f"{PEER_ENTRY}.15.{index}", "counter", str(peer.established_transitions))
+            )
     for path in paths:
         network = ipaddress.ip_network(path.prefix)
         index = f"{network.network_address}.{network.prefixlen}.{path.peer}"

@@ -1,0 +1,120 @@
+"""Walks of several subtrees (usually table columns) side by side with GETBULK.
+
+Pure over a small session interface (:class:`BulkSession`): no sockets, no
+clock, nothing but requests and the decisions taken on their answers, so it is
+unit-tested with a scripted in-memory session (``tests/collector/test_walk.py``)
+as well as against real agents. What it decides:
+
+- how many rows each request asks for: at most ``max_repetitions``, about
+  ``max_varbinds`` values per response (agents truncate or refuse bigger
+  ones), and on the first request the rows expected plus one;
+- where a subtree ends: at the first OID outside it, or at an exception value
+  (endOfMibView, noSuchObject, noSuchInstance);
+- when to give up: an OID that does not increase (the walk would loop
+  forever), more than ``max_rows`` rows (a runaway table), an empty answer;
+- tooBig: ask for half the repetitions, down to one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from sprmon.collector.errors import (
+    TOO_BIG,
+    SnmpAgentError,
+    SnmpNonIncreasingOid,
+    SnmpProtocolError,
+    SnmpTableTooLarge,
+)
+from sprmon.smi import EXCEPTION_KINDS, Oid, SnmpValue, VarBind, format_oid
+from sprmon.snmp_oids import table_name
+
+
+class BulkSession(Protocol):
+    """What a walk needs of a session: GETBULK, and the agent's name for messages."""
+
+    @property
+    def address(self) -> str: ...
+
+    async def get_bulk(
+        self, oids: Sequence[Oid], *, max_repetitions: int, non_repeaters: int = 0
+    ) -> list[VarBind]: ...
+
+
+async def walk(
+    session: BulkSession,
+    subtrees: Sequence[Oid],
+    *,
+    max_rows: int,
+    max_repetitions: int,
+    max_varbinds: int = 64,
+    expected_rows: int | None = None,
+) -> dict[Oid, dict[Oid, SnmpValue]]:
+    """Walk several subtrees (usually table columns) side by side with GETBULK.
+
+    Returns ``{subtree: {suffix after the subtree: value}}``. Each request asks
+    for the next rows of every subtree still open, at most ``max_repetitions``
+    rows and about ``max_varbinds`` values per response (agents truncate or
+    refuse bigger ones). A subtree ends at the first OID outside it or at an
+    exception value; an OID that does not increase raises
+    :class:`SnmpNonIncreasingOid`, more than ``max_rows`` rows
+    :class:`SnmpTableTooLarge`.
+
+    ``expected_rows`` (from ifNumber, or the previous poll) sizes the first
+    request to those rows plus one that shows the end: every repetition past
+    a column's end returns the next column's rows again, which the agent
+    encodes and we decode for nothing.
+    """
+    result: dict[Oid, dict[Oid, SnmpValue]] = {subtree: {} for subtree in subtrees}
+    # (subtree, last OID seen in it)
+    open_: list[tuple[Oid, Oid]] = [(subtree, subtree) for subtree in dict.fromkeys(subtrees)]
+    repetitions = max(1, max_repetitions)
+    first = expected_rows + 1 if expected_rows is not None and expected_rows >= 0 else None
+    while open_:
+        count = len(open_)
+        asked = max(1, min(repetitions, max_varbinds // count))
+        if first is not None:
+            asked, first = min(asked, first), None
+        try:
+            varbinds = await session.get_bulk([last for _, last in open_], max_repetitions=asked)
+        except SnmpAgentError as exc:
+            if exc.status == TOO_BIG and asked > 1:
+                repetitions = asked // 2
+                continue
+            raise
+        if not varbinds:
+            raise SnmpProtocolError(
+                f"agent {session.address} answered a GETBULK with no variable bindings",
+                target=session.address,
+            )
+        last = [previous for _, previous in open_]
+        ended = [False] * count
+        for position, (oid, value) in enumerate(varbinds):
+            slot = position % count
+            if ended[slot]:
+                continue
+            subtree = open_[slot][0]
+            if value.kind in EXCEPTION_KINDS:
+                ended[slot] = True
+                continue
+            if oid <= last[slot]:
+                raise SnmpNonIncreasingOid(
+                    f"agent {session.address} returned an OID that does not increase at "
+                    f"{format_oid(oid)} after {format_oid(last[slot])} (walk loop)",
+                    target=session.address,
+                )
+            depth = len(subtree)
+            if len(oid) <= depth or oid[:depth] != subtree:
+                ended[slot] = True
+                continue
+            rows = result[subtree]
+            rows[oid[depth:]] = value
+            if len(rows) > max_rows:
+                raise SnmpTableTooLarge(
+                    f"{table_name(subtree)} larger than the limit of {max_rows} rows",
+                    target=session.address,
+                )
+            last[slot] = oid
+        open_ = [(open_[slot][0], last[slot]) for slot in range(count) if not ended[slot]]
+    return result
