@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Self
 
+from sprmon.collector.client import SnmpClient
 from sprmon.collector.errors import (
     SnmpAuthError,
     SnmpError,
@@ -25,7 +26,6 @@ from sprmon.collector.errors import (
     SnmpUnreachable,
 )
 from sprmon.collector.poller import SnmpPoller
-from sprmon.collector.snmp_client import SnmpClient
 from sprmon.collector.snmp_collector import CollectOptions, SiteCollector
 from sprmon.core.intent import Site
 from sprmon.core.monitor import Protocol

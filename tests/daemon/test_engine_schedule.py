@@ -69,9 +69,7 @@ def _clock() -> float:
     return asyncio.get_running_loop().time() + 1e9
 
 
-async def test_polls_in_flight_never_exceed_the_bound_and_a_site_is_never_polled_twice_at_once() -> (
-    None
-):
+async def test_polls_in_flight_stay_within_the_bound_and_one_at_a_time_per_site() -> None:
     collector = RecordingCollector(duration_s=0.05)
     settings = {"counter_interval_s": 0.02, "bgp_interval_s": 0.02, "jitter": 0.0}
     await run_for(fleet(8, **settings, max_in_flight=3), collector, 1.0)
