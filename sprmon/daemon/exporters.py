@@ -3,7 +3,11 @@
 - MQTT events (:class:`~sprmon.exporters.mqtt.MqttEventPublisher`) when the
   intent has an ``mqtt:`` section: every state change is queued without
   blocking, and the queue's status goes into each view;
-- Prometheus ``/metrics``: not wired yet (see docs/daemon.md).
+- Prometheus ``/metrics`` and ``/healthz``
+  (:class:`~sprmon.exporters.web.MetricsServer` serving
+  :class:`~sprmon.exporters.prometheus.SprmonMetrics`), on loopback by
+  default, with the exporter toolkit's web config (TLS, basic auth); the
+  collector reads the engine's newest view at scrape time.
 
 A setting that cannot work (a secret that cannot be read, a missing CA file)
 stops the start with :class:`~sprmon.daemon.runner.DaemonStartError`.
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sprmon.core.intent import Intent
@@ -22,26 +27,57 @@ from sprmon.daemon.runner import DaemonStartError, Exporter
 from sprmon.daemon.shard import Shard
 from sprmon.exporters.mqtt import MqttEventPublisher, MqttSettings, MqttSettingsError
 from sprmon.exporters.mqtt_settings import default_client_id
+from sprmon.exporters.prometheus import build_registry
+from sprmon.exporters.web import DEFAULT_HOST, DEFAULT_PORT, MetricsServer, MetricsServerError
+from sprmon.exporters.webconfig import WebConfig
 from sprmon.secrets import SecretError, resolve_secret
 
-__all__ = ["build_exporters", "mqtt_settings"]
+__all__ = ["MetricsOptions", "build_exporters", "mqtt_settings"]
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class MetricsOptions:
+    """``--listen``, ``--web-config``, ``--per-prefix-metrics``."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    web_config: WebConfig = field(default_factory=WebConfig)
+    per_prefix: bool = False
+
+
 def build_exporters(
-    shard: Shard,
+    shard: Shard, metrics: MetricsOptions | None
 ) -> Callable[[Intent, Callable[[], MonitorView | None]], Sequence[Exporter]]:
-    """The runner's exporter factory for this process's ``shard``."""
+    """The runner's exporter factory for this process's ``shard``; ``metrics=None``: no HTTP."""
 
     def build(intent: Intent, view: Callable[[], MonitorView | None]) -> Sequence[Exporter]:
-        del view  # for the Prometheus exporter, once wired
         exporters: list[Exporter] = []
+        if metrics is not None:
+            exporters.append(_metrics_exporter(metrics, view))
         if intent.mqtt is not None:
             exporters.append(_mqtt_exporter(intent.mqtt, shard))
         return exporters
 
     return build
+
+
+def _metrics_exporter(options: MetricsOptions, view: Callable[[], MonitorView | None]) -> Exporter:
+    server = MetricsServer(
+        build_registry(view, per_prefix=options.per_prefix),
+        # Ready once every site of the first poll round can be in the view.
+        ready=lambda: view() is not None,
+        host=options.host,
+        port=options.port,
+        web_config=options.web_config,
+    )
+    return Exporter(
+        name="metrics server",
+        context=server,
+        start_errors=(MetricsServerError, OSError),
+        started=lambda: f"serving metrics on {server.url}/metrics",
+    )
 
 
 def mqtt_settings(target: MqttTarget, shard: Shard) -> MqttSettings:

@@ -57,6 +57,10 @@ class Exporter:
     on_changes: ChangesHook | None = None
     events_status: EventsStatus | None = None
     on_intent: Callable[[Intent], None] | None = None
+    #: What entering ``context`` raises for settings the user must fix (a port in use).
+    start_errors: tuple[type[Exception], ...] = (OSError, ValueError)
+    #: A line for the log once it runs (e.g. the URL it serves).
+    started: Callable[[], str] | None = None
 
 
 #: Builds the exporters once the engine exists: they read its current view.
@@ -113,9 +117,11 @@ async def run_daemon(
         for exporter in exporters:
             try:
                 await stack.enter_async_context(exporter.context)
-            except (OSError, ValueError) as exc:
+            except exporter.start_errors as exc:
                 # A port in use, an unreadable CA file: settings the user must fix.
                 raise DaemonStartError(f"cannot start the {exporter.name}: {exc}") from exc
+            if exporter.started is not None:
+                log.info("%s", exporter.started())
             if exporter.on_view is not None:
                 views.append(exporter.on_view)
             if exporter.on_changes is not None:

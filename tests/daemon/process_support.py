@@ -82,11 +82,15 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 
 async def start(tmp_path: Path, *args: str | Path) -> Daemon:
+    """``python -m sprmon ARGS``; ``run`` gets ``--listen 127.0.0.1:0`` unless ARGS say
+    where, so that tests side by side never contend for the default metrics port."""
+    listen = () if "--listen" in args else ("--listen", "127.0.0.1:0")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "sprmon",
         *(str(a) for a in args),
+        *listen,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
         env=_env(tmp_path),
