@@ -76,7 +76,6 @@ def _metrics_exporter(options: MetricsOptions, view: Callable[[], MonitorView | 
         name="metrics server",
         context=server,
         start_errors=(MetricsServerError, OSError),
-        started=lambda: f"serving metrics on {server.url}/metrics",
     )
 
 

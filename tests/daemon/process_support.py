@@ -55,7 +55,7 @@ class Daemon:
                     self._updated.clear()
                     await self._updated.wait()
         except TimeoutError:
-            messages = [r.get("message") for r in self.records[-8:]]
+            messages = [r.get("message") for r in self.records[-40:]]
             raise AssertionError(f"not within {timeout_s:g} s: {what}; log: {messages}") from None
 
     def events(self) -> list[Record]:

@@ -35,11 +35,14 @@ async def test_sighup_puts_a_good_intent_in_force_and_keeps_the_old_one_over_a_b
 ) -> None:
     intent = daemon_intent(lab)
     full = intent.read_text(encoding="utf-8")
-    daemon = await start(tmp_path, "run", "--intent", intent, "--log-format", "json")
+    daemon = await start(tmp_path, "-vv", "run", "--intent", intent, "--log-format", "json")
     try:
         await daemon.until("started", message("watching 4 site(s)"), START_S)
+        # -vv logs healthy subjects as they appear: every site has been judged once.
+        for site in sorted(lab.site_ports):
+            await daemon.until(f"{site} judged", change(site, "compliant", None), START_S)
         lab.inject("site-004", "med-drift")
-        await daemon.until("site-004 drifts", change("site-004", "drift"), START_S)
+        await daemon.until("site-004 drifts", change("site-004", "drift", "compliant"), START_S)
 
         # A good intent without site-004: it leaves at once, every subject with it.
         daemon_intent(lab, drop=["site-004"], path=intent)
