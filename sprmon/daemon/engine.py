@@ -157,6 +157,9 @@ class Monitor:
                 added += 1
                 continue
             if state.site != site:
+                if self._protocol_of(site) != self._protocol_of(state.site):
+                    self._restart(site, state)
+                    continue
                 state.relink(site)
             if state.report is not None:
                 changes.extend(state.judge(policy, now))
@@ -176,9 +179,11 @@ class Monitor:
 
     # --- sites ---------------------------------------------------------------------------------
 
-    def _add(self, site: Site) -> None:
+    def _add(self, site: Site, *, previous: SiteState | None = None) -> None:
         collector = self._collector_for(site)
         state = SiteState(site, None if collector is None else collector.protocol)
+        if previous is not None:
+            state.report = previous.report
         self._states[site.name] = state
         if collector is None:
             kinds = [kind for kind, target in (("snmp", site.snmp), ("gnmi", site.gnmi)) if target]
@@ -204,6 +209,20 @@ class Monitor:
             if callable(forget):
                 forget(name)
         return state.leave(now)
+
+    def _restart(self, site: Site, state: SiteState) -> None:
+        """Another collector (or none) polls the site now: a fresh state and task.
+
+        The last evaluation is kept, so that its next judgement sends only what changed.
+        """
+        task = self._tasks.pop(site.name, None)
+        if task is not None:
+            task.cancel()
+        self._add(site, previous=state)
+
+    def _protocol_of(self, site: Site) -> object:
+        collector = self._collector_for(site)
+        return None if collector is None else collector.protocol
 
     def _collector_for(self, site: Site) -> Collector | None:
         for collector in self._collectors:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 from random import Random
 
-from sprmon.core.intent import Intent, Site
-from sprmon.core.monitor import Protocol
+from sprmon.core.intent import GnmiTarget, Intent, Site, SnmpTarget
+from sprmon.core.monitor import Protocol, StateChange
 from sprmon.core.settings import MonitorSettings
 from sprmon.daemon.collector import PollRequest, PollResult
 from sprmon.daemon.engine import Monitor
@@ -95,3 +95,47 @@ async def test_the_bgp_table_is_read_on_the_first_poll_then_only_every_bgp_inter
         assert len(polls) >= 12
         # About one poll in four reads the table: never all of them, never none after the first.
         assert len(polls) / 6 <= tables <= len(polls) / 3
+
+
+class SnmpOnlyCollector(RecordingCollector):
+    def handles(self, site: Site) -> bool:
+        return site.snmp is not None
+
+
+def _with_targets(base: Intent, *, gnmi_only: set[str]) -> Intent:
+    sites = tuple(
+        replace(site, gnmi=GnmiTarget(host="127.0.0.1"))
+        if site.name in gnmi_only
+        else replace(site, snmp=SnmpTarget(host="127.0.0.1", port=16100 + n))
+        for n, site in enumerate(base.sites, start=1)
+    )
+    return replace(base, sites=sites)
+
+
+async def test_a_site_no_collector_speaks_is_unknown_and_a_reload_can_take_it_there() -> None:
+    base = fleet(2, counter_interval_s=0.05, bgp_interval_s=0.05, jitter=0.0)
+    changes: list[StateChange] = []
+    collector = SnmpOnlyCollector(duration_s=0.0)
+    async with Monitor(
+        _with_targets(base, gnmi_only={"branch-02"}),
+        [collector],
+        clock=_clock,
+        on_changes=changes.extend,
+        publish_every_s=0.01,
+    ) as monitor:
+        await asyncio.sleep(0.3)
+        unknown = {c.new_state for c in changes if c.site == "branch-02" and c.app is not None}
+        assert unknown == {"unknown"}
+        (explained,) = {c.explanation for c in changes if c.site == "branch-02" and c.app}
+        assert explained == (
+            "BGP table not collected: no collector for this site's gnmi target "
+            "(sprmon polls SNMP; gNMI is planned)"
+        )
+        assert {p.site for p in collector.polls} == {"branch-01"}
+
+        before = len(changes)
+        monitor.reload(_with_targets(base, gnmi_only={"branch-01", "branch-02"}))
+        await asyncio.sleep(0.2)
+        moved = [c for c in changes[before:] if c.site == "branch-01" and c.app is not None]
+        assert moved
+        assert {(c.old_state, c.new_state) for c in moved} == {("compliant", "unknown")}
