@@ -1,7 +1,10 @@
-"""Alerts end to end: sprmon's metrics -> Prometheus with rules/ -> Alertmanager with the
-shipped example configuration -> a webhook.
+"""Alerts end to end: the lab -> ``sprmon run`` -> Prometheus with rules/ -> Alertmanager
+with the shipped example configuration -> a webhook served by the test.
 
-Prometheus scrapes and evaluates every second, and the rules' ``for:`` and
+The lab's faults are injected as ``sprmon lab inject`` does (``med-drift`` at one
+site, ``link-down mpls`` at another, then ``clear``); ``sprmon run`` polls every
+second with per-prefix metrics (tests/alerting/lab_daemon.py). Prometheus
+scrapes and evaluates every second, and the rules' ``for:`` and
 ``keep_firing_for:`` are divided by 60 (minutes become seconds: the alerts fire
 in the order and with the gaps they have in production); Alertmanager's
 timings are shortened and its webhooks point at the test's receiver; its
@@ -14,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.alerting.lab_daemon import lab_and_daemon
 from tests.alerting.rules_support import ALERTMANAGER_EXAMPLE, scaled_rule_files
-from tests.alerting.scripted_fleet import serve_scripted_fleet
 from tests.peers.alertmanager import WebhookReceiver, alertmanager_config_for, run_alertmanager
 from tests.peers.prometheus import prometheus_config, run_prometheus, scrape_job
 
@@ -28,12 +31,12 @@ DOWN_SITE = "site-004"
 async def test_drift_and_link_down_notify_failover_is_inhibited_and_both_resolve(
     tmp_path: Path,
 ) -> None:
-    async with serve_scripted_fleet() as (fleet, targets), WebhookReceiver() as webhook:
+    async with lab_and_daemon(tmp_path / "lab") as (lab, target), WebhookReceiver() as webhook:
         am_config = alertmanager_config_for(ALERTMANAGER_EXAMPLE.read_text(), webhook.url)
         async with run_alertmanager(tmp_path / "alertmanager", am_config) as am:
             rules = scaled_rule_files()
             config = prometheus_config(
-                [scrape_job("sprmon", *targets)],
+                [scrape_job("sprmon", target)],
                 rule_files=sorted(rules),
                 alertmanagers=[am.address],
             )
@@ -44,7 +47,7 @@ async def test_drift_and_link_down_notify_failover_is_inhibited_and_both_resolve
                 )
 
                 # A MED drift: the drift alert reaches the pager with its site and app.
-                fleet.inject(DRIFT_SITE, "med-drift")
+                lab.inject(DRIFT_SITE, "med-drift")
                 note, drift = await webhook.wait_for_alert(
                     "SprmonPathDrift", labels={"site": DRIFT_SITE}, timeout_s=60
                 )
@@ -65,7 +68,7 @@ async def test_drift_and_link_down_notify_failover_is_inhibited_and_both_resolve
                 assert drift["annotations"]["runbook_url"] == "docs/runbook.md#sprmonpathdrift"
 
                 # The MPLS link down at another site: the link alert arrives ...
-                fleet.inject(DOWN_SITE, "link-down", "mpls")
+                lab.inject(DOWN_SITE, "link-down", "mpls")
                 note, down = await webhook.wait_for_alert(
                     "SprmonLinkDown", labels={"site": DOWN_SITE, "link": "mpls"}, timeout_s=60
                 )
@@ -84,8 +87,8 @@ async def test_drift_and_link_down_notify_failover_is_inhibited_and_both_resolve
                     "SprmonPathMarkingWrong", labels={"site": DRIFT_SITE}, inhibited=True
                 )
 
-                fleet.clear(DRIFT_SITE)
-                fleet.clear(DOWN_SITE)
+                lab.clear(DRIFT_SITE)
+                lab.clear(DOWN_SITE)
                 await webhook.wait_for_alert(
                     "SprmonPathDrift", status="resolved", labels={"site": DRIFT_SITE}, timeout_s=60
                 )
