@@ -10,11 +10,12 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from sprmon.core.observed import BgpPath, Origin
 from sprmon.core.path_evaluation import origin_rank
 from sprmon.core.prefixes import Address, Prefix, prefix_version
-from sprmon.lab.plan import CORE_AS, CORE_BY_ROLE, CorePlan, SitePlan
+from sprmon.lab.plan import CORE_AS, CORE_BY_ROLE, LINK_COMMUNITIES, CorePlan, SitePlan
 
 #: Local preference every router applies to what it learns (the BGP default).
 DEFAULT_LOCAL_PREF = 100
@@ -88,6 +89,42 @@ def select_best(candidates: Sequence[Candidate]) -> Candidate | None:
     return remaining[0]
 
 
+class DecisionStep(StrEnum):
+    """A step of the decision process, in the order :func:`select_best` takes them."""
+
+    LOCAL_PREF = "local-pref"
+    AS_PATH = "as-path"
+    ORIGIN = "origin"
+    MED = "med"
+    EXTERNAL = "external"
+    ROUTER_ID = "router-id"
+    PEER_ADDRESS = "peer-address"
+
+
+def losing_step(loser: Candidate, winner: Candidate) -> DecisionStep:
+    """The step of the decision process at which ``loser`` fell behind ``winner``.
+
+    The first attribute, in :func:`select_best`'s order, in which the two
+    differ (MED only between paths from the same neighbouring AS). Exact for
+    two candidates, which is all a lab router has for a prefix.
+    """
+    a, b = loser.path, winner.path
+    if _local_pref(a) != _local_pref(b):
+        return DecisionStep.LOCAL_PREF
+    if len(a.as_path) != len(b.as_path):
+        return DecisionStep.AS_PATH
+    if origin_rank(a.origin) != origin_rank(b.origin):
+        return DecisionStep.ORIGIN
+    same_as = a.as_path[:1] == b.as_path[:1]
+    if same_as and (a.med or 0) != (b.med or 0):
+        return DecisionStep.MED
+    if loser.ebgp != winner.ebgp:
+        return DecisionStep.EXTERNAL
+    if loser.router_id != winner.router_id:
+        return DecisionStep.ROUTER_ID
+    return DecisionStep.PEER_ADDRESS
+
+
 def mark_best(candidates: Iterable[Candidate]) -> tuple[BgpPath, ...]:
     """All paths, sorted by prefix and peer, with ``best`` set on each prefix's winner."""
     by_prefix: dict[Prefix, list[Candidate]] = {}
@@ -125,6 +162,7 @@ def site_paths(
                         med=med,
                         local_pref=DEFAULT_LOCAL_PREF,
                         as_path=(CORE_AS,),
+                        communities=(LINK_COMMUNITIES[link.role],),
                         origin=Origin.IGP,
                     ),
                     ebgp=True,

@@ -21,7 +21,7 @@ produces, so a collector test can compare what it read with what the lab holds.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sprmon.core.observed import BgpPath, Interface, PeerState, SiteObservation
 from sprmon.core.prefixes import Address, Prefix, canonical_prefix, prefix_version
@@ -288,6 +288,10 @@ class WanModel:
     def router_id(self, router: str) -> Address:
         return self._router(router).router_id
 
+    def boot_time(self, router: str) -> float:
+        """When the router last booted (simulated POSIX time)."""
+        return self._router(router).boot_time
+
     def uptime_ticks(self, router: str) -> int:
         """sysUpTime in hundredths of a second (unbounded; the MIB wraps it at 2**32)."""
         return self._router(router).uptime_ticks(self.now)
@@ -307,6 +311,33 @@ class WanModel:
             if path.prefix == wanted and path.best:
                 return path
         return None
+
+    def losing_steps(self, router: str) -> dict[tuple[Prefix, Address], bgp.DecisionStep]:
+        """(prefix, peer) of every path that is not best -> the step at which it lost."""
+        best = {p.prefix: p for p in self.paths(router) if p.best}
+        return {
+            (path.prefix, path.peer): bgp.losing_step(
+                self._candidate(router, path), self._candidate(router, best[path.prefix])
+            )
+            for path in self.paths(router)
+            if not path.best and path.prefix in best
+        }
+
+    def _candidate(self, router: str, path: BgpPath) -> bgp.Candidate:
+        """A path with what the decision process knew of its sender (from the plan)."""
+        if router in CORE_BY_NAME:
+            core = CORE_BY_NAME[router]
+            other = CORE_BY_ROLE[other_role(core.role)]
+            if path.peer == other.router_id:
+                return bgp.Candidate(path, ebgp=False, router_id=other.router_id)
+            for site in self.sites:
+                if site.link(core.role).site_address == path.peer:
+                    return bgp.Candidate(path, ebgp=True, router_id=site.router_id)
+            raise KeyError(f"{router} has no peer {path.peer}")
+        for link in self.site(router).links:
+            if link.core_address == path.peer:
+                return bgp.Candidate(path, ebgp=True, router_id=CORE_BY_ROLE[link.role].router_id)
+        raise KeyError(f"{router} has no peer {path.peer}")
 
     def best_link(self, site: str, prefix: str) -> str | None:
         """The link the site's traffic to ``prefix`` leaves over; None if it has no route."""
@@ -373,6 +404,10 @@ class WanModel:
             for index in sorted(state.interfaces)
         )
 
+    def discontinuity_time(self, router: str, if_index: int) -> float | None:
+        """When the interface's counters last jumped (None: not since the router booted)."""
+        return self._router(router).interfaces[if_index].discontinuity
+
     def interface_type(self, router: str, if_index: int) -> int:
         return self._router(router).interfaces[if_index].if_type
 
@@ -384,12 +419,17 @@ class WanModel:
     def observation(self, router: str, *, ipv4_only: bool = False) -> SiteObservation:
         """What a perfect collector would read from ``router`` now.
 
-        ``ipv4_only`` drops the IPv6 paths, which BGP4-MIB cannot show: that is
-        what an SNMP collector can see.
+        ``ipv4_only`` leaves out what BGP4-MIB cannot show, the IPv6 paths and
+        the paths' communities: that is what an SNMP collector can see. Without
+        it, this is what a gNMI collector reads.
         """
         paths = self.paths(router)
         if ipv4_only:
-            paths = tuple(p for p in paths if prefix_version(p.prefix) == 4)
+            paths = tuple(
+                replace(p, communities=()) if p.communities else p
+                for p in paths
+                if prefix_version(p.prefix) == 4
+            )
         return SiteObservation(
             site=router,
             collected_at=self.now,
