@@ -120,9 +120,15 @@ class Lab:
         self.model.advance(self.now())
         self._changed()
 
-    def _changed(self) -> None:
-        if self._gnmi is not None:
+    def _changed(self, router: str | None = None) -> None:
+        """Wake the gNMI subscriptions that ``router``'s change concerns (None: all)."""
+        if self._gnmi is None:
+            return
+        if router is None or self.model.is_core(router):
+            # A core's fault (a reboot) reaches every site through its sessions.
             self._gnmi.changed()
+        else:
+            self._gnmi.changed([router])
 
     def inject(
         self,
@@ -137,13 +143,13 @@ class Lab:
         record = self.model.inject(site, fault, link=link, prefix=prefix, med=med, now=self.now())
         if record.fault is Fault.REBOOT and self._gnmi is not None:
             self._gnmi.restarted(site)
-        self._changed()
+        self._changed(site)
         return record
 
     def clear(self, site: str) -> tuple[ActiveFault, ...]:
         """Remove every fault of a router; return what was removed."""
         removed = self.model.clear(site, now=self.now())
-        self._changed()
+        self._changed(site)
         return removed
 
     def status(self) -> dict[str, Any]:

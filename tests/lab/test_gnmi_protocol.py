@@ -19,8 +19,7 @@ from pygnmi.spec.v080 import gnmi_pb2, gnmi_pb2_grpc
 
 from sprmon.lab import Lab, run_lab
 from sprmon.lab.gnmi.codec import GARBAGE_VALUE, JSON_IETF
-from sprmon.lab.gnmi.paths import Elem, Kind, State, Value
-from sprmon.lab.gnmi.paths import Path as LeafPath
+from sprmon.lab.gnmi.paths import Elem, Kind, Snapshot, Value
 from sprmon.lab.gnmi.session import Session, parse_subscription_list
 from sprmon.lab.plan import MPLS
 from tests.lab.helpers import FakeClock
@@ -301,10 +300,10 @@ class FakeTarget:
 
     def __init__(self) -> None:
         self.value = 0
-        self.leaf: LeafPath = (Elem("system", module="openconfig-system"), Elem("state"), Elem("x"))
 
-    def current(self) -> tuple[State, float]:
-        return {self.leaf: Value(Kind.UINT64, self.value)}, 1.0
+    def current(self) -> Snapshot:
+        container = (Elem("system", module="openconfig-system"), Elem("state"))
+        return Snapshot({container: {Elem("x"): Value(Kind.UINT64, self.value)}}, 1.0)
 
     def muted(self) -> bool:
         return False

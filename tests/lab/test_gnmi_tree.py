@@ -272,9 +272,16 @@ def test_json_ietf_qualifies_members_where_the_module_changes() -> None:
 def test_a_router_tree_renders_again_only_when_the_model_changes() -> None:
     m = model()
     tree = RouterTree(m, "site-001")
-    first, at = tree.current()
-    assert tree.current()[0] is first and at == T0
+    first = tree.current()
+    assert tree.current() is first and first.at == T0
     m.advance(T0 + 30)
-    second, at = tree.current()
-    assert second is not first and at == T0 + 30
-    assert second == render(m, "site-001")
+    second = tree.current()
+    assert second is not first and second.at == T0 + 30
+    assert second.leaves() == render(m, "site-001")
+    shared = [p for p, leaves in second.containers.items() if first.containers.get(p) is leaves]
+    assert shared and all("rib" in (e.name for e in p) for p in shared), (
+        "the RIB's containers are reused while the paths stay the same"
+    )
+    m.inject("site-001", Fault.MED_DRIFT, link=MPLS, now=T0 + 31)
+    third = tree.current()
+    assert not any(third.containers.get(p) is leaves for p, leaves in second.containers.items())

@@ -1,10 +1,11 @@
 """The lab's gNMI values and paths as the protobuf messages of gNMI 0.8 (pygnmi's stubs).
 
-Notifications group leaves by the container they belong to: the prefix is the
-container's path (with the request's ``target``), each update names one leaf
-relative to it. A ``telemetry-atomic`` container (the AS path) goes whole, in
-one notification marked ``atomic``. Values are JSON_IETF (RFC 7951: uint64 as
-strings, identities with their module) or, for PROTO, scalar TypedValues.
+Notifications group leaves by the list entry they belong to (an interface, a
+neighbour, a route): the prefix is the entry's path (with the request's
+``target``), each update names one leaf relative to it. A ``telemetry-atomic``
+container (the AS path) goes whole, in one notification marked ``atomic``.
+Values are JSON_IETF (RFC 7951: uint64 as strings, identities with their
+module) or, for PROTO, scalar TypedValues.
 """
 
 from __future__ import annotations
@@ -103,39 +104,42 @@ def typed_value(value: Value, encoding: int, garbage: bool = False) -> Any:
     return gnmi_pb2.TypedValue(string_val=str(data))
 
 
+def _group(path: Path) -> tuple[Path, bool]:
+    """The prefix a leaf is sent under, and whether that group is atomic.
+
+    Leaves go out by list entry (an interface, a neighbour, a route, an
+    attribute set: one notification each), or by container outside lists; a
+    ``telemetry-atomic`` container (the AS path) goes whole, marked atomic.
+    """
+    whole = atomic_prefix(path)
+    if whole is not None:
+        return whole, True
+    for i in range(len(path) - 2, -1, -1):
+        if path[i].keys:
+            return path[: i + 1], False
+    return path[:-1], False
+
+
 def notifications(
     leaves: Mapping[Path, Value],
     *,
     timestamp: int,
     encoding: int,
     target: str = "",
-    state: Mapping[Path, Value] | None = None,
     garbage: bool = False,
 ) -> list[Any]:
-    """Update notifications for ``leaves``, one per container, in the leaves' order.
-
-    A leaf inside a ``telemetry-atomic`` container brings the whole container
-    (taken from ``state``, the router's current leaves) into one atomic
-    notification.
-    """
-    groups: dict[Path, list[tuple[Path, Value]]] = {}
-    atomic: set[Path] = set()
+    """Update notifications for ``leaves``, one per list entry, in the leaves' order."""
+    groups: dict[tuple[Path, bool], list[tuple[Path, Value]]] = {}
     for path, value in leaves.items():
-        whole = atomic_prefix(path)
-        if whole is None:
-            groups.setdefault(path[:-1], []).append((path, value))
-        elif whole not in atomic:
-            atomic.add(whole)
-            source = state if state is not None else leaves
-            groups[whole] = [(p, v) for p, v in source.items() if p[: len(whole)] == whole]
+        groups.setdefault(_group(path), []).append((path, value))
     result = []
-    for prefix, members in groups.items():
+    for (prefix, atomic), members in groups.items():
         depth = len(prefix)
         result.append(
             gnmi_pb2.Notification(
                 timestamp=timestamp,
                 prefix=pb_path(prefix, target),
-                atomic=prefix in atomic,
+                atomic=atomic,
                 update=[
                     gnmi_pb2.Update(
                         path=pb_path(path[depth:]), val=typed_value(value, encoding, garbage)

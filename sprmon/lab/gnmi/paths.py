@@ -63,7 +63,10 @@ class Elem(NamedTuple):
 
 
 Path = tuple[Elem, ...]
+#: Full leaf path -> value.
 State = dict[Path, Value]
+#: Container path -> its leaves (leaf element -> value), in dump order.
+Containers = dict[Path, dict[Elem, Value]]
 
 #: Keys whose values are identities: a request may give them with their module.
 IDENTITY_KEYS = frozenset({"identifier", "afi-safi-name"})
@@ -74,6 +77,31 @@ ATOMIC_CONTAINERS = frozenset({"as-path"})
 
 WILDCARD = "*"
 ANY_DEPTH = "..."
+
+
+class Snapshot:
+    """A router's leaves at one instant (``at``, simulated POSIX seconds), by container.
+
+    Never changed once made: a container's dictionary may be shared by later
+    snapshots while its values stay the same (see :class:`~.tree.RouterTree`).
+    """
+
+    __slots__ = ("_leaves", "at", "containers")
+
+    def __init__(self, containers: Containers, at: float) -> None:
+        self.containers = containers
+        self.at = at
+        self._leaves: State | None = None
+
+    def leaves(self) -> State:
+        """Every leaf, flat (made on first use)."""
+        if self._leaves is None:
+            self._leaves = {
+                (*path, elem): value
+                for path, leaves in self.containers.items()
+                for elem, value in leaves.items()
+            }
+        return self._leaves
 
 
 class PatternElem(NamedTuple):
@@ -205,31 +233,69 @@ def json_bytes(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
 
-def deletions(removed: Iterable[Path], now: Mapping[Path, Value], floor: int) -> list[Path]:
+def deletions(removed: Iterable[Path], present: Iterable[Path], floor: int) -> list[Path]:
     """The paths a DELETE names for leaves that are gone.
 
-    For each removed leaf, the shortest of its ancestors (at least ``floor``
-    elements long: never above what the client subscribed to) of which nothing
-    is left, preferring a list entry: a withdrawn route is deleted as
+    ``present``: the paths of what is left (containers or leaves). For each
+    removed leaf, the shortest of its ancestors (at least ``floor`` elements
+    long: never above what the client subscribed to) of which nothing is
+    left, preferring a list entry: a withdrawn route is deleted as
     ``.../route[prefix=..][origin=..][path-id=0]``, not leaf by leaf.
     """
-    present: set[Path] = set()
-    for path in now:
+    existing: set[Path] = set()
+    for path in present:
         for n in range(1, len(path) + 1):
-            present.add(path[:n])
+            existing.add(path[:n])
     result: dict[Path, None] = {}
     for path in removed:
-        gone = [path[:n] for n in range(max(1, floor), len(path) + 1) if path[:n] not in present]
+        gone = [path[:n] for n in range(max(1, floor), len(path) + 1) if path[:n] not in existing]
         entry = next((p for p in gone if p[-1].keys), None)
         chosen = entry if entry is not None else (gone[0] if gone else path)
         result[chosen] = None
     # A path inside another deleted path says nothing more.
-    ordered = sorted(result, key=len)
     kept: list[Path] = []
-    for path in ordered:
+    for path in sorted(result, key=len):
         if not any(path[: len(k)] == k for k in kept):
             kept.append(path)
     return kept
+
+
+_NONE, _WHOLE, _SOME = 0, 1, 2
+
+
+def select_containers(
+    snapshot: Snapshot, want: Pattern, seen: dict[Path, int] | None = None
+) -> Containers:
+    """The containers (or, for a pattern naming a leaf, the leaves) under ``want``.
+
+    A container wholly under ``want`` is the snapshot's own dictionary (the
+    same object while its values stay the same). ``seen`` remembers, across
+    calls with the same ``want``, which container paths matched: a session
+    asks every tick, and hashing a path is cheaper than matching it.
+    """
+    depth = len(want)
+    result: Containers = {}
+    if seen is not None and len(seen) > 4 * len(snapshot.containers) + 64:
+        seen.clear()  # paths of routes long withdrawn: forget them
+    for path, leaves in snapshot.containers.items():
+        verdict = None if seen is None else seen.get(path)
+        if verdict is None:
+            if len(path) >= depth:
+                verdict = _WHOLE if matches(want, path) else _NONE
+            elif len(path) == depth - 1 and matches(want[:-1], path):
+                verdict = _SOME
+            else:
+                verdict = _NONE
+            if seen is not None:
+                seen[path] = verdict
+        if verdict == _WHOLE:
+            result[path] = leaves
+        elif verdict == _SOME:
+            last = want[-1]
+            chosen = {e: v for e, v in leaves.items() if _elem_matches(last, e)}
+            if chosen:
+                result[path] = chosen
+    return result
 
 
 def atomic_prefix(path: Path) -> Path | None:

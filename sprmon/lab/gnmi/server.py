@@ -40,7 +40,14 @@ from sprmon.lab.gnmi.codec import (
     pb_path,
     request_pattern,
 )
-from sprmon.lab.gnmi.paths import PathError, State, anchors, json_bytes, render_path, subtree_json
+from sprmon.lab.gnmi.paths import (
+    PathError,
+    Snapshot,
+    anchors,
+    json_bytes,
+    render_path,
+    subtree_json,
+)
 from sprmon.lab.gnmi.session import RequestError, Session, TargetRestarted, parse_subscription_list
 from sprmon.lab.gnmi.tree import RouterTree, nanoseconds
 from sprmon.lab.model import WanModel
@@ -84,7 +91,7 @@ class RouterTarget:
         self.sessions: set[Session] = set()
         self._changed = asyncio.Event()
 
-    def current(self) -> tuple[State, float]:
+    def current(self) -> Snapshot:
         return self.tree.current()
 
     def muted(self) -> bool:
@@ -169,8 +176,9 @@ class _Servicer(gnmi_pb2_grpc.gNMIServicer):  # type: ignore[misc]
         check_encoding(request.encoding)
         paths = list(request.path) or [None]
         patterns = [request_pattern(request.prefix, path) for path in paths]
-        state, at = self._target.current()
-        timestamp = nanoseconds(at)
+        snapshot = self._target.current()
+        state = snapshot.leaves()
+        timestamp = nanoseconds(snapshot.at)
         target = request.prefix.target
         garbage = self._target.garbage()
         found = []
@@ -192,7 +200,6 @@ class _Servicer(gnmi_pb2_grpc.gNMIServicer):  # type: ignore[misc]
                     timestamp=timestamp,
                     encoding=request.encoding,
                     target=target,
-                    state=state,
                     garbage=garbage,
                 )
             )

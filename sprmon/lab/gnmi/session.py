@@ -32,7 +32,16 @@ from sprmon.lab.gnmi.codec import (
     notifications,
     request_pattern,
 )
-from sprmon.lab.gnmi.paths import Path, PathError, Pattern, State, Value, deletions, select
+from sprmon.lab.gnmi.paths import (
+    Containers,
+    Path,
+    PathError,
+    Pattern,
+    Snapshot,
+    State,
+    deletions,
+    select_containers,
+)
 from sprmon.lab.gnmi.tree import nanoseconds
 
 #: SAMPLE with sample_interval 0 ("target's choice").
@@ -61,7 +70,7 @@ class TargetRestarted(Exception):
 class Target(Protocol):
     """What a session needs from its router (see :class:`~.server.RouterTarget`)."""
 
-    def current(self) -> tuple[State, float]: ...
+    def current(self) -> Snapshot: ...
 
     def muted(self) -> bool: ...
 
@@ -77,7 +86,11 @@ class Entry:
     sample_s: float
     suppress_redundant: bool
     heartbeat_s: float | None
-    last: State = field(default_factory=dict)
+    #: What was sent last, by container (the snapshot's own dictionaries where
+    #: a whole container is subscribed: unchanged ones are skipped by identity).
+    last: Containers = field(default_factory=dict)
+    #: Container path -> whether it matched ``pattern`` (see select_containers).
+    seen: dict[Path, int] = field(default_factory=dict)
     next_sample: float = 0.0
     next_heartbeat: float = 0.0
 
@@ -220,14 +233,14 @@ class Session:
     async def responses(self) -> AsyncIterator[Any]:
         if not await self._answering():
             return
-        state, at = self._target.current()
+        snapshot = self._target.current()
         now = self._clock()
         for entry in self.entries:
-            entry.last = select(state, [entry.pattern])
+            entry.last = select_containers(snapshot, entry.pattern, entry.seen)
             entry.next_sample = now + entry.sample_s
             entry.next_heartbeat = now + (entry.heartbeat_s or 0)
             if not self.spec.updates_only:
-                for response in self._updates(entry.last, state, at):
+                for response in self._updates(_flat(entry.last), snapshot):
                     yield response
         yield _sync()
         if self.spec.mode == ONCE:
@@ -273,15 +286,15 @@ class Session:
         return await self._answering()
 
     def _dump(self) -> list[Any]:
-        state, at = self._target.current()
+        snapshot = self._target.current()
         result = []
         for entry in self.entries:
-            entry.last = select(state, [entry.pattern])
-            result += self._updates(entry.last, state, at)
+            entry.last = select_containers(snapshot, entry.pattern, entry.seen)
+            result += self._updates(_flat(entry.last), snapshot)
         return result
 
     def _stream_step(self) -> list[Any]:
-        state, at = self._target.current()
+        snapshot = self._target.current()
         now = self._clock()
         result = []
         for entry in self.entries:
@@ -295,37 +308,61 @@ class Session:
                 entry.next_sample = max(entry.next_sample + entry.sample_s, now)
             if not (entry.on_change or sample or heartbeat):
                 continue
-            current = select(state, [entry.pattern])
+            current = select_containers(snapshot, entry.pattern, entry.seen)
             every = heartbeat or (sample and not entry.suppress_redundant)
-            changed = (
-                current if every else {p: v for p, v in current.items() if entry.last.get(p) != v}
-            )
-            removed = [p for p in entry.last if p not in current]
+            changed, removed = _difference(entry.last, current, every)
             entry.last = current
-            result += self._updates(changed, state, at)
+            result += self._updates(changed, snapshot)
             if removed:
+                present = [(*path, elem) for path, leaves in current.items() for elem in leaves]
                 result.append(
                     gnmi_pb2.SubscribeResponse(
                         update=delete_notification(
-                            deletions(removed, current, len(entry.pattern)),
-                            timestamp=nanoseconds(at),
+                            deletions(removed, present, len(entry.pattern)),
+                            timestamp=nanoseconds(snapshot.at),
                             target=self.spec.target,
                         )
                     )
                 )
         return result
 
-    def _updates(self, leaves: dict[Path, Value], state: State, at: float) -> list[Any]:
+    def _updates(self, leaves: State, snapshot: Snapshot) -> list[Any]:
         if not leaves:
             return []
         return [
             gnmi_pb2.SubscribeResponse(update=n)
             for n in notifications(
                 leaves,
-                timestamp=nanoseconds(at),
+                timestamp=nanoseconds(snapshot.at),
                 encoding=self.spec.encoding,
                 target=self.spec.target,
-                state=state,
                 garbage=self._target.garbage(),
             )
         ]
+
+
+def _flat(containers: Containers) -> State:
+    return {
+        (*path, elem): value
+        for path, leaves in containers.items()
+        for elem, value in leaves.items()
+    }
+
+
+def _difference(last: Containers, current: Containers, every: bool) -> tuple[State, list[Path]]:
+    """The leaves to send (changed or new; all of them if ``every``) and the leaves gone."""
+    changed: State = {}
+    removed: list[Path] = []
+    for path, leaves in current.items():
+        before = last.get(path)
+        if before is leaves and not every:
+            continue  # the same container object: nothing in it changed
+        for elem, value in leaves.items():
+            if every or before is None or before.get(elem) != value:
+                changed[(*path, elem)] = value
+        if before is not None:
+            removed += [(*path, elem) for elem in before if elem not in leaves]
+    for path, before in last.items():
+        if path not in current:
+            removed += [(*path, elem) for elem in before]
+    return changed, removed

@@ -1,8 +1,9 @@
 """One lab router as the OpenConfig leaves a gNMI target serves.
 
 Pure: :func:`render` turns a router of a :class:`~sprmon.lab.model.WanModel`
-into a flat :data:`~sprmon.lab.gnmi.paths.State`, the same simulated state its
-SNMP agent shows (and the IPv6 paths and communities BGP4-MIB cannot show).
+into its leaves (a :class:`~sprmon.lab.gnmi.paths.Snapshot`), the same
+simulated state its SNMP agent shows (and the IPv6 paths and communities
+BGP4-MIB cannot show).
 Names, keys and types are those of the OpenConfig models (openconfig/public,
 release/models): ``openconfig-system``, ``openconfig-interfaces`` with
 ``openconfig-if-ethernet``, ``openconfig-network-instance`` with BGP
@@ -25,7 +26,7 @@ from collections.abc import Iterable
 from sprmon.core.observed import BgpPath, OperStatus, Origin, PeerState
 from sprmon.core.prefixes import prefix_version
 from sprmon.lab.bgp import DecisionStep
-from sprmon.lab.gnmi.paths import Elem, Kind, Path, State, Value
+from sprmon.lab.gnmi.paths import Containers, Elem, Kind, Path, Snapshot, State, Value
 from sprmon.lab.model import WanModel
 from sprmon.lab.state import IF_TYPE_ETHERNET, IF_TYPE_LOOPBACK
 
@@ -125,12 +126,13 @@ def set_index(*attributes: object) -> int:
 
 class _Builder:
     def __init__(self) -> None:
-        self.state: State = {}
+        self.containers: Containers = {}
 
-    def leaves(self, container: Path, values: Iterable[tuple[str, Value | None]]) -> None:
+    def leaves(self, container: Path, values: Iterable[tuple[str | Elem, Value | None]]) -> None:
+        node = self.containers.setdefault(container, {})
         for name, value in values:
             if value is not None:
-                self.state[(*container, Elem(name))] = value
+                node[Elem(name) if isinstance(name, str) else name] = value
 
 
 def render(model: WanModel, router: str) -> State:
@@ -140,41 +142,43 @@ def render(model: WanModel, router: str) -> State:
     _interfaces(out, model, router)
     _bgp(out, model, router)
     _rib(out, model, router, (*bgp_root(), Elem("rib")))
-    return out.state
+    return Snapshot(out.containers, model.now).leaves()
 
 
 class RouterTree:
-    """:func:`render` of one router, at most once per change of the model.
+    """The leaves of one router (a :class:`Snapshot`), made at most once per change of the model.
 
     The RIB (three quarters of a site's leaves and of the time) is rendered
-    again only when the router's paths change, not on every tick.
+    again only when the router's paths change, not on every tick; its
+    containers are then the very same objects in successive snapshots, which
+    lets a subscription skip them by identity.
     """
 
     def __init__(self, model: WanModel, router: str) -> None:
         self.model = model
         self.router = router
         self._generation = -1
-        self._state: State = {}
-        self._at = 0.0
+        self._snapshot = Snapshot({}, 0.0)
         self._rib_of: tuple[BgpPath, ...] | None = None
-        self._rib: State = {}
+        self._rib: Containers = {}
 
-    def current(self) -> tuple[State, float]:
-        """The leaves as of the model's time, and that time (simulated POSIX seconds)."""
+    def current(self) -> Snapshot:
+        """The leaves as of the model's time."""
         model = self.model
         if self._generation != model.generation:
             paths = model.paths(self.router)
             if paths is not self._rib_of:
                 rib = _Builder()
                 _rib(rib, model, self.router, (*bgp_root(), Elem("rib")))
-                self._rib, self._rib_of = rib.state, paths
+                self._rib, self._rib_of = rib.containers, paths
             out = _Builder()
             _system(out, model, self.router)
             _interfaces(out, model, self.router)
             _bgp(out, model, self.router)
-            out.state.update(self._rib)
-            self._state, self._at, self._generation = out.state, model.now, model.generation
-        return self._state, self._at
+            out.containers.update(self._rib)
+            self._snapshot = Snapshot(out.containers, model.now)
+            self._generation = model.generation
+        return self._snapshot
 
 
 def bgp_root() -> Path:
@@ -305,7 +309,7 @@ def _rib(out: _Builder, model: WanModel, router: str, rib: Path) -> None:
     for path in paths:
         index = attr_index[_attr_key(path)]
         entry = (*rib, Elem("attr-sets"), Elem("attr-set", (("index", str(index)),)))
-        if (*entry, Elem("index")) in out.state:
+        if entry in out.containers:
             continue
         out.leaves(entry, [("index", _u64(index))])
         out.leaves(
@@ -356,13 +360,18 @@ def _rib(out: _Builder, model: WanModel, router: str, rib: Path) -> None:
             keys = [("prefix", _s(path.prefix)), ("origin", _s(path.peer)), ("path-id", _u(0))]
             out.leaves(route, keys)
             step = lost.get((path.prefix, path.peer))
-            out.leaves(
-                (*route, Elem("state")), _route_refs(keys, path, attr_index, community_index)
+            reason = (
+                None
+                if step is None
+                else _identity(f"openconfig-rib-bgp-types:{REJECT_REASONS[step]}")
             )
-            if step is not None:
-                out.state[(*route, Elem("state"), Elem("reject-reason", module=RIB_EXT))] = (
-                    _identity(f"openconfig-rib-bgp-types:{REJECT_REASONS[step]}")
-                )
+            out.leaves(
+                (*route, Elem("state")),
+                [
+                    *_route_refs(keys, path, attr_index, community_index),
+                    (Elem("reject-reason", module=RIB_EXT), reason),
+                ],
+            )
         for peer in dict.fromkeys(p.peer for p in of_version):
             neighbor = (
                 *table,
@@ -394,7 +403,7 @@ def _route_refs(
     path: BgpPath,
     attr_index: dict[tuple[object, ...], int],
     community_index: dict[tuple[str, ...], int],
-) -> list[tuple[str, Value | None]]:
+) -> list[tuple[str | Elem, Value | None]]:
     return [
         *keys,
         ("attr-index", _u64(attr_index[_attr_key(path)])),
