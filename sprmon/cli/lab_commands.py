@@ -246,6 +246,7 @@ def _banner(running: Lab) -> str:
     lines.append(f"  cores:   {', '.join(f'{n} {p}' for n, p in running.core_ports.items())}")
     if running.gnmi_ports:
         lines.append(f"  gnmi:    {_port_summary(running.gnmi_ports, 'TCP')}")
+        lines.append(f"           {_gnmi_access(running, folder)}")
     lines += [
         f"  intent:  {running.intent_path}",
         f"  secrets: {', '.join(str(s) for s in secrets)}",
@@ -262,16 +263,6 @@ def _banner(running: Lab) -> str:
         else:
             query = f'snmpbulkwalk -v2c -c "$(cat {secrets[0]})" {target} 1.3.6.1.2.1.15'
         lines.append(f"  query:   {query}")
-    if running.gnmi_ports:
-        gnmi_secret = secret_files(running.credentials, running.gnmi_credentials)
-        password = [folder / f for f in gnmi_secret if f not in secret_files(running.credentials)]
-        who = (
-            f"user {running.gnmi_credentials.username}, password in {password[0]}"
-            if running.gnmi_credentials is not None and password
-            else "no credentials"
-        )
-        tls = "TLS" if running.gnmi_tls is not None else "no TLS"
-        lines.append(f"           {who}; {tls}; encodings JSON_IETF, PROTO")
     first_site = running.model.sites[0].name
     lines += [
         f"  faults:  sprmon lab{name_flag} inject {first_site} med-drift   (from another terminal)",
@@ -280,6 +271,20 @@ def _banner(running: Lab) -> str:
         "  stop:    Ctrl-C",
     ]
     return "\n".join(lines)
+
+
+def _gnmi_access(running: Lab, folder: Path) -> str:
+    credentials = running.gnmi_credentials
+    if credentials is None:
+        who = "no credentials"
+    else:
+        snmp_files = secret_files(running.credentials)
+        (password,) = (
+            f for f in secret_files(running.credentials, credentials) if f not in snmp_files
+        )
+        who = f"user {credentials.username}, password in {folder / password}"
+    tls = "TLS" if running.gnmi_tls is not None else "no TLS"
+    return f"{who}; {tls}; encodings JSON_IETF, PROTO"
 
 
 def _target(ctx: click.Context, name: str | None, state_dir: Path | None) -> LabRecord:

@@ -125,24 +125,40 @@ def losing_step(loser: Candidate, winner: Candidate) -> DecisionStep:
     return DecisionStep.PEER_ADDRESS
 
 
-def mark_best(candidates: Iterable[Candidate]) -> tuple[BgpPath, ...]:
-    """All paths, sorted by prefix and peer, with ``best`` set on each prefix's winner."""
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome of the decision process over a router's received paths."""
+
+    #: All paths, sorted by prefix and peer, ``best`` set on each prefix's winner.
+    paths: tuple[BgpPath, ...]
+    #: (prefix, peer) of each path that lost -> the step it lost at.
+    lost: dict[tuple[Prefix, Address], DecisionStep]
+
+
+def decide(candidates: Iterable[Candidate]) -> Decision:
+    """Run the decision process for every prefix of ``candidates``."""
     by_prefix: dict[Prefix, list[Candidate]] = {}
     for candidate in candidates:
         by_prefix.setdefault(candidate.path.prefix, []).append(candidate)
     result: list[BgpPath] = []
+    lost: dict[tuple[Prefix, Address], DecisionStep] = {}
     for prefix in sorted(by_prefix, key=prefix_key):
         group = sorted(by_prefix[prefix], key=lambda c: address_key(c.path.peer))
         winner = select_best(group)
         for candidate in group:
             result.append(replace(candidate.path, best=candidate is winner))
-    return tuple(result)
+            if winner is not None and candidate is not winner:
+                lost[(prefix, candidate.path.peer)] = losing_step(candidate, winner)
+    return Decision(tuple(result), lost)
 
 
-def site_paths(
-    site: SitePlan, advertised: Mapping[str, Mapping[Prefix, int]]
-) -> tuple[BgpPath, ...]:
-    """The site's paths to the data centre, best marked.
+def mark_best(candidates: Iterable[Candidate]) -> tuple[BgpPath, ...]:
+    """All paths, sorted by prefix and peer, with ``best`` set on each prefix's winner."""
+    return decide(candidates).paths
+
+
+def site_paths(site: SitePlan, advertised: Mapping[str, Mapping[Prefix, int]]) -> Decision:
+    """The site's paths to the data centre, best marked, and why the others lost.
 
     ``advertised``: link role -> what the core on it sends (prefix -> MED),
     for the links whose session is established.
@@ -169,13 +185,13 @@ def site_paths(
                     router_id=CORE_BY_ROLE[link.role].router_id,
                 )
             )
-    return mark_best(candidates)
+    return decide(candidates)
 
 
 def core_paths(
     core: CorePlan, other: CorePlan, site: SitePlan, *, from_site: bool, from_other: bool
-) -> tuple[BgpPath, ...]:
-    """``core``'s paths to ``site``'s LAN, best marked.
+) -> Decision:
+    """``core``'s paths to ``site``'s LAN, best marked, and why the other lost.
 
     ``from_site``: the core's own eBGP session to the site is established;
     ``from_other``: the other core has the site's LAN over its own session and
@@ -214,4 +230,4 @@ def core_paths(
                 router_id=other.router_id,
             )
         )
-    return mark_best(candidates)
+    return decide(candidates)

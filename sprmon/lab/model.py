@@ -11,10 +11,12 @@ paths. The cores in turn receive every site's LAN prefix, over eBGP from the
 site and over iBGP from the other core. Faults (:mod:`sprmon.lab.faults`)
 change what the cores send, which sessions are up and what the counters show.
 
-The model is a mutable simulation (state changes with time and faults); what
-it hands out is frozen: :class:`~sprmon.core.observed.BgpPath`,
-:class:`~sprmon.core.observed.BgpPeer`, :class:`~sprmon.core.observed.Interface`
-and :class:`~sprmon.core.observed.SiteObservation`, the same types a collector
+The model is one state machine, hence one module a little over 450 lines;
+what needs no state lives in the modules above. It is a mutable simulation
+(state changes with time and faults); what it hands out is frozen:
+:class:`~sprmon.core.observed.BgpPath`, :class:`~sprmon.core.observed.BgpPeer`,
+:class:`~sprmon.core.observed.Interface` and
+:class:`~sprmon.core.observed.SiteObservation`, the same types a collector
 produces, so a collector test can compare what it read with what the lab holds.
 """
 
@@ -91,8 +93,9 @@ class WanModel:
         self._routers: dict[str, RouterState] = {}
         self._sessions: dict[tuple[str, str], Session] = {}
         self._paths: dict[str, tuple[BgpPath, ...]] = {}
-        #: Core name -> site name -> the core's paths to that site's LAN.
-        self._core_paths: dict[str, dict[str, tuple[BgpPath, ...]]] = {c.name: {} for c in CORES}
+        self._decisions: dict[str, bgp.Decision] = {}
+        #: Core name -> site name -> the core's decision over its paths to that site's LAN.
+        self._core_paths: dict[str, dict[str, bgp.Decision]] = {c.name: {} for c in CORES}
 
         for core in CORES:
             rng = self._rng("core", core.name)
@@ -235,7 +238,7 @@ class WanModel:
             router.interfaces[link.if_index].oper_up = up[link.role]
             self._routers[link.core].interfaces[link.core_if_index].oper_up = up[link.role]
 
-        self._paths[site.name] = bgp.site_paths(
+        decision = bgp.site_paths(
             site,
             {
                 link.role: faults.advertised(router.faults, link.role)
@@ -243,6 +246,8 @@ class WanModel:
                 if self._sessions[(site.name, link.role)].established
             },
         )
+        self._decisions[site.name] = decision
+        self._paths[site.name] = decision.paths
         rates = link_rates(site, self._paths[site.name], self._demand[site.name], up)
         for link in site.links:
             router.interfaces[link.if_index].counters.set_rates(rates[link.role].site, now)
@@ -301,7 +306,7 @@ class WanModel:
         self._router(router)
         if router not in self._paths:
             self._paths[router] = tuple(
-                path for paths in self._core_paths[router].values() for path in paths
+                path for decision in self._core_paths[router].values() for path in decision.paths
             )
         return self._paths[router]
 
@@ -314,30 +319,10 @@ class WanModel:
 
     def losing_steps(self, router: str) -> dict[tuple[Prefix, Address], bgp.DecisionStep]:
         """(prefix, peer) of every path that is not best -> the step at which it lost."""
-        best = {p.prefix: p for p in self.paths(router) if p.best}
-        return {
-            (path.prefix, path.peer): bgp.losing_step(
-                self._candidate(router, path), self._candidate(router, best[path.prefix])
-            )
-            for path in self.paths(router)
-            if not path.best and path.prefix in best
-        }
-
-    def _candidate(self, router: str, path: BgpPath) -> bgp.Candidate:
-        """A path with what the decision process knew of its sender (from the plan)."""
+        self._router(router)
         if router in CORE_BY_NAME:
-            core = CORE_BY_NAME[router]
-            other = CORE_BY_ROLE[other_role(core.role)]
-            if path.peer == other.router_id:
-                return bgp.Candidate(path, ebgp=False, router_id=other.router_id)
-            for site in self.sites:
-                if site.link(core.role).site_address == path.peer:
-                    return bgp.Candidate(path, ebgp=True, router_id=site.router_id)
-            raise KeyError(f"{router} has no peer {path.peer}")
-        for link in self.site(router).links:
-            if link.core_address == path.peer:
-                return bgp.Candidate(path, ebgp=True, router_id=CORE_BY_ROLE[link.role].router_id)
-        raise KeyError(f"{router} has no peer {path.peer}")
+            return {k: v for d in self._core_paths[router].values() for k, v in d.lost.items()}
+        return self._decisions[router].lost
 
     def best_link(self, site: str, prefix: str) -> str | None:
         """The link the site's traffic to ``prefix`` leaves over; None if it has no route."""

@@ -292,6 +292,49 @@ async def test_a_stream_outlives_the_clients_half_close(lab: Lab, stub: Any) -> 
     call.cancel()
 
 
+async def test_a_heartbeat_resends_unchanged_values_and_target_defined_means_on_change(
+    lab: Lab, stub: Any
+) -> None:
+    request = subscription(
+        gnmi_pb2.SubscriptionList.STREAM,
+        ETH1_IN_OCTETS,
+        mode=gnmi_pb2.TARGET_DEFINED,
+        heartbeat_interval=100_000_000,
+    )
+    request.subscribe.prefix.target = "site-001"
+    call = stub.Subscribe(Requests(request), metadata=metadata(lab))
+    initial = await until_sync(call)
+    again = await asyncio.wait_for(call.read(), DEADLINE)
+    call.cancel()
+    assert leaf_values([again]) == leaf_values(initial), "the same value, sent again"
+    assert again.update.prefix.target == "site-001", "the request's target comes back"
+
+
+async def test_sample_with_suppress_redundant_sends_only_what_changed(
+    lab: Lab, stub: Any, clock: FakeClock
+) -> None:
+    counters = path("interfaces", ("interface", {"name": "eth2"}), "state", "counters")
+    call = stub.Subscribe(
+        Requests(
+            subscription(
+                gnmi_pb2.SubscriptionList.STREAM,
+                counters,
+                mode=gnmi_pb2.SAMPLE,
+                sample_interval=100_000_000,
+                suppress_redundant=True,
+            )
+        ),
+        metadata=metadata(lab),
+    )
+    initial = leaf_values(await until_sync(call))
+    clock.advance(10)
+    lab.tick()
+    changed = leaf_values([await asyncio.wait_for(call.read(), DEADLINE)])
+    call.cancel()
+    assert set(initial) >= {"in-octets", "out-octets", "in-errors", "out-errors"}
+    assert set(changed) == {"in-octets", "out-octets"}, "errors do not grow: not sent again"
+
+
 # -- the session alone: coalescing for a slow subscriber -------------------------------------
 
 
