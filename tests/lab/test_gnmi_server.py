@@ -215,6 +215,8 @@ async def test_a_med_drift_changes_the_streamed_rib_at_once(lab: Lab) -> None:
         changes, _ = flatten(
             await stream.until(lambda seen: f"{route}/reject-reason" in flatten(seen)[0])
         )
+        lab.inject("site-001", "med-drift", MPLS, med=150)
+        second = await stream.until(lambda seen: f"{route}/attr-index" in flatten(seen)[0])
     finally:
         await close(stream, gnmi)
     assert changes[f"{route}/reject-reason"] == "openconfig-rib-bgp-types:MED_HIGHER"
@@ -223,7 +225,11 @@ async def test_a_med_drift_changes_the_streamed_rib_at_once(lab: Lab) -> None:
     attributes = f"{BGP}/rib/attr-sets/attr-set[index={index}]/state"
     # The default prefixes already had that attribute set (MED 300 from core-mpls).
     assert {**initial, **changes}[f"{attributes}/med"] == 300
-    assert lab.model.best_link("site-001", LEGACY) == INET
+    # MED 150 is new: its attribute set arrives before the route that points at it.
+    new_index = flatten(second)[0][f"{route}/attr-index"]
+    new_set = f"{BGP}/rib/attr-sets/attr-set[index={new_index}]/state/med"
+    assert flatten(second[:-1])[0][new_set] == 150
+    assert lab.model.best_link("site-001", LEGACY) == MPLS, "150 beats 200 again"
 
 
 async def test_a_withdrawn_route_is_deleted_and_comes_back_when_cleared(lab: Lab) -> None:
