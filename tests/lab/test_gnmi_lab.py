@@ -18,8 +18,6 @@ from sprmon.lab.intent_file import GNMI_PASSWORD_FILE
 from tests.lab.gnmi_helpers import free_port_block
 from tests.lab.helpers import FakeClock
 
-pytestmark = pytest.mark.peer
-
 EXIT_UNKNOWN = 3
 IPV4_PREFIXES = {"10.0.21.0/24", "10.0.10.0/24", "10.0.30.0/24"}
 IPV6_PREFIXES = {"2001:db8:21::/48", "2001:db8:10::/48"}

@@ -24,8 +24,6 @@ from sprmon.lab.gnmi.session import Session, parse_subscription_list
 from sprmon.lab.plan import MPLS
 from tests.lab.helpers import FakeClock
 
-pytestmark = pytest.mark.peer
-
 FROZEN = 3600.0
 #: Each call's deadline: only a target that holds its answer reaches it.
 DEADLINE = 5.0
@@ -124,11 +122,15 @@ async def test_poll_answers_each_poll_with_the_state_of_that_moment(
     lab.tick()
     requests.queue.put_nowait(gnmi_pb2.SubscribeRequest(poll=gnmi_pb2.Poll()))
     polled = leaf_values(await until_sync(call))
+    for _ in range(2):
+        requests.queue.put_nowait(gnmi_pb2.SubscribeRequest(poll=gnmi_pb2.Poll()))
+    twice = [leaf_values(await until_sync(call)) for _ in range(2)]
     requests.queue.put_nowait(None)
     ended = await asyncio.wait_for(call.read(), DEADLINE)
     assert int(polled["in-octets"]) > int(initial["in-octets"])
     eth1 = next(i for i in lab.model.interfaces("site-001") if i.name == "eth1")
     assert polled["in-octets"] == str(eth1.in_octets)
+    assert twice == [polled, polled], "two Polls, two answers"
     assert ended is grpc.aio.EOF, "closing its side ends a POLL subscription"
     assert await call.code() is grpc.StatusCode.OK
 

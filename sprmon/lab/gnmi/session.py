@@ -204,8 +204,9 @@ class Session:
                 )
             )
             return
-        # Polls that arrive while a dump is being sent are answered by one dump.
-        self._polls = 1
+        # Each Poll gets its own dump and sync_response (clients pair them); a
+        # count, not a queue: what the dump holds is the state when it is sent.
+        self._polls += 1
         self._event.set()
 
     def client_done(self) -> None:
@@ -249,8 +250,8 @@ class Session:
             if not await self._next_event():
                 return
             if self.spec.mode == POLL:
-                if self._polls:
-                    self._polls = 0
+                while self._polls:
+                    self._polls -= 1
                     for response in self._dump():
                         yield response
                     yield _sync()
