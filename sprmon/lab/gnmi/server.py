@@ -116,10 +116,6 @@ class RouterTarget:
             await self._changed.wait()
 
 
-def _refuse(code: grpc.StatusCode, message: str) -> RequestError:
-    return RequestError(code, message)
-
-
 class _Servicer(gnmi_pb2_grpc.gNMIServicer):  # type: ignore[misc]
     def __init__(self, target: RouterTarget, credentials: GnmiCredentials | None) -> None:
         self._target = target
@@ -169,7 +165,7 @@ class _Servicer(gnmi_pb2_grpc.gNMIServicer):  # type: ignore[misc]
 
     def _get(self, request: Any) -> Any:
         if request.type == gnmi_pb2.GetRequest.CONFIG:
-            raise _refuse(
+            raise RequestError(
                 grpc.StatusCode.NOT_FOUND,
                 "the lab's routers serve operational state only (type STATE, OPERATIONAL or ALL)",
             )
@@ -185,7 +181,7 @@ class _Servicer(gnmi_pb2_grpc.gNMIServicer):  # type: ignore[misc]
         for want in patterns:
             nodes = anchors(state, want)
             if not nodes:
-                raise _refuse(
+                raise RequestError(
                     grpc.StatusCode.NOT_FOUND,
                     f"{self._target.router} has no data at {render_path(want)}",
                 )
@@ -234,7 +230,7 @@ class _Servicer(gnmi_pb2_grpc.gNMIServicer):  # type: ignore[misc]
         session = None
         try:
             if not first.HasField("subscribe"):
-                raise _refuse(
+                raise RequestError(
                     grpc.StatusCode.INVALID_ARGUMENT,
                     "the first request of a Subscribe RPC must be a SubscriptionList",
                 )
