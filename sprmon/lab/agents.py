@@ -18,7 +18,7 @@ import hashlib
 import secrets
 import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
@@ -238,6 +238,9 @@ class AgentPool:
     leaving (or a failure half-way through entering) closes everything that
     was opened. ``ports`` maps a router to its requested port (0: any free
     port); after entering, :attr:`ports` holds the ports actually bound.
+    ``routers``: the routers that answer SNMP (default: all of them);
+    ``on_tick`` is called after every tick of the model (the gNMI targets
+    push what changed).
     """
 
     def __init__(
@@ -249,10 +252,14 @@ class AgentPool:
         ports: Mapping[str, int] | None = None,
         tick: float = 1.0,
         clock: Callable[[], float] = time.time,
+        routers: Sequence[str] | None = None,
+        on_tick: Callable[[], None] | None = None,
     ) -> None:
         if tick <= 0:
             raise ValueError(f"the tick must be positive, not {tick}")
         self.model = model
+        self._routers = tuple(model.router_names if routers is None else routers)
+        self._on_tick = on_tick
         self.credentials = credentials
         self.host = host
         self.tick = tick
@@ -290,7 +297,7 @@ class AgentPool:
         lab_id = secrets.token_bytes(4)
         # Bind every port first: a taken port fails the start before any
         # engine is built.
-        for index, router in enumerate(self.model.router_names):
+        for index, router in enumerate(self._routers):
             agent = _Agent(self.model, router, (*udp.DOMAIN_NAME, index + 1))
             self._agents.append(agent)
             agent.sock = _bind(self.host, self._requested.get(router, 0), router)
@@ -363,6 +370,8 @@ class AgentPool:
         while True:
             await asyncio.sleep(self.tick)
             self.model.advance(max(self.model.now, self._clock()))
+            if self._on_tick is not None:
+                self._on_tick()
 
     async def _stop(self) -> None:
         if self._ticker is not None:

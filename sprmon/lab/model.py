@@ -11,17 +11,19 @@ paths. The cores in turn receive every site's LAN prefix, over eBGP from the
 site and over iBGP from the other core. Faults (:mod:`sprmon.lab.faults`)
 change what the cores send, which sessions are up and what the counters show.
 
-The model is a mutable simulation (state changes with time and faults); what
-it hands out is frozen: :class:`~sprmon.core.observed.BgpPath`,
-:class:`~sprmon.core.observed.BgpPeer`, :class:`~sprmon.core.observed.Interface`
-and :class:`~sprmon.core.observed.SiteObservation`, the same types a collector
+The model is one state machine, hence one module a little over 450 lines;
+what needs no state lives in the modules above. It is a mutable simulation
+(state changes with time and faults); what it hands out is frozen:
+:class:`~sprmon.core.observed.BgpPath`, :class:`~sprmon.core.observed.BgpPeer`,
+:class:`~sprmon.core.observed.Interface` and
+:class:`~sprmon.core.observed.SiteObservation`, the same types a collector
 produces, so a collector test can compare what it read with what the lab holds.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sprmon.core.observed import BgpPath, Interface, PeerState, SiteObservation
 from sprmon.core.prefixes import Address, Prefix, canonical_prefix, prefix_version
@@ -91,8 +93,9 @@ class WanModel:
         self._routers: dict[str, RouterState] = {}
         self._sessions: dict[tuple[str, str], Session] = {}
         self._paths: dict[str, tuple[BgpPath, ...]] = {}
-        #: Core name -> site name -> the core's paths to that site's LAN.
-        self._core_paths: dict[str, dict[str, tuple[BgpPath, ...]]] = {c.name: {} for c in CORES}
+        self._decisions: dict[str, bgp.Decision] = {}
+        #: Core name -> site name -> the core's decision over its paths to that site's LAN.
+        self._core_paths: dict[str, dict[str, bgp.Decision]] = {c.name: {} for c in CORES}
 
         for core in CORES:
             rng = self._rng("core", core.name)
@@ -235,7 +238,7 @@ class WanModel:
             router.interfaces[link.if_index].oper_up = up[link.role]
             self._routers[link.core].interfaces[link.core_if_index].oper_up = up[link.role]
 
-        self._paths[site.name] = bgp.site_paths(
+        decision = bgp.site_paths(
             site,
             {
                 link.role: faults.advertised(router.faults, link.role)
@@ -243,6 +246,8 @@ class WanModel:
                 if self._sessions[(site.name, link.role)].established
             },
         )
+        self._decisions[site.name] = decision
+        self._paths[site.name] = decision.paths
         rates = link_rates(site, self._paths[site.name], self._demand[site.name], up)
         for link in site.links:
             router.interfaces[link.if_index].counters.set_rates(rates[link.role].site, now)
@@ -288,6 +293,10 @@ class WanModel:
     def router_id(self, router: str) -> Address:
         return self._router(router).router_id
 
+    def boot_time(self, router: str) -> float:
+        """When the router last booted (simulated POSIX time)."""
+        return self._router(router).boot_time
+
     def uptime_ticks(self, router: str) -> int:
         """sysUpTime in hundredths of a second (unbounded; the MIB wraps it at 2**32)."""
         return self._router(router).uptime_ticks(self.now)
@@ -297,7 +306,7 @@ class WanModel:
         self._router(router)
         if router not in self._paths:
             self._paths[router] = tuple(
-                path for paths in self._core_paths[router].values() for path in paths
+                path for decision in self._core_paths[router].values() for path in decision.paths
             )
         return self._paths[router]
 
@@ -307,6 +316,13 @@ class WanModel:
             if path.prefix == wanted and path.best:
                 return path
         return None
+
+    def losing_steps(self, router: str) -> dict[tuple[Prefix, Address], bgp.DecisionStep]:
+        """(prefix, peer) of every path that is not best -> the step at which it lost."""
+        self._router(router)
+        if router in CORE_BY_NAME:
+            return {k: v for d in self._core_paths[router].values() for k, v in d.lost.items()}
+        return self._decisions[router].lost
 
     def best_link(self, site: str, prefix: str) -> str | None:
         """The link the site's traffic to ``prefix`` leaves over; None if it has no route."""
@@ -373,6 +389,10 @@ class WanModel:
             for index in sorted(state.interfaces)
         )
 
+    def discontinuity_time(self, router: str, if_index: int) -> float | None:
+        """When the interface's counters last jumped (None: not since the router booted)."""
+        return self._router(router).interfaces[if_index].discontinuity
+
     def interface_type(self, router: str, if_index: int) -> int:
         return self._router(router).interfaces[if_index].if_type
 
@@ -384,12 +404,17 @@ class WanModel:
     def observation(self, router: str, *, ipv4_only: bool = False) -> SiteObservation:
         """What a perfect collector would read from ``router`` now.
 
-        ``ipv4_only`` drops the IPv6 paths, which BGP4-MIB cannot show: that is
-        what an SNMP collector can see.
+        ``ipv4_only`` leaves out what BGP4-MIB cannot show, the IPv6 paths and
+        the paths' communities: that is what an SNMP collector can see. Without
+        it, this is what a gNMI collector reads.
         """
         paths = self.paths(router)
         if ipv4_only:
-            paths = tuple(p for p in paths if prefix_version(p.prefix) == 4)
+            paths = tuple(
+                replace(p, communities=()) if p.communities else p
+                for p in paths
+                if prefix_version(p.prefix) == 4
+            )
         return SiteObservation(
             site=router,
             collected_at=self.now,

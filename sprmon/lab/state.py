@@ -88,6 +88,9 @@ class PeerInfo:
     #: (link or session fault cleared, the other end rebooted); a reboot of
     #: this router starts it again (1 if the session comes back, else 0).
     established_transitions: int
+    #: When the session last entered or left established, as this router saw
+    #: it (not before the router booted): OpenConfig's last-established.
+    since: float
 
 
 class Session:
@@ -134,6 +137,7 @@ class Session:
             local_address=local,
             identifier=identifier if self.established else None,
             established_transitions=self.transitions[router.name],
+            since=since,
         )
 
     def restart_end(self, end: str, now: float) -> None:
