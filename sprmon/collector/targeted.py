@@ -126,7 +126,7 @@ async def read_targeted(
         last_row=last_row,
         max_rows=max_rows,
         max_varbinds=max_varbinds,
-        max_repetitions=max_repetitions,
+        max_repetitions=len(peers) if peers else max_repetitions,
     )
     merged = await reader.read(wanted)
     absent = [prefix for prefix in wanted if not _present(merged, prefix)]
@@ -180,8 +180,9 @@ class _Reader:
                 self._session,
                 subtrees,
                 max_rows=self._max_rows,
-                # The first request asks for one row per peer; a prefix with more
-                # (ADD-PATH, a local route) is followed with larger ones.
+                # The first request asks for one row per established peer; a prefix
+                # with more (a peer down in graceful restart, a local route,
+                # ADD-PATH) is followed a peer count at a time.
                 max_repetitions=max(self._per_prefix, self._max_repetitions),
                 max_varbinds=self._max_varbinds,
                 expected_rows=self._per_prefix,
