@@ -18,9 +18,16 @@ from the same refresh. An interface whose counters do not change within
 poll's values and no timing; the core times it by the poll, as before, and
 says so when its counters moved.
 
-A link known to be idle costs no wait: when the previous observation's
-counters, at least ``watch_s`` older, equal this poll's, the interface is not
-watched. Only a site's first poll waits up to ``watch_s`` for an idle link.
+A link without traffic must not cost a long wait:
+
+- once one interface's refresh is seen, the others are watched ``grace_s``
+  longer, not up to ``watch_s``: most agents refresh all interfaces at once,
+  and an interface that did not change in that refresh carried nothing;
+- a link known to be idle is not watched at all: when the previous
+  observation's counters, at least ``watch_s`` older, equal this poll's.
+
+Only a site whose links all carry nothing waits ``watch_s``, and only on its
+first poll.
 """
 
 from __future__ import annotations
@@ -133,6 +140,7 @@ async def time_counters(
     previous: SiteObservation | None = None,
     watch_s: float,
     every_s: float,
+    grace_s: float = 1.0,
     max_varbinds: int = 64,
     clock: Callable[[], float] = time.time,
     monotonic: Callable[[], float] = time.monotonic,
@@ -154,7 +162,9 @@ async def time_counters(
         return result, WatchStats()
     watch = _Watch(session, watched, clock, max_varbinds)
     try:
-        timed = await watch.run(watch_s=watch_s, every_s=every_s, monotonic=monotonic, sleep=sleep)
+        timed = await watch.run(
+            watch_s=watch_s, every_s=every_s, grace_s=grace_s, monotonic=monotonic, sleep=sleep
+        )
         if timed:
             timed = await watch.other_counters(timed)
     except SnmpError as exc:
@@ -222,17 +232,21 @@ class _Watch:
         *,
         watch_s: float,
         every_s: float,
+        grace_s: float,
         monotonic: Callable[[], float],
         sleep: Callable[[float], Awaitable[None]],
     ) -> dict[int, Interface]:
-        """Read until every watched interface's octets changed or ``watch_s`` passed;
-        the interfaces that changed, with the changed octets and their timing."""
+        """Read until every watched interface's octets changed, ``watch_s`` passed, or
+        ``grace_s`` passed since the first change; the interfaces that changed, with
+        the changed octets and their timing."""
         started = monotonic()
         before = await self._read()
         pending = set(before.octets)
         timed: dict[int, Interface] = {}
+        first_seen = False
         next_read = started + every_s
-        while pending and next_read - started <= watch_s:
+        end = started + watch_s
+        while pending and next_read <= end:
             await sleep(max(0.0, next_read - monotonic()))
             next_read += every_s
             after = await self._read()
@@ -256,6 +270,9 @@ class _Watch:
                         counters_at=(before.at + after.at) / 2,
                         counters_uptime_ticks=ticks,
                     )
+            if timed and not first_seen:
+                first_seen = True
+                end = min(end, monotonic() + grace_s)
             before = after
         return timed
 

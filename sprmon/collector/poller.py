@@ -283,6 +283,7 @@ class SnmpPoller:
                     previous=previous,
                     watch_s=options.counter_watch_s,
                     every_s=options.counter_watch_every_s,
+                    grace_s=options.counter_watch_grace_s,
                     max_varbinds=options.max_varbinds,
                     clock=self._clock,
                 )

@@ -117,12 +117,20 @@ class CollectOptions:
     #: Seconds between two reads while watching: the timing error of each end
     #: of a rate is at most half of it (about 1 % of the interval is plenty).
     counter_watch_every_s: float = 0.05
+    #: Once one link's refresh is seen, how much longer to watch the others
+    #: (an agent refreshing interfaces at different moments), instead of up to
+    #: ``counter_watch_s`` for a link that carries nothing.
+    counter_watch_grace_s: float = 1.0
 
     def __post_init__(self) -> None:
         if self.counter_watch_s < 0 or self.counter_watch_every_s <= 0:
             raise ValueError(
                 "counter_watch_s must be 0 (off) or positive and counter_watch_every_s "
                 f"positive, not {self.counter_watch_s} and {self.counter_watch_every_s}"
+            )
+        if self.counter_watch_grace_s < 0:
+            raise ValueError(
+                f"counter_watch_grace_s cannot be negative, not {self.counter_watch_grace_s}"
             )
 
 

@@ -177,6 +177,17 @@ async def test_a_link_without_traffic_stops_the_watch_after_its_bound_untimed() 
     assert agent.now - START <= WATCH + EVERY
 
 
+async def test_an_idle_link_beside_a_busy_one_is_watched_only_briefly_after_the_refresh() -> None:
+    agent = RefreshingAgent(phase=START + 1.0, rates={3: 1_000_000.0})
+    timed, requests = await watch(agent, polled(agent))
+
+    assert by_name(timed, "eth2").counters_at is not None
+    assert by_name(timed, "eth1").counters_at is None
+    # Reads up to the refresh, one second of grace, then the errors of eth2.
+    assert requests == round(1.0 / EVERY) + round(1.0 / EVERY) + 2
+    assert agent.now - START < 1.0 + 1.0 + 2 * EVERY
+
+
 async def test_links_idle_since_an_earlier_poll_are_not_watched_at_all() -> None:
     agent = RefreshingAgent(phase=START + 0.5, rates={})
     earlier = polled(agent, at=START)
