@@ -43,7 +43,7 @@ from sprmon import __version__
 from sprmon.collector.client import SnmpClient, V2cBackend
 from sprmon.collector.counter_timing import time_counters
 from sprmon.collector.errors import SnmpError
-from sprmon.collector.snmp_collector import CollectOptions, SiteCollector
+from sprmon.collector.snmp_collector import PEERS, CollectOptions, SiteCollector
 from sprmon.collector.targeted import targeted_candidates
 from sprmon.core.intent import Site, SnmpTarget
 from sprmon.core.observed import SiteObservation, Snapshot
@@ -316,7 +316,7 @@ class SnmpPoller:
                         prefixes=prefixes,
                         options=self._options,
                         clock=self._clock,
-                        hints=self._hints.get(hint_key),
+                        hints=self._hints.get(hint_key) or _first_hints(site),
                     )
                     try:
                         await collector.run()
@@ -363,3 +363,10 @@ class SnmpPoller:
 
     def _failed(self, site: Site, reason: str) -> SiteObservation:
         return SiteObservation(site=site.name, collected_at=self._clock(), error=reason)
+
+
+def _first_hints(site: Site) -> dict[str, int]:
+    """What the intent says of a site's tables before its first poll: its BGP
+    neighbours are the peers to expect (the walk still reads any others)."""
+    neighbors = {address for link in site.links for address in link.neighbors}
+    return {PEERS: len(neighbors)} if neighbors else {}

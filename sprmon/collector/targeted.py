@@ -16,8 +16,9 @@ covering prefix (longest-prefix match). Targeted reading asks for exactly that:
 FRRouting answers noSuchInstance to any plain GET in this table, so rows are
 found with GETNEXT and read with GETBULK. Before, every covering prefix was
 probed whether or not the prefix itself was there, every covering prefix found
-was read, and each column read one row past the prefix: three intent prefixes
-cost 156 variable bindings at a two-peer site, now 36 (6 columns x 2 peers x 3).
+was read, and each column read one row past the prefix: the three intent
+prefixes of a lab site cost 88 variable bindings in 3 requests, now 36 in one
+(6 columns x 2 peers x 3 prefixes).
 
 Which mode to use is decided before anything is read (:func:`choose_targeted`):
 a fresh process knows nothing of a router's table, and walking 10,000 rows to
