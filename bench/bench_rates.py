@@ -42,8 +42,8 @@ from sprmon.core.observed import Snapshot
 from sprmon.intentfile import load_intent
 from sprmon.lab import run_lab
 from sprmon.realpeers.netns import ip, veth_namespace
+from sprmon.realpeers.paced_stream import paced_stream
 from sprmon.realpeers.snmpd import run_snmpd
-from tests.collector.paced_stream import paced_stream
 
 REFRESH_S = 3.0
 INTERVAL_S = 5.0

@@ -23,8 +23,8 @@ from sprmon.core.evaluate import evaluate
 from sprmon.core.intent import Intent, LinkRole, SiteLink
 from sprmon.core.observed import Snapshot
 from sprmon.realpeers.netns import VethPair, ip, veth_namespace
+from sprmon.realpeers.paced_stream import StreamReport, paced_stream
 from sprmon.realpeers.snmpd import Snmpd, run_snmpd
-from tests.collector.paced_stream import StreamReport, paced_stream
 from tests.peers.sites import snmp_site
 
 pytestmark = [pytest.mark.root, pytest.mark.slow, pytest.mark.peer]

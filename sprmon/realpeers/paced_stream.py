@@ -1,5 +1,7 @@
 """A steady, measured UDP stream: the traffic whose rate a link's utilisation must match.
 
+For the tests and bench/ (``bench_rates.py``), like the rest of :mod:`sprmon.realpeers`.
+
 The sender is a separate process (so the poller's event loop cannot delay it)
 that sends one datagram every ``1 / packets_per_s`` seconds on absolute
 deadlines until it is told to stop (SIGTERM), then reports how many it sent
@@ -94,9 +96,11 @@ async def paced_stream(
     )
     stream = PacedStream(process, payload + WIRE_OVERHEAD)
     try:
-        assert process.stdout is not None
+        if process.stdout is None:  # pragma: no cover - stdout is a pipe
+            raise RuntimeError("the stream's sender has no stdout")
         ready = await asyncio.wait_for(process.stdout.readline(), timeout=30)
-        assert ready.strip() == b"ready", ready
+        if ready.strip() != b"ready":
+            raise RuntimeError(f"the stream's sender did not start: {ready!r}")
         yield stream
     finally:
         if process.returncode is None:
