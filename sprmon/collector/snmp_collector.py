@@ -261,6 +261,10 @@ class SiteCollector:
     async def _paths(self) -> None:
         if self._targeted():
             self.paths = await self._targeted_paths()
+            # What made the choice still holds at the next poll.
+            for key in (TARGETED, PATHS):
+                if key in self.hints:
+                    self.row_counts[key] = self.hints[key]
             return
         if not self.hints.get(TARGETED):
             limit = min(self.options.max_rows, self.options.targeted_above_rows)
