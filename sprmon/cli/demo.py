@@ -14,15 +14,13 @@ import contextlib
 import signal
 import tempfile
 import textwrap
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from sprmon.cli.check import collect_live, evaluate_checked, render_report, snmp_extra_missing
-from sprmon.cli.common import CliError, load_intent_or_fail, print_renderable
+from sprmon.cli.common import CliError, load_intent_or_fail, print_renderable, render_report
 from sprmon.cli.progress import PollProgress, stderr_is_terminal
 from sprmon.core.diff import diff_reports
 from sprmon.core.findings import PathState, Report, Severity
@@ -31,6 +29,7 @@ from sprmon.core.prefixes import Prefix
 from sprmon.lab.control import default_state_dir
 from sprmon.lab.errors import LabError
 from sprmon.reports.diff_view import diff_renderable, render_diff_table
+from sprmon.service import ServiceError, live_report, pollable_sites
 
 if TYPE_CHECKING:
     from sprmon.lab.runner import Lab
@@ -69,7 +68,7 @@ def _heading(text: str) -> None:
 _EPILOG = """\b
 Exit codes:
   0  the demo ran (whatever the checks inside it found)
-  3  it could not run (no pysnmp, no free port), or the lab did not
+  3  it could not run (no free port), or the lab did not
      show what the demo expected
 """
 
@@ -111,22 +110,11 @@ def demo(interval: float, keep_running: bool) -> None:
         raise CliError(str(exc)) from exc
 
 
-def _lab_runner() -> Callable[..., contextlib.AbstractAsyncContextManager[Lab]]:
-    try:
-        from sprmon.lab import runner  # noqa: PLC0415 - pysnmp is the optional snmp extra
-    except ModuleNotFoundError as exc:
-        missing = snmp_extra_missing(exc)
-        if missing is None:
-            raise
-        raise CliError(
-            f"the demo needs pysnmp, from the snmp extra ({missing} is not installed): "
-            "pip install 'sprmon[snmp]'"
-        ) from exc
-    return runner.run_lab
-
-
 async def _demo(*, interval_s: float, keep_running: bool) -> None:
-    run_lab = _lab_runner()
+    # Imported here: the lab's agents import pysnmp (about 0.4 s), which other
+    # commands should not pay for at start-up.
+    from sprmon.lab.runner import run_lab  # noqa: PLC0415
+
     with tempfile.TemporaryDirectory(prefix="sprmon-demo-") as folder:
         root = Path(folder)
         # A lab left running must be found by `sprmon lab inject` from another
@@ -213,17 +201,19 @@ async def _story(lab: Lab, intent: Intent, interval_s: float) -> None:
 
 async def _live_check(intent: Intent, interval_s: float) -> Report:
     """What `sprmon check --intent` does without --snapshot, in this process's event loop."""
-    sites = [site for site in intent.sites if site.snmp is not None]
     with PollProgress(
-        sites=len(sites),
+        sites=len(pollable_sites(intent.sites)[0]),
         polls=1 if interval_s == 0 else 2,
         interval_s=interval_s,
         enabled=stderr_is_terminal(),
     ) as progress:
-        snapshot = await collect_live(
-            intent, intent.sites, interval_s=interval_s, on_site_done=progress.on_site_done
-        )
-    return evaluate_checked(intent, snapshot, (), now=time.time())
+        try:
+            result = await live_report(
+                intent, interval_s=interval_s, on_site_done=progress.on_site_done
+            )
+        except ServiceError as exc:
+            raise CliError(str(exc)) from exc
+    return result.report
 
 
 def _verify(before: Report, after: Report) -> None:

@@ -170,6 +170,8 @@ class SiteCollector:
         self.errors: list[str] = []
         #: False once the agent stopped answering (timeout, unreachable, refused).
         self.answering = True
+        #: The exceptions behind ``errors``, for callers that classify failures.
+        self.failures: list[SnmpError] = []
 
     def observation(self, *, extra_error: str | None = None) -> SiteObservation:
         errors = [*self.errors, *([extra_error] if extra_error else [])]
@@ -183,19 +185,22 @@ class SiteCollector:
             error="; ".join(errors) if errors else None,
         )
 
-    async def run(self) -> None:
+    async def run(self, *, paths: bool = True) -> None:
+        """Collect; ``paths=False`` leaves the BGP table out (``paths`` stays None)."""
         try:
             has_bgp, has_ifx = await self._probe()
         except SnmpError as exc:
             self.errors.append(exc.message)
             self.answering = not isinstance(exc, _FATAL)
+            self.failures.append(exc)
             return
         stages: list[tuple[str, Callable[[], Awaitable[None]]]] = [
             ("interfaces not collected", lambda: self._interfaces(has_ifx))
         ]
         if has_bgp:
             stages.append(("BGP peers not collected", self._peers))
-            stages.append(("BGP paths not collected", self._paths))
+            if paths:
+                stages.append(("BGP paths not collected", self._paths))
         else:
             self.errors.append(
                 f"agent {self.session.address} serves no BGP4-MIB ({format_oid(BGP)}): "
@@ -207,9 +212,11 @@ class SiteCollector:
             except _FATAL as exc:
                 self.errors.append(exc.message)
                 self.answering = False
+                self.failures.append(exc)
                 return
             except SnmpError as exc:
                 self.errors.append(f"{what}: {exc.message}")
+                self.failures.append(exc)
 
     async def _probe(self) -> tuple[bool, bool]:
         asked: tuple[Oid, ...] = (SYS_UP_TIME, IF_NUMBER, BGP, IfXEntry.NAME)
@@ -229,6 +236,7 @@ class SiteCollector:
                 self.uptime_ticks = decode_uptime(uptime_value)
             except SnmpError as exc:
                 self.errors.append(f"uptime not collected: {exc.message}")
+                self.failures.append(exc)
         number_oid, number = varbinds[1]
         if (
             INTERFACES not in self.hints

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sprmon.core.prefixes import Prefix
+from sprmon.core.settings import MonitorSettings, MqttTarget
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +189,10 @@ class Intent:
     thresholds: Thresholds = Thresholds()
     #: Where it came from, for messages.
     source: str = "<memory>"
+    #: How ``sprmon run`` schedules polls (``check`` ignores it).
+    monitor: MonitorSettings = field(default_factory=MonitorSettings)
+    #: Where ``sprmon run`` publishes events; None: no MQTT.
+    mqtt: MqttTarget | None = None
 
     def application(self, name: str) -> Application | None:
         for app in self.applications:

@@ -51,7 +51,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # pysnmp is an optional dependency and takes 0.2 s to import: load the
+    # pysnmp takes 0.2 s to import: load the
     # agent side only when somebody runs a lab.
     if name in ("Lab", "run_lab"):
         from sprmon.lab import runner  # noqa: PLC0415
