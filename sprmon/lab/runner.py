@@ -253,6 +253,7 @@ async def run_lab(
     protocols: str = SNMP,
     gnmi_auth: bool = True,
     gnmi_tls: GnmiTls | None = None,
+    counter_refresh_s: float = 0.0,
 ) -> AsyncIterator[Lab]:
     """Run a lab until the ``async with`` block ends.
 
@@ -260,7 +261,9 @@ async def run_lab(
     (``snmp_version`` "2c" or "3" authPriv SHA-256/AES-128, fresh random
     credentials in ``lab.credentials``) on ``host``, on free ports unless
     ``base_port`` is given (site N on base+N, the cores after the last site).
-    The model advances every ``tick`` seconds of ``clock``.
+    The model advances every ``tick`` seconds of ``clock``; ``counter_refresh_s``
+    makes each router's interface counters change only that often (see
+    :class:`~sprmon.lab.model.WanModel`; keep ``tick`` well below it).
 
     ``protocols`` ("snmp", "gnmi", "snmp,gnmi" or "mixed": see
     :mod:`sprmon.lab.protocols`) says which sites answer SNMP and which gNMI;
@@ -280,9 +283,13 @@ async def run_lab(
         raise LabError(f"the lab speaks SNMP 2c or 3, not {snmp_version!r}")
     if tick <= 0:
         raise LabError(f"the tick must be a positive number of seconds, not {tick}")
+    if counter_refresh_s < 0:
+        raise LabError(
+            f"the counter refresh period must be 0 (off) or positive, not {counter_refresh_s}"
+        )
     host = _check_host(host)
     lab_name = validate_name(name or f"lab-{os.getpid()}-{next(_unique)}")
-    model = WanModel(sites=sites, seed=seed, start=clock())
+    model = WanModel(sites=sites, seed=seed, start=clock(), counter_refresh_s=counter_refresh_s)
     ports = _plan_ports(model, base_port)
     directory, control_socket = _control_location(state_dir, lab_name) if control else (None, None)
     credentials = generate_credentials(snmp_version)

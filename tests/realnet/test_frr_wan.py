@@ -36,6 +36,9 @@ from realnet_support import (
 from sprmon.collector.poller import SnmpPoller
 from sprmon.core.evaluate import evaluate
 from sprmon.core.findings import LinkFinding
+from sprmon.core.intent import SiteLink
+from sprmon.core.link_evaluation import find_interface
+from sprmon.core.observed import SiteObservation
 from sprmon.realpeers.frr import (
     HOLD_TIME_S,
     IF_MIB_CACHE_S,
@@ -283,6 +286,12 @@ async def _blast(wan: FrrWan, router: str, host: str, size: int, rate: float) ->
     return sent
 
 
+def _counters_at(observation: SiteObservation, link: SiteLink) -> float:
+    iface = find_interface(link, observation.interfaces)
+    assert iface is not None and iface.counters_at is not None, "refresh not timed"
+    return iface.counters_at
+
+
 async def test_mpls_utilisation_matches_the_bytes_sent_across_the_veth(
     observer: Observer, wan: FrrWan
 ) -> None:
@@ -315,13 +324,18 @@ async def test_mpls_utilisation_matches_the_bytes_sent_across_the_veth(
     snapshot, (out, back, kernel) = polled.result(), sending.result()
     report = evaluate(observer.intent, snapshot, now=time.time())
     first, second = [o for o in snapshot.observations if o.site == SITE]
-    seconds = second.collected_at - first.collected_at
+    intended = observer.intent.site(SITE)
+    mpls_link = None if intended is None else intended.link("mpls")
+    assert mpls_link is not None
+    # What the counters' difference covers: from one refresh of snmpd's cache to
+    # another, as the collector timed them (docs/snmp-collector.md).
+    seconds = _counters_at(second, mpls_link) - _counters_at(first, mpls_link)
     links: dict[tuple[str, str], LinkFinding] = {(f.site, f.link): f for f in report.links}
     mpls = links[(SITE, "mpls")]
     view = View(SprmonView.from_report(report), await observer.frr())
     context = (
         f"sent out {out}, in {back}; kernel tx/rx bytes {kernel}; {seconds:.2f} s between "
-        f"polls\n{view.side_by_side()}"
+        f"the counters' refreshes\n{view.side_by_side()}"
     )
 
     # The whole burst happened between the polls, and ended long enough before
