@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from sprmon.cli import demo_text as text
 from sprmon.cli.common import (
     CliError,
     CliUsageError,
@@ -28,15 +28,28 @@ from sprmon.cli.common import (
     print_renderable,
     render_report,
 )
-from sprmon.cli.demo_daemon import DemoDaemon, Metrics, add_daemon_sections, default_port_or_free
+from sprmon.cli.demo_daemon import (
+    DemoDaemon,
+    Metrics,
+    Sample,
+    add_daemon_sections,
+    default_port_or_free,
+)
+from sprmon.cli.demo_text import (
+    DAEMON_INTERVAL_S,
+    DRIFT_QUERY,
+    DRIFT_SITE,
+    FAILOVER_SITE,
+    LEGACY,
+    SITES,
+    WIDTH,
+)
 from sprmon.cli.progress import PollProgress, stderr_is_terminal
 from sprmon.cli.run import parse_listen
 from sprmon.core.diff import diff_reports
 from sprmon.core.findings import PathState, Report, Severity
 from sprmon.core.intent import Intent
-from sprmon.core.monitor import StateChange
 from sprmon.core.prefixes import Prefix
-from sprmon.daemon.logs import change_text
 from sprmon.exporters.mqtt_topics import Topics
 from sprmon.exporters.web import DEFAULT_HOST, DEFAULT_PORT
 from sprmon.lab.control import default_state_dir
@@ -49,7 +62,6 @@ if TYPE_CHECKING:
 
 __all__ = ["demo"]
 
-SITES = 5
 #: The lab's own default seed: the demo shows the numbers `sprmon lab` shows.
 SEED = 1
 #: The lab's counters move every tick, and rates come from the collector's
@@ -57,27 +69,13 @@ SEED = 1
 #: per cent of the simulated traffic.
 TICK_S = 0.1
 LAB_NAME = "demo"
-DRIFT_SITE = "site-002"
-FAILOVER_SITE = "site-004"
-LEGACY = "legacy"
 LEGACY_PREFIX = Prefix("10.0.21.0/24")
-WIDTH = 80
-#: The daemon's poll interval in the demo's intent (the default, 60 s, would
-#: make a newcomer wait minutes for a metric to move).
-DAEMON_INTERVAL_S = 2.0
+#: After a preferred link returns, how long a path on the fallback is failover
+#: (converging) before it is drift; short, like the demo's poll interval.
 GRACE_S = 10.0
 #: A fault shows within two intervals plus the view's once-a-second publishing;
 #: the rest is room for a busy machine. Only a broken demo waits this long.
 SEEN_WITHIN_S = 4 * DAEMON_INTERVAL_S + 8.0
-DRIFT_QUERY = 'sprmon_paths{state="drift"} > 0'
-PREFIX_QUERY = 'sprmon_path_state{state="drift"} == 1'
-#: The paths the story breaks and the states it shows for them.
-SHOWN_PATHS = (
-    (DRIFT_SITE, "compliant"),
-    (DRIFT_SITE, "drift"),
-    (FAILOVER_SITE, "compliant"),
-    (FAILOVER_SITE, "failover"),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,26 +85,6 @@ class _Options:
     port: int
     mqtt: tuple[str, int] | None
     keep_running: bool
-
-
-def _say(text: str = "") -> None:
-    """A paragraph of the demo's story, wrapped to the report's width."""
-    if not text:
-        click.echo()
-        return
-    for paragraph in text.split("\n"):
-        click.echo(textwrap.fill(paragraph, WIDTH, break_on_hyphens=False) if paragraph else "")
-
-
-def _heading(text: str) -> None:
-    click.echo()
-    click.echo(text)
-    click.echo("=" * len(text))
-
-
-def _indented(text: str) -> None:
-    """A line the user might copy (a command, a log line), indented, long ones wrapped."""
-    click.echo(textwrap.fill(text, WIDTH, initial_indent="  ", subsequent_indent="      "))
 
 
 _EPILOG = """\b
@@ -217,60 +195,43 @@ async def _demo(options: _Options) -> bool:
             ) as daemon:
                 finished = await daemon.run_until_stopped(_story(lab, intent, daemon, options))
                 if finished and options.keep_running:
-                    _keep_running(lab, daemon)
+                    text.keep_running(lab, daemon)
                     await daemon.stopped()
                 elif finished:
-                    _by_hand()
-    _say()
+                    text.by_hand()
+    text.say()
     if not finished:
         click.echo("sprmon: interrupted", err=True)
-    _say("The demo lab is stopped.")
+    text.say("The demo lab is stopped.")
     return finished
 
 
 async def _story(lab: Lab, intent: Intent, daemon: DemoDaemon, options: _Options) -> None:
-    _intro(lab, options.interval_s)
+    text.intro(lab, options.interval_s)
 
-    _heading("1. The healthy network")
-    _say(f"$ sprmon check --intent {lab.intent_path}")
-    _say()
+    text.heading("1. The healthy network")
+    text.say(f"$ sprmon check --intent {lab.intent_path}")
+    text.say()
     before = await _live_check(intent, options.interval_s)
     render_report(before, "table", None)
 
-    _heading("2. The daemon watches")
-    _daemon_intro(lab, intent, daemon, options.mqtt)
+    text.heading("2. The daemon watches")
+    text.daemon_intro(lab, intent, daemon)
     healthy = await _until(daemon, _healthy, "every path of the lab compliant")
-    _say()
-    _say(f"What {daemon.url}/metrics says now about the two sites that are about to break:")
-    _show(healthy, options.mqtt is not None)
+    text.say()
+    text.say(f"What {daemon.url}/metrics says now about the two sites that are about to break:")
+    text.metric_lines(healthy, options.mqtt is not None)
 
-    _heading("3. Two things go wrong")
-    seen = len(daemon.changes)
-    started = asyncio.get_running_loop().time()
-    _break(lab)
+    text.heading("3. Two things go wrong")
+    await _break_and_watch(lab, intent, daemon)
 
-    _heading("4. The daemon notices")
-    broken = await _until(daemon, _broken, f"drift at {DRIFT_SITE}, failover at {FAILOVER_SITE}")
-    took = asyncio.get_running_loop().time() - started
-    _say(f"Within {took:.1f} s (it polls every {DAEMON_INTERVAL_S:g} s), the daemon logged:")
-    _changes(daemon.changes[seen:])
-    _say()
-    _say(f"and /metrics says ({DRIFT_QUERY} now returns {DRIFT_SITE}):")
-    _show(broken, options.mqtt is not None)
-    if intent.mqtt is not None:
-        _say()
-        _say("The same changes went to the broker as events, on the topics:")
-        topics = Topics(intent.mqtt.topic_prefix)
-        for topic in dict.fromkeys(topics.event(change) for change in daemon.changes[seen:]):
-            click.echo(f"  {topic}")
-
-    _heading("5. The same check again")
+    text.heading("5. The same check again")
     after = await _live_check(intent, options.interval_s)
     render_report(after, "table", None)
-    _say()
-    _say("What moved between the two checks (`sprmon diff` shows the same for two saved")
-    _say("snapshots, e.g. across a maintenance window):")
-    _say()
+    text.say()
+    text.say("What moved between the two checks (`sprmon diff` shows the same for two saved")
+    text.say("snapshots, e.g. across a maintenance window):")
+    text.say()
     changes = diff_reports(before, after)
     print_renderable(
         diff_renderable(changes, before, after),
@@ -279,88 +240,50 @@ async def _story(lab: Lab, intent: Intent, daemon: DemoDaemon, options: _Options
     )
     _verify(before, after)
 
-    _heading("6. Repaired")
+    text.heading("6. Repaired")
+    await _repair_and_watch(lab, intent, daemon)
+    text.where_next()
+
+
+async def _break_and_watch(lab: Lab, intent: Intent, daemon: DemoDaemon) -> None:
+    """Steps 3 and 4: the faults, and what the daemon's log and /metrics show of them."""
     seen = len(daemon.changes)
-    for site in (DRIFT_SITE, FAILOVER_SITE):
-        lab.clear(site)
-        click.echo(f"$ sprmon lab clear {site}")
-    repaired = await _until(daemon, _healthy, "every path compliant again after the repair")
-    _say("The daemon logged:")
-    _changes(daemon.changes[seen:])
-    _say()
-    _say(f"and {DRIFT_QUERY} is empty again:")
-    _show(repaired, options.mqtt is not None)
-    _where_next()
-
-
-def _intro(lab: Lab, interval_s: float) -> None:
-    _say(
-        f"sprmon demo: a simulated WAN of {SITES} sites on this machine, checked and "
-        "watched live over SNMP."
-    )
-    _say()
-    _say(
-        f"Each site (site-001 .. site-{SITES:03d}) and the two core routers core-mpls and "
-        "core-inet are real SNMP agents on 127.0.0.1. Every site has two uplinks: mpls "
-        "(10 Mbps, meant for the legacy application, 10.0.21.0/24) and inet (100 Mbps, for "
-        "everything else). The cores steer with BGP MEDs: core-mpls sends the legacy prefix "
-        "with MED 100, core-inet with MED 200, so it leaves over mpls; the other prefixes "
-        "leave over inet."
-    )
-    _say(f"The intent file that says so: {lab.intent_path}")
-    _say(
-        "sprmon check polls every site once (or twice, for link rates) and reports; sprmon "
-        "run, the daemon, polls every site on a schedule and feeds Prometheus and MQTT. "
-        "This demo runs both."
-    )
-    if not interval_s:
-        _say("(sprmon check polls once here: link rates are unknown)")
-
-
-def _daemon_intro(
-    lab: Lab, intent: Intent, daemon: DemoDaemon, mqtt: tuple[str, int] | None
-) -> None:
-    _say(f"$ sprmon run --intent {lab.intent_path} --listen {daemon.address} --per-prefix-metrics")
-    _say(
-        f"runs alongside, in this process. It polls every site every {DAEMON_INTERVAL_S:g} s "
-        "(the monitor: section the demo added to the intent; 60 s by default), keeps each "
-        "site's newest evaluation, and logs one line per state change."
-    )
-    _say()
-    click.echo(f"  metrics  {daemon.url}/metrics   (Prometheus scrapes this)")
-    click.echo(f"  health   {daemon.url}/healthz")
-    click.echo(f"  PromQL   {DRIFT_QUERY}            which sites and apps drift")
-    click.echo(f"           {PREFIX_QUERY}     which prefixes (per-prefix metrics)")
-    if mqtt is None or intent.mqtt is None:
-        click.echo(
-            "  MQTT     none: sprmon demo --mqtt HOST:PORT publishes every change to a broker"
-        )
-        return
-    prefix, (host, port) = intent.mqtt.topic_prefix, mqtt
-    click.echo(f"  MQTT     broker {host}:{port}, client id {intent.mqtt.client_id}")
-    click.echo(f"           {prefix}/events/<site>/path/<app>/<prefix>   every change (QoS 1)")
-    click.echo(f"           {prefix}/events/<site>/link/<link>")
-    click.echo(f"           {prefix}/state/#   the present state of every path and link (retained)")
-    _indented(f"$ mosquitto_sub -h {host} -p {port} -t '{prefix}/#' -v")
-
-
-def _break(lab: Lab) -> None:
+    started = asyncio.get_running_loop().time()
     lab.inject(DRIFT_SITE, "med-drift", "mpls")
     lab.inject(FAILOVER_SITE, "link-down", "mpls")
     # Counters move at the lab's ticks: advance now, so that the next poll
     # already counts from the moment of the faults.
     lab.tick()
-    click.echo(f"$ sprmon lab inject {DRIFT_SITE} med-drift")
-    _say(
-        "core-mpls now sends the legacy prefix with MED 300 instead of 100, so core-inet's "
-        "200 wins. Every link is up, yet the application leaves over the wrong one: the "
-        "policy is broken (drift)."
-    )
-    click.echo(f"$ sprmon lab inject {FAILOVER_SITE} link-down mpls")
-    _say(
-        "The mpls link fails. The legacy prefix falls back to inet as designed (failover), "
-        "and the site has no backup left."
-    )
+    text.faults()
+
+    text.heading("4. The daemon notices")
+    broken = await _until(daemon, _broken, f"drift at {DRIFT_SITE}, failover at {FAILOVER_SITE}")
+    took = asyncio.get_running_loop().time() - started
+    text.say(f"Within {took:.1f} s (it polls every {DAEMON_INTERVAL_S:g} s), the daemon logged:")
+    text.change_lines(daemon.changes[seen:])
+    text.say()
+    drifting = sorted({s.labels.get("site", "?") for s in _drifting(broken)})
+    text.say(f"and /metrics says ({DRIFT_QUERY} now returns {', '.join(drifting)}):")
+    text.metric_lines(broken, intent.mqtt is not None)
+    if intent.mqtt is not None:
+        text.say()
+        text.say("The same changes went to the broker as events, on the topics:")
+        topics = Topics(intent.mqtt.topic_prefix)
+        for topic in dict.fromkeys(topics.event(change) for change in daemon.changes[seen:]):
+            click.echo(f"  {topic}")
+
+
+async def _repair_and_watch(lab: Lab, intent: Intent, daemon: DemoDaemon) -> None:
+    seen = len(daemon.changes)
+    for site in (DRIFT_SITE, FAILOVER_SITE):
+        lab.clear(site)
+        click.echo(f"$ sprmon lab clear {site}")
+    repaired = await _until(daemon, _healthy, "every path compliant again after the repair")
+    text.say("The daemon logged:")
+    text.change_lines(daemon.changes[seen:])
+    text.say()
+    text.say(f"and {DRIFT_QUERY} is empty again:")
+    text.metric_lines(repaired, intent.mqtt is not None)
 
 
 def _legacy(metrics: Metrics, site: str, state: str) -> float | None:
@@ -371,8 +294,13 @@ def _healthy(metrics: Metrics) -> bool:
     return (
         all(_legacy(metrics, site, "compliant") == 1 for site in (DRIFT_SITE, FAILOVER_SITE))
         and metrics.value("sprmon_link_up", site=FAILOVER_SITE, link="mpls") == 1
-        and not [s for s in metrics.find("sprmon_paths", state="drift") if s.value > 0]
+        and not _drifting(metrics)
     )
+
+
+def _drifting(metrics: Metrics) -> list[Sample]:
+    """What the PromQL query ``sprmon_paths{state="drift"} > 0`` would return."""
+    return [s for s in metrics.find("sprmon_paths", state="drift") if s.value > 0]
 
 
 def _broken(metrics: Metrics) -> bool:
@@ -392,25 +320,6 @@ async def _until(daemon: DemoDaemon, condition: Callable[[Metrics], bool], what:
             "again; if it persists, report it)"
         )
     return metrics
-
-
-def _show(metrics: Metrics, mqtt: bool) -> None:
-    lines = [
-        sample.line
-        for site, state in SHOWN_PATHS
-        for sample in metrics.find("sprmon_paths", site=site, app=LEGACY, state=state)
-    ]
-    lines += [s.line for s in metrics.find("sprmon_link_up", site=FAILOVER_SITE, link="mpls")]
-    if mqtt:
-        lines += [s.line for s in metrics.find("sprmon_mqtt_connected")]
-        lines += [s.line for s in metrics.find("sprmon_mqtt_events_published_total")]
-    for line in lines:
-        click.echo(f"  {line}")
-
-
-def _changes(changes: Sequence[StateChange]) -> None:
-    for change in changes:
-        _indented(change_text(change))
 
 
 async def _live_check(intent: Intent, interval_s: float) -> Report:
@@ -456,49 +365,3 @@ def _verify(before: Report, after: Report) -> None:
             + "; ".join(problems)
             + " (a busy machine can make agents time out: try again; if it persists, report it)"
         )
-
-
-def _where_next() -> None:
-    _heading("Where next")
-    _say(
-        "The daemon is `sprmon run` (docs/daemon.md: schedule, SIGHUP reload, --shard). "
-        "Every metric is in docs/metrics.md, the MQTT topics and payloads in "
-        "docs/mqtt-events.md. In sprmon's repository, rules/ holds Prometheus alert rules "
-        "over these metrics and grafana/ holds Grafana dashboards for them; "
-        "`sprmon demo --keep-running` leaves the lab and the daemon up to point them at."
-    )
-
-
-def _by_hand() -> None:
-    _heading("Now by hand")
-    _say("In one terminal, run the lab (it writes its intent file and stays up until Ctrl-C):")
-    click.echo("  $ sprmon lab --write-intent lab.yaml")
-    _say("In another terminal, break a site and check:")
-    click.echo("  $ sprmon check --intent lab.yaml")
-    click.echo("  $ sprmon lab inject site-003 med-drift")
-    click.echo("  $ sprmon check --intent lab.yaml --site site-003")
-    click.echo("  $ sprmon lab clear site-003")
-    _say("Or watch it continuously (every 60 s unless the intent has a monitor: section):")
-    click.echo("  $ sprmon run --intent lab.yaml        # /metrics on 127.0.0.1:10472")
-    _say(
-        "Every fault is in `sprmon lab inject --help` and docs/lab.md; `sprmon check --help` "
-        "has the options (JSON and JUnit output, --save-snapshot, --interval)."
-    )
-
-
-def _keep_running(lab: Lab, daemon: DemoDaemon) -> None:
-    _heading("The lab and the daemon keep running")
-    _say("Faults cleared. Until Ctrl-C, point a Prometheus at the daemon (prometheus.yml):")
-    click.echo("  scrape_configs:")
-    click.echo("    - job_name: sprmon")
-    click.echo("      scrape_interval: 5s")
-    click.echo(f'      static_configs: [{{targets: ["{daemon.address}"]}}]')
-    _say(
-        f"and ask it {DRIFT_QUERY}; the alert rules in rules/ and the dashboards in grafana/ "
-        f"work on it as on a real fleet. From another terminal (the lab is named {lab.name!r}):"
-    )
-    click.echo(f"  $ sprmon check --intent {lab.intent_path}")
-    click.echo(f"  $ curl -s {daemon.url}/metrics | grep sprmon_paths")
-    click.echo(f"  $ sprmon lab --name {lab.name} inject site-003 med-drift")
-    click.echo(f"  $ sprmon lab --name {lab.name} status")
-    click.echo(f"  $ sprmon lab --name {lab.name} clear site-003")
