@@ -291,8 +291,11 @@ def _legacy(metrics: Metrics, site: str, state: str) -> float | None:
 
 
 def _healthy(metrics: Metrics) -> bool:
+    # Every site, not only the two the story breaks: a site the daemon has not
+    # judged yet would announce itself among the changes the faults cause.
+    sites = [f"site-{n:03d}" for n in range(1, SITES + 1)]
     return (
-        all(_legacy(metrics, site, "compliant") == 1 for site in (DRIFT_SITE, FAILOVER_SITE))
+        all(_legacy(metrics, site, "compliant") == 1 for site in sites)
         and metrics.value("sprmon_link_up", site=FAILOVER_SITE, link="mpls") == 1
         and not _drifting(metrics)
     )
