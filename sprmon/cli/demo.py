@@ -131,7 +131,7 @@ def demo(interval: float, listen: str | None, mqtt: str | None, keep_running: bo
     The lab and the daemon (`sprmon run`) run in this process: real SNMP
     agents on 127.0.0.1, on free ports, with their intent file in a temporary
     folder, and the daemon's /metrics on 127.0.0.1:10472; nothing else is
-    touched. The demo takes about half a minute, then stops both;
+    touched. The demo takes about 15 seconds, then stops both;
     --keep-running leaves them up for you to try sprmon on.
 
     \b
