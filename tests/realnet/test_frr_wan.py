@@ -24,11 +24,11 @@ from typing import Any
 import pytest
 from realnet_support import (
     Expect,
-    Key,
     LinkExpect,
     Observer,
     SprmonView,
     View,
+    mpls_unusable_paths,
     steady_links,
     steady_paths,
 )
@@ -116,21 +116,10 @@ async def test_steady_state_through_the_check_command_exits_ok(
     assert {row.severity for row in view.sprmon.links.values()} == {"ok"}
 
 
-def mpls_unusable_paths(wan: FrrWan) -> dict[Key, Expect]:
-    """SITE's paths while its mpls link or session is down: legacy fails over, no backups."""
-    return steady_paths(wan) | {
-        (SITE, LEGACY): Expect("failover", ("inet",), redundant=False, marking_ok=None),
-        **{
-            (SITE, prefix): Expect("compliant", ("inet",), redundant=False)
-            for prefix in ("10.0.10.0/24", INET_PREFIX)
-        },
-    }
-
-
 async def test_mpls_link_down_is_failover_with_link_and_session_down_then_compliant_again(
     observer: Observer, wan: FrrWan
 ) -> None:
-    paths = mpls_unusable_paths(wan)
+    paths = mpls_unusable_paths(wan, SITE)
     links = steady_links(wan) | {(SITE, "mpls"): LinkExpect(oper_up=False, bgp_established=False)}
 
     async with wan.link_down(SITE, "mpls"):
@@ -153,7 +142,7 @@ async def test_mpls_link_down_is_failover_with_link_and_session_down_then_compli
 async def test_silent_session_loss_is_failover_within_the_hold_time_while_the_link_is_up(
     observer: Observer, wan: FrrWan
 ) -> None:
-    paths = mpls_unusable_paths(wan)
+    paths = mpls_unusable_paths(wan, SITE)
     links = steady_links(wan) | {(SITE, "mpls"): LinkExpect(oper_up=True, bgp_established=False)}
 
     async with wan.session_blackholed(SITE, "mpls"):
