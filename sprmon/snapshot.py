@@ -189,6 +189,8 @@ _INTERFACE = _dataclass(
         "in_discards": _null(_count),
         "out_discards": _null(_count),
         "discontinuity_ticks": _null(_count),
+        "counters_at": _null(_time),
+        "counters_uptime_ticks": _null(_uint32),
     },
 )
 _OBSERVATION = _dataclass(
@@ -201,6 +203,7 @@ _OBSERVATION = _dataclass(
         "peers": _null(_array(_PEER)),
         "interfaces": _null(_array(_INTERFACE)),
         "error": _null(_str),
+        "counter_watch_s": _null(_seconds),
     },
 )
 _SNAPSHOT = _dataclass(
@@ -488,6 +491,8 @@ def _observation_to_dict(observation: SiteObservation) -> dict[str, Any]:
         out["uptime_ticks"] = observation.uptime_ticks
     if observation.error is not None:
         out["error"] = observation.error
+    if observation.counter_watch_s is not None:
+        out["counter_watch_s"] = observation.counter_watch_s
     if observation.paths is not None:
         out["paths"] = [_path_to_dict(p) for p in observation.paths]
     if observation.peers is not None:
@@ -538,6 +543,7 @@ _INTERFACE_OPTIONAL = (
     "in_discards",
     "out_discards",
     "discontinuity_ticks",
+    "counters_uptime_ticks",
 )
 
 
@@ -553,6 +559,8 @@ def _interface_to_dict(interface: Interface) -> dict[str, Any]:
         value = getattr(interface, name)
         if value is not None:
             out[name] = value
+    if interface.counters_at is not None:
+        out["counters_at"] = format_time(interface.counters_at)
     return out
 
 

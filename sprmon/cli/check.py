@@ -1,19 +1,18 @@
 """``sprmon check``: judge observed state against the intent, as a monitoring plugin.
 
 The observed state is a saved snapshot (``--snapshot``) or, without one, a
-live SNMP poll of the intent's sites. Both go through the same evaluation and
-the same renderers, so the report and the exit code mean the same either way.
+live SNMP poll of the intent's sites. Both go through the same service layer
+(:mod:`sprmon.service`), evaluation and renderers, so the report and the exit
+code mean the same either way.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 from click.core import ParameterSource
@@ -25,45 +24,30 @@ from sprmon.cli.common import (
     check_sites,
     format_option,
     intent_option,
+    judge_or_fail,
     load_intent_or_fail,
     load_snapshot_or_fail,
     log,
     output_option,
-    print_renderable,
+    render_report,
     sites_option,
-    write_text,
 )
 from sprmon.cli.progress import PollProgress, stderr_is_terminal
-from sprmon.core.evaluate import UnknownSiteError, evaluate
-from sprmon.core.findings import Report
-from sprmon.core.intent import Intent, Site
+from sprmon.core.intent import Intent
 from sprmon.core.observed import Snapshot
-from sprmon.reports.json_report import render_json
-from sprmon.reports.junit import render_junit
-from sprmon.reports.table import render_table, report_renderable
+from sprmon.service import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_INTERVAL_S,
+    ServiceError,
+    collect,
+    pollable_sites,
+    select_sites,
+)
 from sprmon.snapshot import SnapshotError, dump_snapshot
 
-if TYPE_CHECKING:
-    from sprmon.collector.poller import OnSiteDone, SnmpPoller
-
-__all__ = [
-    "DEFAULT_CONCURRENCY",
-    "DEFAULT_INTERVAL_S",
-    "FORMATS",
-    "LiveOptions",
-    "check",
-    "collect_live",
-    "evaluate_checked",
-    "obtain_snapshot",
-    "render_report",
-    "snmp_extra_missing",
-]
+__all__ = ["FORMATS", "LiveOptions", "check", "obtain_snapshot"]
 
 FORMATS = ("table", "json", "junit")
-DEFAULT_INTERVAL_S = 5.0
-DEFAULT_CONCURRENCY = 64
-#: Top-level modules of the ``snmp`` extra; a missing one means the extra is not installed.
-_SNMP_EXTRA_MODULES = frozenset({"pysnmp", "pyasn1", "cryptography"})
 #: Options that only mean something when sprmon polls the routers itself.
 _LIVE_ONLY = {
     "interval": "--interval",
@@ -109,22 +93,25 @@ def obtain_snapshot(
     if snapshot_path is not None:
         return load_snapshot_or_fail(snapshot_path)
     live = live or LiveOptions()
-    selected = _selected_sites(intent, sites)
+    selected = select_sites(intent, sites)
     with PollProgress(
-        sites=sum(1 for site in selected if site.snmp is not None),
+        sites=len(pollable_sites(selected)[0]),
         polls=live.polls,
         interval_s=live.interval_s,
         enabled=live.progress,
     ) as progress:
-        snapshot = asyncio.run(
-            collect_live(
-                intent,
-                selected,
-                interval_s=live.interval_s,
-                concurrency=live.concurrency,
-                on_site_done=progress.on_site_done,
+        try:
+            snapshot = asyncio.run(
+                collect(
+                    intent,
+                    selected,
+                    interval_s=live.interval_s,
+                    concurrency=live.concurrency,
+                    on_site_done=progress.on_site_done,
+                )
             )
-        )
+        except ServiceError as exc:
+            raise CliError(str(exc)) from exc
     if live.save_to is not None:
         try:
             dump_snapshot(snapshot, live.save_to)
@@ -132,102 +119,6 @@ def obtain_snapshot(
             raise CliError(f"cannot save the snapshot: {exc}") from exc
         log.info("saved the collected snapshot to %s", live.save_to)
     return snapshot
-
-
-async def collect_live(
-    intent: Intent,
-    sites: Sequence[Site],
-    *,
-    interval_s: float = DEFAULT_INTERVAL_S,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    on_site_done: OnSiteDone | None = None,
-) -> Snapshot:
-    """Poll ``sites`` over SNMP: twice ``interval_s`` apart (start to start), once if 0.
-
-    Every application prefix of the intent is asked for (what targeted
-    sites fetch instead of walking their BGP table). A site that cannot be
-    polled comes back with ``SiteObservation.error`` set, never as an exception.
-    """
-    poller_class = _snmp_poller()
-    polled = [site for site in sites if site.snmp is not None]
-    if not polled:
-        raise CliError(
-            "none of the selected sites has an snmp target: live collection speaks SNMP "
-            "only (gNMI is planned); pass --snapshot FILE to judge saved state"
-        )
-    if len(polled) < len(sites):
-        skipped = [site.name for site in sites if site.snmp is None]
-        log.warning(
-            "%d site(s) without an snmp target are not polled and report unknown: %s",
-            len(skipped),
-            ", ".join(skipped[:5]) + (", ..." if len(skipped) > 5 else ""),
-        )
-    prefixes = list(dict.fromkeys(p for app in intent.applications for p in app.prefixes))
-    started = time.monotonic()
-    async with poller_class(max_concurrency=concurrency, on_site_done=on_site_done) as poller:
-        if interval_s == 0:
-            snapshot = await poller.poll(polled, prefixes)
-        else:
-            snapshot = await poller.poll_twice(polled, prefixes, interval_s=interval_s)
-    if log.isEnabledFor(logging.INFO):
-        failed = {o.site for o in snapshot.observations if o.error is not None}
-        log.info(
-            "polled %d site(s) %s in %.1f s, %d failed",
-            len(polled),
-            "once" if interval_s == 0 else "twice",
-            time.monotonic() - started,
-            len(failed),
-        )
-    return snapshot
-
-
-def _snmp_poller() -> type[SnmpPoller]:
-    """The SNMP poller class, imported only now: pysnmp is the optional ``snmp`` extra."""
-    try:
-        from sprmon.collector import poller  # noqa: PLC0415
-    except ModuleNotFoundError as exc:
-        missing = snmp_extra_missing(exc)
-        if missing is None:
-            raise
-        raise CliError(
-            f"live collection needs pysnmp, from the snmp extra ({missing} is not installed): "
-            "pip install 'sprmon[snmp]', or pass --snapshot FILE"
-        ) from exc
-    return poller.SnmpPoller
-
-
-def snmp_extra_missing(exc: ModuleNotFoundError) -> str | None:
-    """The missing module if it belongs to the ``snmp`` extra, else None (a real bug)."""
-    missing = (exc.name or "").partition(".")[0]
-    return missing if missing in _SNMP_EXTRA_MODULES else None
-
-
-def _selected_sites(intent: Intent, names: Sequence[str]) -> list[Site]:
-    if not names:
-        return list(intent.sites)
-    wanted = set(names)
-    return [site for site in intent.sites if site.name in wanted]
-
-
-def evaluate_checked(
-    intent: Intent, snapshot: Snapshot, sites: Sequence[str], *, now: float | None = None
-) -> Report:
-    """Evaluate as of ``now``, by default the snapshot's own time (a saved one never goes stale)."""
-    when = snapshot.effective_time() if now is None else now
-    try:
-        return evaluate(intent, snapshot, when, sites=sites or None)
-    except UnknownSiteError as exc:  # check_sites runs first; this is the core's own guard
-        raise CliUsageError(str(exc)) from exc
-
-
-def render_report(report: Report, output_format: str, output: Path | None) -> None:
-    """The report in ``output_format`` on stdout, or in ``output``."""
-    if output_format == "json":
-        write_text(render_json(report), output)
-    elif output_format == "junit":
-        write_text(render_junit(report), output)
-    else:
-        print_renderable(report_renderable(report), render_table(report), output)
 
 
 @click.command(
@@ -333,7 +224,7 @@ def check(  # noqa: PLR0917 - click passes every option as an argument
     # A live poll is judged as of now, like any monitoring check; a saved
     # snapshot as of its own time, so that it never goes stale.
     now = time.time() if snapshot_file is None else None
-    report = evaluate_checked(intent, snapshot, sites, now=now)
+    report = judge_or_fail(intent, snapshot, sites, now=now)
     log.info(
         "evaluated %d path(s) and %d link(s): %s",
         len(report.paths),

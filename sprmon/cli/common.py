@@ -13,10 +13,15 @@ import click
 from click.decorators import FC
 from rich.console import Console, RenderableType
 
-from sprmon.core.findings import Severity
+from sprmon.core.evaluate import UnknownSiteError
+from sprmon.core.findings import Report, Severity
 from sprmon.core.intent import Intent
 from sprmon.core.observed import Snapshot
 from sprmon.intentfile import IntentFileError, load_intent
+from sprmon.reports.json_report import render_json
+from sprmon.reports.junit import render_junit
+from sprmon.reports.table import render_table, report_renderable
+from sprmon.service import judge
 from sprmon.snapshot import SnapshotError, load_snapshot
 
 log = logging.getLogger("sprmon.cli")
@@ -143,6 +148,29 @@ def check_sites(intent: Intent, names: Sequence[str]) -> None:
     raise CliUsageError(
         f"unknown site '{name}' in --site: {hint}the intent {intent.source} defines {listing}"
     )
+
+
+def judge_or_fail(
+    intent: Intent, snapshot: Snapshot, sites: Sequence[str], *, now: float | None = None
+) -> Report:
+    """:func:`sprmon.service.judge`, with an unknown site as a usage error.
+
+    ``check_sites`` runs first with a friendlier message; this is the core's own guard.
+    """
+    try:
+        return judge(intent, snapshot, sites, now=now)
+    except UnknownSiteError as exc:
+        raise CliUsageError(str(exc)) from exc
+
+
+def render_report(report: Report, output_format: str, output: Path | None) -> None:
+    """The report in ``output_format`` (table, json, junit) on stdout, or in ``output``."""
+    if output_format == "json":
+        write_text(render_json(report), output)
+    elif output_format == "junit":
+        write_text(render_junit(report), output)
+    else:
+        print_renderable(report_renderable(report), render_table(report), output)
 
 
 def stdout_console() -> Console:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from sprmon.cli.check import evaluate_checked
 from sprmon.cli.common import (
     check_sites,
     format_option,
     intent_option,
+    judge_or_fail,
     load_intent_or_fail,
     load_snapshot_or_fail,
     log,
@@ -70,8 +70,8 @@ def diff(  # noqa: PLR0917 - click passes every option as an argument
     """
     intent = load_intent_or_fail(intent_file)
     check_sites(intent, sites)
-    before = evaluate_checked(intent, load_snapshot_or_fail(before_file), sites)
-    after = evaluate_checked(intent, load_snapshot_or_fail(after_file), sites)
+    before = judge_or_fail(intent, load_snapshot_or_fail(before_file), sites)
+    after = judge_or_fail(intent, load_snapshot_or_fail(after_file), sites)
     result = diff_reports(before, after)
     log.info("%d change(s), got worse: %s", len(result.changes), result.got_worse)
     if output_format == "json":

@@ -1,7 +1,8 @@
 """``sprmon lab``: run the simulated WAN, and inject faults into the one that runs.
 
     sprmon lab [--sites N] [--seed S] [--write-intent FILE] [--base-port P]
-               [--tick SECONDS] [--snmp-version 2c|3] [--name NAME] [--state-dir DIR]
+               [--tick SECONDS] [--counter-refresh SECONDS] [--snmp-version 2c|3]
+               [--protocols P] [--name NAME] [--state-dir DIR]
     sprmon lab inject SITE FAULT [LINK] [--prefix P] [--med N]
     sprmon lab clear SITE
     sprmon lab status [--json]
@@ -29,12 +30,22 @@ from sprmon.lab.errors import LabError
 from sprmon.lab.faults import ONE_SHOT_FAULTS, Fault
 from sprmon.lab.intent_file import secret_files
 from sprmon.lab.plan import LINK_ROLES, MAX_SITES
+from sprmon.lab.protocols import CHOICES, MIXED, parse_protocols
 
 if TYPE_CHECKING:
     from sprmon.lab.runner import Lab
 
 DEFAULT_NAME = "default"
-_RUN_ONLY = ("sites", "seed", "intent_path", "base_port", "tick", "snmp_version")
+_RUN_ONLY = (
+    "sites",
+    "seed",
+    "intent_path",
+    "base_port",
+    "tick",
+    "counter_refresh",
+    "snmp_version",
+    "protocols",
+)
 
 _name_option = click.option(
     "--name",
@@ -87,11 +98,28 @@ _state_dir_option = click.option(
     help="Seconds between two updates of the simulation (counters, uptimes).",
 )
 @click.option(
+    "--counter-refresh",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Interface counters change only every SECONDS, each router at its own phase, "
+    "as real agents cache them (Net-SNMP: 3); 0: at every tick. Keep --tick well below it.",
+)
+@click.option(
     "--snmp-version",
     type=click.Choice(["2c", "3"]),
     default="2c",
     show_default=True,
     help="SNMP v2c with a community, or v3 authPriv (SHA-256, AES-128).",
+)
+@click.option(
+    "--protocols",
+    default=MIXED,
+    show_default=True,
+    metavar="|".join(CHOICES),
+    help="What the sites answer: SNMP, gNMI (OpenConfig, with IPv6 paths) or both; "
+    "mixed: every site SNMP and every other one (site-001, site-003, ...) gNMI as well. "
+    "A gNMI target listens on TCP; the intent says which protocols each site answers.",
 )
 @_name_option
 @_state_dir_option
@@ -104,11 +132,13 @@ def lab(
     intent_path: Path | None,
     base_port: int | None,
     tick: float,
+    counter_refresh: float,
     snmp_version: str,
+    protocols: str,
     name: str | None,
     state_dir: Path | None,
 ) -> None:
-    """Run a simulated WAN whose routers are real SNMP agents on 127.0.0.1.
+    """Run a simulated WAN whose routers are real SNMP agents and gNMI targets on 127.0.0.1.
 
     Each remote site (AS 65101, 65102, ...) has an mpls and an inet uplink to
     the core routers core-mpls and core-inet (AS 65000), which set the MEDs of
@@ -133,6 +163,10 @@ def lab(
                 ctx,
             )
         return
+    try:
+        parse_protocols(protocols)
+    except LabError as exc:
+        raise CliUsageError(str(exc), ctx) from exc
     lab_name = name or DEFAULT_NAME
     directory = state_dir if state_dir is not None else default_state_dir()
     if intent_path is None:
@@ -145,7 +179,9 @@ def lab(
                 intent_path=intent_path,
                 base_port=base_port,
                 tick=tick,
+                counter_refresh_s=counter_refresh,
                 snmp_version=snmp_version,
+                protocols=protocols,
                 name=lab_name,
                 state_dir=directory,
             )
@@ -161,23 +197,22 @@ async def _serve(
     intent_path: Path,
     base_port: int | None,
     tick: float,
+    counter_refresh_s: float,
     snmp_version: str,
+    protocols: str,
     name: str,
     state_dir: Path,
 ) -> None:
-    try:
-        from sprmon.lab.runner import run_lab  # noqa: PLC0415 - pysnmp is optional
-    except ImportError as exc:
-        raise CliError(
-            f"sprmon lab needs pysnmp and cryptography ({exc}); "
-            "install them with: pip install 'sprmon[snmp]'"
-        ) from exc
+    # Imported here: the agents import pysnmp (about 0.4 s), which the lab's
+    # other subcommands (inject, clear, status) should not pay for.
+    from sprmon.lab.runner import run_lab  # noqa: PLC0415
+
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        click.echo(f"starting {sites} site agents and 2 core agents ...", err=True)
+        click.echo(f"starting {sites} sites and 2 core routers ...", err=True)
         async with run_lab(
             sites=sites,
             seed=seed,
@@ -185,8 +220,10 @@ async def _serve(
             intent_path=intent_path,
             base_port=base_port,
             tick=tick,
+            counter_refresh_s=counter_refresh_s,
             name=name,
             snmp_version="3" if snmp_version == "3" else "2c",
+            protocols=protocols,
         ) as running:
             click.echo(_banner(running))
             await stop.wait()
@@ -196,10 +233,10 @@ async def _serve(
     click.echo(f"lab {name!r} stopped", err=True)
 
 
-def _port_summary(ports: dict[str, int]) -> str:
+def _port_summary(ports: dict[str, int], transport: str = "UDP") -> str:
     names, numbers = list(ports), list(ports.values())
     if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
-        return f"{names[0]} .. {names[-1]} on UDP {numbers[0]} .. {numbers[-1]}"
+        return f"{names[0]} .. {names[-1]} on {transport} {numbers[0]} .. {numbers[-1]}"
     shown = ", ".join(f"{n} {p}" for n, p in list(ports.items())[:4])
     more = f", ... ({len(ports)} in all: `sprmon lab status`)" if len(ports) > 4 else ""
     return shown + more
@@ -209,32 +246,63 @@ def _banner(running: Lab) -> str:
     assert running.intent_path is not None
     folder = running.intent_path.parent
     secrets = [folder / file for file in secret_files(running.credentials)]
-    first = next(iter(running.site_ports))
-    target = f"{running.host}:{running.site_ports[first]}"
-    if isinstance(running.credentials, V3Credentials):
-        query = (
-            f"snmpbulkwalk -v3 -l authPriv -u {running.credentials.user}"
-            f' -a SHA-256 -A "$(cat {secrets[0]})" -x AES -X "$(cat {secrets[1]})"'
-            f" {target} 1.3.6.1.2.1.15"
-        )
-    else:
-        query = f'snmpbulkwalk -v2c -c "$(cat {secrets[0]})" {target} 1.3.6.1.2.1.15'
     name_flag = "" if running.name == DEFAULT_NAME else f" --name {running.name}"
-    lines = [
-        f"sprmon lab {running.name!r}: {len(running.site_ports)} sites and "
-        f"{len(running.core_ports)} core routers answer SNMP v{running.snmp_version} "
-        f"on {running.host}",
-        f"  sites:   {_port_summary(running.site_ports)}",
-        f"  cores:   {', '.join(f'{n} {p}' for n, p in running.core_ports.items())}",
+    sites, snmp = len(running.model.sites), f"SNMP v{running.snmp_version}"
+    cores = f"{len(running.core_ports)} core routers"
+    if len(running.site_ports) == sites:
+        what = f"{sites} sites and {cores} answer {snmp}"
+        if running.gnmi_ports:
+            what += f", {len(running.gnmi_ports)} of the sites gNMI as well,"
+    else:
+        what = f"{len(running.gnmi_ports)} sites answer gNMI"
+        if running.site_ports:
+            what += f" ({len(running.site_ports)} of them {snmp} as well)"
+        what += f", {cores} {snmp},"
+    lines = [f"sprmon lab {running.name!r}: {what} on {running.host}"]
+    if running.site_ports:
+        lines.append(f"  sites:   {_port_summary(running.site_ports)}")
+    lines.append(f"  cores:   {', '.join(f'{n} {p}' for n, p in running.core_ports.items())}")
+    if running.gnmi_ports:
+        lines.append(f"  gnmi:    {_port_summary(running.gnmi_ports, 'TCP')}")
+        lines.append(f"           {_gnmi_access(running, folder)}")
+    lines += [
         f"  intent:  {running.intent_path}",
         f"  secrets: {', '.join(str(s) for s in secrets)}",
-        f"  query:   {query}",
-        f"  faults:  sprmon lab{name_flag} inject {first} med-drift   (from another terminal)",
-        f"           sprmon lab{name_flag} clear {first}",
+    ]
+    if running.site_ports:
+        first = next(iter(running.site_ports))
+        target = f"{running.host}:{running.site_ports[first]}"
+        if isinstance(running.credentials, V3Credentials):
+            query = (
+                f"snmpbulkwalk -v3 -l authPriv -u {running.credentials.user}"
+                f' -a SHA-256 -A "$(cat {secrets[0]})" -x AES -X "$(cat {secrets[1]})"'
+                f" {target} 1.3.6.1.2.1.15"
+            )
+        else:
+            query = f'snmpbulkwalk -v2c -c "$(cat {secrets[0]})" {target} 1.3.6.1.2.1.15'
+        lines.append(f"  query:   {query}")
+    first_site = running.model.sites[0].name
+    lines += [
+        f"  faults:  sprmon lab{name_flag} inject {first_site} med-drift   (from another terminal)",
+        f"           sprmon lab{name_flag} clear {first_site}",
         f"  status:  sprmon lab{name_flag} status",
         "  stop:    Ctrl-C",
     ]
     return "\n".join(lines)
+
+
+def _gnmi_access(running: Lab, folder: Path) -> str:
+    credentials = running.gnmi_credentials
+    if credentials is None:
+        who = "no credentials"
+    else:
+        snmp_files = secret_files(running.credentials)
+        (password,) = (
+            f for f in secret_files(running.credentials, credentials) if f not in snmp_files
+        )
+        who = f"user {credentials.username}, password in {folder / password}"
+    tls = "TLS" if running.gnmi_tls is not None else "no TLS"
+    return f"{who}; {tls}; encodings JSON_IETF, PROTO"
 
 
 def _target(ctx: click.Context, name: str | None, state_dir: Path | None) -> LabRecord:
@@ -342,7 +410,7 @@ def status(ctx: click.Context, as_json: bool, name: str | None, state_dir: Path 
     )
     if result["intent"]:
         click.echo(f"intent: {result['intent']}")
-    rows = [("ROUTER", "PORT", "AS", "SESSIONS", "BEST LINK (IPv4)", "FAULTS")]
+    rows = [("ROUTER", "SNMP", "GNMI", "AS", "SESSIONS", "BEST LINK (IPv4)", "FAULTS")]
     for router in result["routers"]:
         sessions = " ".join(f"{k}={v}" for k, v in router["sessions"].items())
         best = " ".join(
@@ -353,7 +421,8 @@ def status(ctx: click.Context, as_json: bool, name: str | None, state_dir: Path 
         rows.append(
             (
                 router["name"],
-                str(router["port"]),
+                _port_cell(router.get("port")),
+                _port_cell(router.get("gnmi_port")),
                 str(router["asn"]),
                 sessions,
                 best or "-",
@@ -364,3 +433,7 @@ def status(ctx: click.Context, as_json: bool, name: str | None, state_dir: Path 
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         click.echo("  ".join([*cells, row[-1]]))
+
+
+def _port_cell(port: object) -> str:
+    return "-" if port is None else str(port)

@@ -13,6 +13,7 @@ from sprmon.cli.common import EXIT_CODES_HELP, EXIT_UNKNOWN, CliError, CliUsageE
 from sprmon.cli.demo import demo
 from sprmon.cli.diff import diff
 from sprmon.cli.lab_commands import lab
+from sprmon.cli.run import run
 from sprmon.cli.validate import validate
 
 __all__ = ["main"]
@@ -128,6 +129,7 @@ def main(ctx: click.Context, verbose: int) -> None:
 
 main.add_command(validate)
 main.add_command(check)
+main.add_command(run)
 main.add_command(diff)
 main.add_command(lab)
 main.add_command(demo)

@@ -19,23 +19,32 @@ polls, waits ``interval_s`` from the first poll's start, polls again and
 returns both observations of every site in one snapshot. Long-running
 callers (an exporter loop) instead keep the previous snapshot and merge.
 Sites without an SNMP target are skipped (a gNMI collector serves them).
+
+``poll_twice`` (and ``poll(time_counters=True)``) times each site's link
+counters by the agent's refresh of them (:mod:`sprmon.collector.counter_timing`):
+after its poll, a site's link interfaces are re-read until their counters
+change. That mostly waits, so it does not hold one of the ``max_concurrency``
+slots: at most ``max_watches`` sites are watched at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
 from sprmon import __version__
 from sprmon.collector.client import SnmpClient, V2cBackend
+from sprmon.collector.counter_timing import time_counters
 from sprmon.collector.errors import SnmpError
-from sprmon.collector.snmp_collector import CollectOptions, SiteCollector, targeted_candidates
+from sprmon.collector.snmp_collector import PEERS, CollectOptions, SiteCollector
+from sprmon.collector.targeted import targeted_candidates
 from sprmon.core.intent import Site, SnmpTarget
 from sprmon.core.observed import SiteObservation, Snapshot
 from sprmon.core.prefixes import Prefix
@@ -58,6 +67,11 @@ class SitePollStats:
     #: Wall time of this site's poll, from its start (not its wait for a slot).
     elapsed_s: float
     deadline_s: float
+    #: Requests and variable bindings spent watching for the counters' refresh
+    #: (not in ``requests``/``varbinds``), and the interfaces it timed.
+    watch_requests: int = 0
+    watch_varbinds: int = 0
+    timed_interfaces: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +104,14 @@ class SnmpPoller:
         clock: Callable[[], float] = time.time,
         v2c_backend: V2cBackend = "native",
         client: SnmpClient | None = None,
+        max_watches: int | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
         self._max_concurrency = max_concurrency
+        # A watch is one small request every few tens of milliseconds: many can
+        # run for each poll slot (each holds a socket).
+        self._max_watches = max(1, max_watches or 8 * max_concurrency)
         self._options = options or CollectOptions()
         self._expected_requests = expected_requests
         self._deadline_cap_s = deadline_cap_s
@@ -124,26 +142,62 @@ class SnmpPoller:
     def site_deadline_s(self, target: SnmpTarget, prefixes: Sequence[Prefix] = ()) -> float:
         """How long one site's poll may take before it is cut off."""
         requests = self._expected_requests
-        if target.targeted_bgp:
+        if prefixes and (target.targeted_bgp or self._options.auto_targeted):
             candidates = len(targeted_candidates(prefixes))
             requests += math.ceil(candidates / max(1, self._options.probe_batch)) + candidates
         tries = target.retries + 1
         return min(self._deadline_cap_s, target.timeout_s * tries * requests)
 
-    async def poll(self, sites: Iterable[Site], prefixes: Iterable[Prefix] = ()) -> Snapshot:
-        return (await self.poll_with_stats(sites, prefixes)).snapshot
+    async def poll(
+        self,
+        sites: Iterable[Site],
+        prefixes: Iterable[Prefix] = (),
+        *,
+        time_counters: bool = False,
+        previous: Mapping[str, SiteObservation] | None = None,
+    ) -> Snapshot:
+        result = await self.poll_with_stats(
+            sites, prefixes, time_counters=time_counters, previous=previous
+        )
+        return result.snapshot
 
     async def poll_with_stats(
-        self, sites: Iterable[Site], prefixes: Iterable[Prefix] = ()
+        self,
+        sites: Iterable[Site],
+        prefixes: Iterable[Prefix] = (),
+        *,
+        time_counters: bool = False,
+        previous: Mapping[str, SiteObservation] | None = None,
     ) -> PollResult:
+        """One poll of every site with an SNMP target.
+
+        ``time_counters``: time the link interfaces' counters by the agent's
+        refresh (``CollectOptions.counter_watch_s``); ``previous`` (site name ->
+        its previous observation) lets links that carried nothing since go unwatched.
+        """
         polled = [site for site in sites if site.snmp is not None]
-        return await self._poll(polled, tuple(dict.fromkeys(prefixes)), 0, len(polled))
+        return await self._poll(
+            polled,
+            tuple(dict.fromkeys(prefixes)),
+            0,
+            len(polled),
+            time_counters=time_counters,
+            previous=previous or {},
+        )
 
     async def _poll(
-        self, polled: Sequence[Site], wanted: Sequence[Prefix], done_before: int, total: int
+        self,
+        polled: Sequence[Site],
+        wanted: Sequence[Prefix],
+        done_before: int,
+        total: int,
+        *,
+        time_counters: bool = False,
+        previous: Mapping[str, SiteObservation],
     ) -> PollResult:
         """Poll ``polled``; progress counts on from ``done_before`` up to ``total``."""
         semaphore = asyncio.Semaphore(self._max_concurrency)
+        watches = asyncio.Semaphore(self._max_watches)
         done = done_before
         results: list[tuple[SiteObservation, SitePollStats] | None] = [None] * len(polled)
         started = time.perf_counter()
@@ -152,7 +206,12 @@ class SnmpPoller:
             nonlocal done
             assert site.snmp is not None  # only sites with a target are in ``polled``
             async with semaphore:
-                observation, stats = await self._poll_site(site, site.snmp, wanted)
+                observation, stats, answering = await self._poll_site(site, site.snmp, wanted)
+            if time_counters and answering and site.links and observation.interfaces:
+                async with watches:
+                    observation, stats = await self._time_site(
+                        site, site.snmp, observation, stats, previous.get(site.name)
+                    )
             results[position] = (observation, stats)
             done += 1
             if self._on_site_done is not None:
@@ -183,23 +242,70 @@ class SnmpPoller:
         """
         polled = [site for site in sites if site.snmp is not None]
         wanted = tuple(dict.fromkeys(prefixes))
+        timed = self._options.counter_watch_s > 0
         started = time.monotonic()
-        first = await self._poll(polled, wanted, 0, 2 * len(polled))
+        first = await self._poll(
+            polled, wanted, 0, 2 * len(polled), time_counters=timed, previous={}
+        )
         await asyncio.sleep(max(0.0, interval_s - (time.monotonic() - started)))
-        second = await self._poll(polled, wanted, len(polled), 2 * len(polled))
+        second = await self._poll(
+            polled,
+            wanted,
+            len(polled),
+            2 * len(polled),
+            time_counters=timed,
+            previous={o.site: o for o in first.snapshot.observations},
+        )
         return Snapshot(
             observations=first.snapshot.observations + second.snapshot.observations,
             taken_at=second.snapshot.taken_at,
             source=second.snapshot.source,
         )
 
+    async def _time_site(
+        self,
+        site: Site,
+        target: SnmpTarget,
+        observation: SiteObservation,
+        stats: SitePollStats,
+        previous: SiteObservation | None,
+    ) -> tuple[SiteObservation, SitePollStats]:
+        """``observation`` with its link counters timed (see counter_timing)."""
+        options = self._options
+        # Room for one request that times out after the watch, besides the watch.
+        bound = options.counter_watch_s + 2 * target.timeout_s * (target.retries + 1)
+        try:
+            async with asyncio.timeout(bound), self._client.session(target) as session:
+                timed, watch = await time_counters(
+                    session,
+                    observation,
+                    site.links,
+                    previous=previous,
+                    watch_s=options.counter_watch_s,
+                    every_s=options.counter_watch_every_s,
+                    grace_s=options.counter_watch_grace_s,
+                    max_varbinds=options.max_varbinds,
+                    clock=self._clock,
+                )
+        except (TimeoutError, SnmpError) as exc:
+            log.info("site %s: counters not timed: %s", site.name, exc)
+            return observation, stats
+        return timed, dataclasses.replace(
+            stats,
+            watch_requests=watch.requests,
+            watch_varbinds=watch.varbinds,
+            timed_interfaces=watch.timed,
+        )
+
     async def _poll_site(
         self, site: Site, target: SnmpTarget, prefixes: Sequence[Prefix]
-    ) -> tuple[SiteObservation, SitePollStats]:
+    ) -> tuple[SiteObservation, SitePollStats, bool]:
+        """The site's observation, what it cost, and whether the agent still answers."""
         deadline = self.site_deadline_s(target, prefixes)
         started = time.perf_counter()
         collector: SiteCollector | None = None
         requests = retries = varbinds = 0
+        timed_out = False
         try:
             async with asyncio.timeout(deadline):
                 async with self._client.session(target) as session:
@@ -210,7 +316,7 @@ class SnmpPoller:
                         prefixes=prefixes,
                         options=self._options,
                         clock=self._clock,
-                        hints=self._hints.get(hint_key),
+                        hints=self._hints.get(hint_key) or _first_hints(site),
                     )
                     try:
                         await collector.run()
@@ -222,6 +328,7 @@ class SnmpPoller:
                         varbinds = session.stats.varbinds
             observation = collector.observation()
         except TimeoutError:
+            timed_out = True
             reason = (
                 f"poll of {site.name} did not finish within its deadline of {deadline:.1f} s "
                 "(agent too slow, or a table too large for the timeout)"
@@ -251,7 +358,15 @@ class SnmpPoller:
             elapsed_s=time.perf_counter() - started,
             deadline_s=deadline,
         )
-        return observation, stats
+        answering = collector is not None and collector.answering and not timed_out
+        return observation, stats, answering
 
     def _failed(self, site: Site, reason: str) -> SiteObservation:
         return SiteObservation(site=site.name, collected_at=self._clock(), error=reason)
+
+
+def _first_hints(site: Site) -> dict[str, int]:
+    """What the intent says of a site's tables before its first poll: its BGP
+    neighbours are the peers to expect (the walk still reads any others)."""
+    neighbors = {address for link in site.links for address in link.neighbors}
+    return {PEERS: len(neighbors)} if neighbors else {}

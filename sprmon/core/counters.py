@@ -65,6 +65,30 @@ def rate_and_note(
     """:func:`counter_rate` as a plain tuple, for the evaluation's inner loop."""
     if seconds <= 0:
         return None, NOT_IN_ORDER
+    delta, note = counter_delta(
+        before,
+        after,
+        bits=bits,
+        reset=reset,
+        max_delta=None if max_rate is None else max_rate * seconds,
+    )
+    return (None, note) if delta is None else (delta / seconds, note)
+
+
+def counter_delta(
+    before: int | None,
+    after: int | None,
+    *,
+    bits: int,
+    reset: bool,
+    max_delta: float | None,
+) -> tuple[int | None, str | None]:
+    """How much a counter advanced from ``before`` to ``after``, and why not, or what was corrected.
+
+    The rules of :func:`counter_rate` without the time: ``max_delta`` is the
+    most it can plausibly advance between the two samples (``None``: no bound).
+    The daemon's monotonic totals (:mod:`sprmon.core.totals`) add these deltas.
+    """
     if before is None or after is None:
         return None, NOT_COLLECTED
     if reset:
@@ -82,10 +106,9 @@ def rate_and_note(
         # up as an implausible rate below.
         delta = after + _WRAP_32 - before
         note = WRAPPED_32
-    rate = delta / seconds
-    if max_rate is not None and rate > max_rate:
+    if max_delta is not None and delta > max_delta:
         return None, IMPLAUSIBLE
-    return rate, note
+    return delta, note
 
 
 def discontinuity(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sprmon.core.prefixes import Prefix
+from sprmon.core.settings import MonitorSettings, MqttTarget
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +78,8 @@ class SnmpTarget:
     timeout_s: float = 2.0
     retries: int = 1
     max_repetitions: int = 25
-    #: Fetch only the BGP rows for intent prefixes instead of walking the table
-    #: (for routers carrying a full Internet table).
+    #: Always fetch only the BGP rows for intent prefixes; False lets the collector
+    #: choose targeted reading or a walk by which reads fewer rows.
     targeted_bgp: bool = False
 
 
@@ -188,6 +189,10 @@ class Intent:
     thresholds: Thresholds = Thresholds()
     #: Where it came from, for messages.
     source: str = "<memory>"
+    #: How ``sprmon run`` schedules polls (``check`` ignores it).
+    monitor: MonitorSettings = field(default_factory=MonitorSettings)
+    #: Where ``sprmon run`` publishes events; None: no MQTT.
+    mqtt: MqttTarget | None = None
 
     def application(self, name: str) -> Application | None:
         for app in self.applications:

@@ -165,7 +165,14 @@ def link_rates(link: SiteLink, samples: Sequence[SiteObservation]) -> _Rates:
     if reason is not None:
         notes.append(reason)
     reset = reason is not None
-    seconds = _interval_s(first, second, reset=reset)
+    seconds = _interval_s(_sample_time(first, before), _sample_time(second, after), reset=reset)
+    if not reset and _moved(before, after):
+        watched = _untimed_watch(first, before) or _untimed_watch(second, after)
+        if watched is not None:
+            notes.append(
+                f"counter refresh not seen within the {watched:g} s watched: rate timed by "
+                "the polls, off by up to the agent's refresh period over the interval"
+            )
     bits = after.counter_bits
     speed = after.speed_bps
     # Twice the line rate: anything faster is a reset that looks like a wrap.
@@ -214,22 +221,48 @@ def link_rates(link: SiteLink, samples: Sequence[SiteObservation]) -> _Rates:
 _UPTIME_TOLERANCE = 0.1
 
 
-def _interval_s(first: SiteObservation, second: SiteObservation, *, reset: bool) -> float:
-    """Seconds between two samples, by the device's clock when it can be trusted.
+def _sample_time(obs: SiteObservation, iface: Interface) -> tuple[float, int | None]:
+    """When ``iface``'s counters were current, by the collector's clock and the device's.
 
-    Each poll reads sysUpTime in the same sequence of requests as the
-    counters, so its difference times the two polls by the clock the counters
-    advance on, without the scheduling and queueing delays that the
-    collector's clock adds; it is used unless there was a discontinuity or it
-    disagrees with the collector's clock by more than 10 %.
+    An agent serves counters from a cache it refreshes every few seconds, so a
+    poll's own time can be a whole refresh period after the moment its values
+    describe; a collector that saw the refresh says when it was (``counters_at``).
     """
-    seconds = second.collected_at - first.collected_at
-    if reset or first.uptime_ticks is None or second.uptime_ticks is None:
+    if iface.counters_at is not None:
+        return iface.counters_at, iface.counters_uptime_ticks
+    return obs.collected_at, obs.uptime_ticks
+
+
+def _interval_s(
+    first: tuple[float, int | None], second: tuple[float, int | None], *, reset: bool
+) -> float:
+    """Seconds between two samples given as (collector time, sysUpTime ticks).
+
+    sysUpTime is read in the same requests as the counters, so its difference
+    times the two samples by the clock the counters advance on, without the
+    scheduling and queueing delays that the collector's clock adds; it is used
+    unless there was a discontinuity or it disagrees with the collector's clock
+    by more than 10 %.
+    """
+    (first_at, first_ticks), (second_at, second_ticks) = first, second
+    seconds = second_at - first_at
+    if reset or first_ticks is None or second_ticks is None:
         return seconds
-    device = (second.uptime_ticks - first.uptime_ticks) / 100
+    device = (second_ticks - first_ticks) / 100
     if device > 0 and abs(device - seconds) <= _UPTIME_TOLERANCE * seconds:
         return device
     return seconds
+
+
+def _moved(before: Interface, after: Interface) -> bool:
+    return before.in_octets != after.in_octets or before.out_octets != after.out_octets
+
+
+def _untimed_watch(obs: SiteObservation, iface: Interface) -> float | None:
+    """The seconds watched, when the collector watched ``iface`` but saw no refresh."""
+    if obs.counter_watch_s is not None and iface.counters_at is None:
+        return obs.counter_watch_s
+    return None
 
 
 _FIRST_POLL = _Rates(notes=("fewer than two recent polls of the interfaces: no rate yet",))

@@ -40,6 +40,7 @@ from sprmon.core.intent import (
 )
 from sprmon.core.prefixes import Address, Prefix
 from sprmon.intentfile.csvsource import read_sites_csv
+from sprmon.intentfile.daemon_sections import compile_monitor, compile_mqtt
 from sprmon.intentfile.problems import FieldPath, Problems, Scope
 from sprmon.intentfile.schema import (
     TOP_LEVEL_KEYS,
@@ -164,7 +165,18 @@ class _Compiler:
         self._csv_sites(data.get("sites_csv"))
         if self.site_count == 0 and not self.csv_broken:
             self.problem(self.root, (), "no sites: add a sites list or a sites_csv file")
-        if self.problems or links is None or applications is None or thresholds is None:
+        monitor = compile_monitor(data.get("monitor"), self.root, self.problems, thresholds)
+        mqtt, mqtt_valid = compile_mqtt(
+            data.get("mqtt"), self.root, self.problems, secret=self._secret, path=self._path
+        )
+        if (
+            self.problems
+            or links is None
+            or applications is None
+            or thresholds is None
+            or monitor is None
+            or not mqtt_valid
+        ):
             return None
         return Intent(
             links=links,
@@ -172,6 +184,8 @@ class _Compiler:
             sites=tuple(self.sites),
             thresholds=thresholds,
             source=self.file,
+            monitor=monitor,
+            mqtt=mqtt,
         )
 
     def _version(self, data: Mapping[str, object]) -> bool:

@@ -274,6 +274,8 @@ TOP_LEVEL_KEYS = (
     "groups",
     "sites",
     "sites_csv",
+    "monitor",
+    "mqtt",
 )
 
 #: Site fields that hold lists; in a CSV cell their items are separated by ";".

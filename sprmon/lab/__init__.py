@@ -1,4 +1,4 @@
-"""A simulated dual-uplink WAN whose routers are real SNMP agents on loopback.
+"""A simulated dual-uplink WAN whose routers are real SNMP agents and gNMI targets on loopback.
 
     async with run_lab(sites=5, seed=1, intent_path=tmp / "intent.yaml") as lab:
         lab.site_ports["site-001"]                # UDP port of the site's agent
@@ -6,18 +6,28 @@
         lab.model.best_link("site-001", "10.0.21.0/24")   # -> "inet"
         lab.clear("site-001")
 
+    async with run_lab(sites=5, protocols="mixed") as lab:
+        lab.gnmi_ports["site-001"]                # TCP port of the site's gNMI target
+        lab.gnmi_credentials                      # username and password it requires
+
 See docs/lab.md. :mod:`sprmon.lab.model` (the simulation, with the modules
 it builds on: ``plan``, ``bgp``, ``faults``, ``traffic``, ``counters``,
 ``state``) and :mod:`sprmon.lab.control` (talking to a running lab) need only
 the standard library; so do a v2c lab's agents (:mod:`sprmon.lab.v2c_agents`).
-pysnmp is imported only by an SNMPv3 lab (or ``v2c_backend="pysnmp"``).
+pysnmp is imported only by an SNMPv3 lab (or ``v2c_backend="pysnmp"``), and
+grpc (:mod:`sprmon.lab.gnmi`) only when some site answers gNMI.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sprmon.lab.credentials import LabCredentials, V2cCredentials, V3Credentials
+from sprmon.lab.credentials import (
+    GnmiCredentials,
+    LabCredentials,
+    V2cCredentials,
+    V3Credentials,
+)
 from sprmon.lab.errors import (
     AgentStartError,
     ControlError,
@@ -30,6 +40,7 @@ from sprmon.lab.faults import ActiveFault, Fault
 from sprmon.lab.model import WanModel
 
 if TYPE_CHECKING:
+    from sprmon.lab.gnmi.server import GnmiTls
     from sprmon.lab.runner import Lab, run_lab
 
 __all__ = [
@@ -38,6 +49,8 @@ __all__ = [
     "ControlError",
     "Fault",
     "FaultError",
+    "GnmiCredentials",
+    "GnmiTls",
     "Lab",
     "LabCredentials",
     "LabError",
@@ -57,4 +70,8 @@ def __getattr__(name: str) -> Any:
         from sprmon.lab import runner  # noqa: PLC0415
 
         return getattr(runner, name)
+    if name == "GnmiTls":
+        from sprmon.lab.gnmi import server  # noqa: PLC0415 - grpc only when used
+
+        return server.GnmiTls
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,7 +20,7 @@ import asyncio
 import secrets
 import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal
@@ -63,6 +63,9 @@ class AgentPool:
     leaving (or a failure half-way through entering) closes everything that
     was opened. ``ports`` maps a router to its requested port (0: any free
     port); after entering, :attr:`ports` holds the ports actually bound.
+    ``routers``: the routers that answer SNMP (default: all of them);
+    ``on_tick`` is called after every tick of the model (the gNMI targets
+    push what changed).
     """
 
     def __init__(
@@ -74,6 +77,8 @@ class AgentPool:
         ports: Mapping[str, int] | None = None,
         tick: float = 1.0,
         clock: Callable[[], float] = time.time,
+        routers: Sequence[str] | None = None,
+        on_tick: Callable[[], None] | None = None,
         v2c_backend: V2cBackend = "native",
     ) -> None:
         if tick <= 0:
@@ -81,6 +86,8 @@ class AgentPool:
         if v2c_backend not in ("native", "pysnmp"):
             raise ValueError(f"v2c agents are 'native' or 'pysnmp', not {v2c_backend!r}")
         self.model = model
+        self._routers = tuple(model.router_names if routers is None else routers)
+        self._on_tick = on_tick
         self.credentials = credentials
         self.host = host
         self.tick = tick
@@ -116,7 +123,7 @@ class AgentPool:
     async def _start(self) -> None:
         # Bind every port first: a taken port fails the start before any
         # agent is built.
-        for router in self.model.router_names:
+        for router in self._routers:
             sock = _bind(self.host, self._requested.get(router, 0), router)
             self._sockets.append((router, sock))
             self.ports[router] = sock.getsockname()[1]
@@ -140,6 +147,8 @@ class AgentPool:
         while True:
             await asyncio.sleep(self.tick)
             self.model.advance(max(self.model.now, self._clock()))
+            if self._on_tick is not None:
+                self._on_tick()
 
     async def _stop(self) -> None:
         if self._ticker is not None:

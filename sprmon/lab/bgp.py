@@ -10,11 +10,12 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from sprmon.core.observed import BgpPath, Origin
 from sprmon.core.path_evaluation import origin_rank
 from sprmon.core.prefixes import Address, Prefix, prefix_version
-from sprmon.lab.plan import CORE_AS, CORE_BY_ROLE, CorePlan, SitePlan
+from sprmon.lab.plan import CORE_AS, CORE_BY_ROLE, LINK_COMMUNITIES, CorePlan, SitePlan
 
 #: Local preference every router applies to what it learns (the BGP default).
 DEFAULT_LOCAL_PREF = 100
@@ -88,24 +89,76 @@ def select_best(candidates: Sequence[Candidate]) -> Candidate | None:
     return remaining[0]
 
 
-def mark_best(candidates: Iterable[Candidate]) -> tuple[BgpPath, ...]:
-    """All paths, sorted by prefix and peer, with ``best`` set on each prefix's winner."""
+class DecisionStep(StrEnum):
+    """A step of the decision process, in the order :func:`select_best` takes them."""
+
+    LOCAL_PREF = "local-pref"
+    AS_PATH = "as-path"
+    ORIGIN = "origin"
+    MED = "med"
+    EXTERNAL = "external"
+    ROUTER_ID = "router-id"
+    PEER_ADDRESS = "peer-address"
+
+
+def losing_step(loser: Candidate, winner: Candidate) -> DecisionStep:
+    """The step of the decision process at which ``loser`` fell behind ``winner``.
+
+    The first attribute, in :func:`select_best`'s order, in which the two
+    differ (MED only between paths from the same neighbouring AS). Exact for
+    two candidates, which is all a lab router has for a prefix.
+    """
+    a, b = loser.path, winner.path
+    if _local_pref(a) != _local_pref(b):
+        return DecisionStep.LOCAL_PREF
+    if len(a.as_path) != len(b.as_path):
+        return DecisionStep.AS_PATH
+    if origin_rank(a.origin) != origin_rank(b.origin):
+        return DecisionStep.ORIGIN
+    same_as = a.as_path[:1] == b.as_path[:1]
+    if same_as and (a.med or 0) != (b.med or 0):
+        return DecisionStep.MED
+    if loser.ebgp != winner.ebgp:
+        return DecisionStep.EXTERNAL
+    if loser.router_id != winner.router_id:
+        return DecisionStep.ROUTER_ID
+    return DecisionStep.PEER_ADDRESS
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome of the decision process over a router's received paths."""
+
+    #: All paths, sorted by prefix and peer, ``best`` set on each prefix's winner.
+    paths: tuple[BgpPath, ...]
+    #: (prefix, peer) of each path that lost -> the step it lost at.
+    lost: dict[tuple[Prefix, Address], DecisionStep]
+
+
+def decide(candidates: Iterable[Candidate]) -> Decision:
+    """Run the decision process for every prefix of ``candidates``."""
     by_prefix: dict[Prefix, list[Candidate]] = {}
     for candidate in candidates:
         by_prefix.setdefault(candidate.path.prefix, []).append(candidate)
     result: list[BgpPath] = []
+    lost: dict[tuple[Prefix, Address], DecisionStep] = {}
     for prefix in sorted(by_prefix, key=prefix_key):
         group = sorted(by_prefix[prefix], key=lambda c: address_key(c.path.peer))
         winner = select_best(group)
         for candidate in group:
             result.append(replace(candidate.path, best=candidate is winner))
-    return tuple(result)
+            if winner is not None and candidate is not winner:
+                lost[(prefix, candidate.path.peer)] = losing_step(candidate, winner)
+    return Decision(tuple(result), lost)
 
 
-def site_paths(
-    site: SitePlan, advertised: Mapping[str, Mapping[Prefix, int]]
-) -> tuple[BgpPath, ...]:
-    """The site's paths to the data centre, best marked.
+def mark_best(candidates: Iterable[Candidate]) -> tuple[BgpPath, ...]:
+    """All paths, sorted by prefix and peer, with ``best`` set on each prefix's winner."""
+    return decide(candidates).paths
+
+
+def site_paths(site: SitePlan, advertised: Mapping[str, Mapping[Prefix, int]]) -> Decision:
+    """The site's paths to the data centre, best marked, and why the others lost.
 
     ``advertised``: link role -> what the core on it sends (prefix -> MED),
     for the links whose session is established.
@@ -125,19 +178,20 @@ def site_paths(
                         med=med,
                         local_pref=DEFAULT_LOCAL_PREF,
                         as_path=(CORE_AS,),
+                        communities=(LINK_COMMUNITIES[link.role],),
                         origin=Origin.IGP,
                     ),
                     ebgp=True,
                     router_id=CORE_BY_ROLE[link.role].router_id,
                 )
             )
-    return mark_best(candidates)
+    return decide(candidates)
 
 
 def core_paths(
     core: CorePlan, other: CorePlan, site: SitePlan, *, from_site: bool, from_other: bool
-) -> tuple[BgpPath, ...]:
-    """``core``'s paths to ``site``'s LAN, best marked.
+) -> Decision:
+    """``core``'s paths to ``site``'s LAN, best marked, and why the other lost.
 
     ``from_site``: the core's own eBGP session to the site is established;
     ``from_other``: the other core has the site's LAN over its own session and
@@ -176,4 +230,4 @@ def core_paths(
                 router_id=other.router_id,
             )
         )
-    return mark_best(candidates)
+    return decide(candidates)

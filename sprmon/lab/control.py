@@ -103,6 +103,9 @@ class LabRecord:
     ports: dict[str, int] = field(default_factory=dict)
     intent: str | None = None
     format: int = STATE_FORMAT
+    #: Site -> TCP port of its gNMI target. Added within format 1: older
+    #: versions read the file and ignore it; files without it read as none.
+    gnmi_ports: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -131,6 +134,7 @@ class LabRecord:
                 seed=int(data["seed"]),
                 ports={str(k): int(v) for k, v in data["ports"].items()},
                 intent=None if data.get("intent") is None else str(data["intent"]),
+                gnmi_ports={str(k): int(v) for k, v in data.get("gnmi_ports", {}).items()},
             )
         except KeyError as exc:
             raise StateFileError(f"no {exc.args[0]!r} in it") from exc

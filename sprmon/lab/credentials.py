@@ -1,4 +1,4 @@
-"""The SNMP credentials of a lab: made up at start, written to files for the intent."""
+"""The credentials of a lab (SNMP, gNMI): made up at start, written to files for the intent."""
 
 from __future__ import annotations
 
@@ -32,6 +32,21 @@ class V3Credentials:
 
 
 LabCredentials = V2cCredentials | V3Credentials
+
+#: The gNMI user of a lab (its password is made up at start).
+GNMI_USER = "sprmon-lab"
+
+
+@dataclass(frozen=True, slots=True)
+class GnmiCredentials:
+    """The username and password a lab's gNMI targets require (gRPC metadata)."""
+
+    password: str = field(repr=False)
+    username: str = GNMI_USER
+
+
+def generate_gnmi_credentials() -> GnmiCredentials:
+    return GnmiCredentials(password=secrets.token_urlsafe(16))
 
 
 def generate_credentials(version: SnmpVersion) -> LabCredentials:

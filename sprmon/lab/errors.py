@@ -12,7 +12,7 @@ class FaultError(LabError):
 
 
 class AgentStartError(LabError):
-    """An SNMP agent could not start (typically: its UDP port is taken)."""
+    """An SNMP agent or gNMI target could not start (typically: its port is taken)."""
 
 
 class ControlError(LabError):

@@ -1,24 +1,30 @@
 """The intent file (and its secret files) matching a running lab.
 
 Format: version 1 of sprmon's intent file, as read by
-:func:`sprmon.intentfile.load_intent`. It lists only the IPv4 application
-prefixes: the lab's routers are read over SNMP, and BGP4-MIB cannot show IPv6
-paths, so IPv6 prefixes would only ever evaluate to ``unknown``.
+:func:`sprmon.intentfile.load_intent`. Each site gets an ``snmp`` section, a
+``gnmi`` section or both: the protocols it answers (``sprmon lab
+--protocols``). The IPv6 application prefixes are listed only when every site
+answers gNMI: BGP4-MIB cannot show IPv6 paths, so at a site read over SNMP
+they would only ever evaluate to ``unknown``.
 
 Written as text rather than through a YAML library so that the layout (one
 line per site, flow style) stays readable at 200 sites and byte-stable for
-tests. Every value written is a plain token that needs no quoting.
+tests. Every value written is a plain token that needs no quoting, except the
+CA file's path, written as a JSON (hence YAML) string.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sprmon.core.prefixes import Prefix, prefix_version
 from sprmon.lab.credentials import (
     V3_AUTH_PROTOCOL,
     V3_PRIV_PROTOCOL,
+    GnmiCredentials,
     LabCredentials,
     V2cCredentials,
 )
@@ -30,6 +36,7 @@ from sprmon.lab.plan import APPLICATIONS, INET, LINK_ROLES, MPLS, core_med
 COMMUNITY_FILE = "lab-community.secret"
 AUTH_KEY_FILE = "lab-auth.secret"
 PRIV_KEY_FILE = "lab-priv.secret"
+GNMI_PASSWORD_FILE = "lab-gnmi-password.secret"
 CREDENTIALS_NAME = "lab"
 
 _LINK_DESCRIPTIONS = {
@@ -52,6 +59,49 @@ def _capacity(bps: int) -> str:
     return f"{bps}bps"
 
 
+@dataclass(frozen=True, slots=True)
+class GnmiTargets:
+    """The lab's gNMI side, as the intent describes it."""
+
+    #: Site -> TCP port, for the sites that answer gNMI.
+    ports: Mapping[str, int] = field(default_factory=dict)
+    credentials: GnmiCredentials | None = None
+    tls: bool = False
+    #: The CA a collector verifies the targets' certificate with.
+    ca_file: Path | None = None
+
+
+_GNMI_TIMEOUT = "2s"
+
+
+def _header(model: WanModel, gnmi: GnmiTargets) -> list[str]:
+    if not gnmi.ports:
+        return [
+            "# IPv4 prefixes only: the lab's routers are read over SNMP, and BGP4-MIB",
+            "# (RFC 4273) cannot show IPv6 paths.",
+        ]
+    lines = ["# Each site's snmp and gnmi sections say which protocols it answers."]
+    if len(gnmi.ports) == len(model.sites):
+        lines.append("# IPv6 prefixes too: every site answers gNMI, which shows IPv6 paths.")
+    else:
+        lines += [
+            "# IPv4 prefixes only: BGP4-MIB (RFC 4273) cannot show IPv6 paths, and not",
+            "# every site answers gNMI.",
+        ]
+    return lines
+
+
+def _gnmi_options(gnmi: GnmiTargets) -> list[str]:
+    options = []
+    if gnmi.credentials is not None:
+        options.append(f"credentials: {CREDENTIALS_NAME}")
+    options.append(f"tls: {'true' if gnmi.tls else 'false'}")
+    if gnmi.ca_file is not None:
+        options.append(f"ca_file: {json.dumps(str(gnmi.ca_file))}")
+    options.append(f"timeout: {_GNMI_TIMEOUT}")
+    return options
+
+
 def render_intent(
     model: WanModel,
     *,
@@ -59,16 +109,23 @@ def render_intent(
     site_ports: Mapping[str, int],
     credentials: LabCredentials,
     lab_name: str,
+    gnmi: GnmiTargets | None = None,
 ) -> str:
-    """The intent YAML for ``model``'s sites served at ``host``:``site_ports``."""
+    """The intent YAML for ``model``'s sites served at ``host``.
+
+    ``site_ports``: SNMP (UDP) port of each site that answers SNMP;
+    ``gnmi``: the sites that answer gNMI, and how.
+    """
+    gnmi = gnmi or GnmiTargets()
     lines = [
         f"# Written by `sprmon lab` for the lab {lab_name!r} (seed {model.seed},"
         f" {len(model.sites)} sites); valid while it runs.",
-        "# IPv4 prefixes only: the lab's routers are read over SNMP, and BGP4-MIB",
-        "# (RFC 4273) cannot show IPv6 paths.",
+        *_header(model, gnmi),
         "version: 1",
         "links:",
     ]
+    every_gnmi = len(gnmi.ports) == len(model.sites)
+    every_snmp = len(site_ports) == len(model.sites)
     for role in LINK_ROLES:
         lines.append(f'  {role}: {{description: "{_LINK_DESCRIPTIONS[role]}"}}')
 
@@ -83,7 +140,7 @@ def render_intent(
     lines.append("applications:")
     default_line = None
     for app in APPLICATIONS:
-        prefixes = [p for p in app.prefixes if prefix_version(p) == 4]
+        prefixes = [p for p in app.prefixes if every_gnmi or prefix_version(p) == 4]
         body = application_body(prefixes, app.links)
         if app.is_default:
             default_line = f"default_application: {body}"
@@ -92,26 +149,25 @@ def render_intent(
     if default_line is not None:
         lines.append(default_line)
 
-    lines.append("credentials:")
-    if isinstance(credentials, V2cCredentials):
-        lines.append(
-            f"  {CREDENTIALS_NAME}: {{snmp: {{version: 2c,"
-            f" community: {{file: {COMMUNITY_FILE}}}}}}}"
+    sections = []
+    if site_ports or not gnmi.ports:
+        sections.append(f"snmp: {_snmp_credentials(credentials)}")
+    if gnmi.ports and gnmi.credentials is not None:
+        sections.append(
+            f"gnmi: {{username: {gnmi.credentials.username},"
+            f" password: {{file: {GNMI_PASSWORD_FILE}}}}}"
         )
-    else:
-        lines.append(
-            f"  {CREDENTIALS_NAME}: {{snmp: {{version: 3, user: {credentials.user},"
-            f" auth: {{protocol: {V3_AUTH_PROTOCOL}, key: {{file: {AUTH_KEY_FILE}}}}},"
-            f" priv: {{protocol: {V3_PRIV_PROTOCOL}, key: {{file: {PRIV_KEY_FILE}}}}}}}}}"
-        )
+    if sections:
+        lines += ["credentials:", f"  {CREDENTIALS_NAME}: {{{', '.join(sections)}}}"]
 
     first = model.sites[0]
-    lines += [
-        "site_defaults:",
-        f"  address: {host}",
-        f"  snmp: {{credentials: {CREDENTIALS_NAME}, timeout: 1s, retries: 1}}",
-        "  links:",
-    ]
+    snmp_options = f"credentials: {CREDENTIALS_NAME}, timeout: 1s, retries: 1"
+    lines += ["site_defaults:", f"  address: {host}"]
+    if every_snmp:
+        lines.append(f"  snmp: {{{snmp_options}}}")
+    if every_gnmi:
+        lines.append(f"  gnmi: {{{', '.join(_gnmi_options(gnmi))}}}")
+    lines.append("  links:")
     for link in first.links:
         lines.append(
             f"    {link.role}: {{capacity: {_capacity(link.capacity_bps)},"
@@ -122,18 +178,38 @@ def render_intent(
         neighbours = ", ".join(
             f"{link.role}: {{neighbors: [{link.core_address}]}}" for link in site.links
         )
-        lines.append(
-            f"  - {{name: {site.name}, snmp: {{port: {site_ports[site.name]}}},"
-            f" links: {{{neighbours}}}}}"
-        )
+        targets = []
+        if site.name in site_ports:
+            extra = "" if every_snmp else f", {snmp_options}"
+            targets.append(f"snmp: {{port: {site_ports[site.name]}{extra}}}")
+        if site.name in gnmi.ports:
+            extra = "" if every_gnmi else ", " + ", ".join(_gnmi_options(gnmi))
+            targets.append(f"gnmi: {{port: {gnmi.ports[site.name]}{extra}}}")
+        lines.append(f"  - {{name: {site.name}, {', '.join(targets)}, links: {{{neighbours}}}}}")
     return "\n".join(lines) + "\n"
 
 
-def secret_files(credentials: LabCredentials) -> dict[str, str]:
-    """File name -> content of the secret files the intent refers to."""
+def _snmp_credentials(credentials: LabCredentials) -> str:
     if isinstance(credentials, V2cCredentials):
-        return {COMMUNITY_FILE: credentials.community}
-    return {AUTH_KEY_FILE: credentials.auth_key, PRIV_KEY_FILE: credentials.priv_key}
+        return f"{{version: 2c, community: {{file: {COMMUNITY_FILE}}}}}"
+    return (
+        f"{{version: 3, user: {credentials.user},"
+        f" auth: {{protocol: {V3_AUTH_PROTOCOL}, key: {{file: {AUTH_KEY_FILE}}}}},"
+        f" priv: {{protocol: {V3_PRIV_PROTOCOL}, key: {{file: {PRIV_KEY_FILE}}}}}}}"
+    )
+
+
+def secret_files(
+    credentials: LabCredentials, gnmi_credentials: GnmiCredentials | None = None
+) -> dict[str, str]:
+    """File name -> content of the secret files the intent refers to (SNMP ones first)."""
+    if isinstance(credentials, V2cCredentials):
+        files = {COMMUNITY_FILE: credentials.community}
+    else:
+        files = {AUTH_KEY_FILE: credentials.auth_key, PRIV_KEY_FILE: credentials.priv_key}
+    if gnmi_credentials is not None:
+        files[GNMI_PASSWORD_FILE] = gnmi_credentials.password
+    return files
 
 
 def write_intent(
@@ -144,19 +220,26 @@ def write_intent(
     site_ports: Mapping[str, int],
     credentials: LabCredentials,
     lab_name: str,
+    gnmi: GnmiTargets | None = None,
 ) -> list[Path]:
     """Write the intent file and its secret files (0600, next to it); return their paths.
 
     An existing file is replaced: the intent describes the lab that runs now.
     """
     text = render_intent(
-        model, host=host, site_ports=site_ports, credentials=credentials, lab_name=lab_name
+        model,
+        host=host,
+        site_ports=site_ports,
+        credentials=credentials,
+        lab_name=lab_name,
+        gnmi=gnmi,
     )
+    gnmi_credentials = gnmi.credentials if gnmi is not None and gnmi.ports else None
     written = []
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # The secrets are written without a newline: the file holds exactly the secret.
-        for name, secret in secret_files(credentials).items():
+        for name, secret in secret_files(credentials, gnmi_credentials).items():
             secret_path = path.parent / name
             write_atomically(secret_path, secret, 0o600)
             written.append(secret_path)

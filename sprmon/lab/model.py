@@ -11,17 +11,20 @@ paths. The cores in turn receive every site's LAN prefix, over eBGP from the
 site and over iBGP from the other core. Faults (:mod:`sprmon.lab.faults`)
 change what the cores send, which sessions are up and what the counters show.
 
-The model is a mutable simulation (state changes with time and faults); what
-it hands out is frozen: :class:`~sprmon.core.observed.BgpPath`,
-:class:`~sprmon.core.observed.BgpPeer`, :class:`~sprmon.core.observed.Interface`
-and :class:`~sprmon.core.observed.SiteObservation`, the same types a collector
+The model is one state machine, hence one module a little over 450 lines;
+what needs no state lives in the modules above. It is a mutable simulation
+(state changes with time and faults); what it hands out is frozen:
+:class:`~sprmon.core.observed.BgpPath`, :class:`~sprmon.core.observed.BgpPeer`,
+:class:`~sprmon.core.observed.Interface` and
+:class:`~sprmon.core.observed.SiteObservation`, the same types a collector
 produces, so a collector test can compare what it read with what the lab holds.
 """
 
 from __future__ import annotations
 
+import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sprmon.core.observed import BgpPath, Interface, PeerState, SiteObservation
 from sprmon.core.prefixes import Address, Prefix, canonical_prefix, prefix_version
@@ -75,12 +78,25 @@ class WanModel:
     ``start`` is the simulated time at creation (POSIX seconds); the routers
     have been up for a while by then (seed-dependent), with counters that
     started at seed-dependent values.
+
+    ``counter_refresh_s``: the routers show interface counters that change only
+    every that many seconds, each router at its own seed-dependent phase, as
+    real agents serve them from a cache (Net-SNMP refreshes IF-MIB every 3 s);
+    0 shows them as of every reading.
     """
 
-    def __init__(self, *, sites: int, seed: int = 1, start: float) -> None:
+    def __init__(
+        self, *, sites: int, seed: int = 1, start: float, counter_refresh_s: float = 0.0
+    ) -> None:
         if not 1 <= sites <= MAX_SITES:
             raise ValueError(f"the lab simulates 1 to {MAX_SITES} sites, not {sites}")
+        if not 0 <= counter_refresh_s < math.inf:
+            raise ValueError(
+                f"the counter refresh period is 0 (off) or a positive number of seconds, "
+                f"not {counter_refresh_s}"
+            )
         self.seed = seed
+        self.counter_refresh_s = counter_refresh_s
         self.now = start
         #: Increases on every change (time or faults): a cache of rendered
         #: state is valid while the generation it was made at is current.
@@ -91,13 +107,18 @@ class WanModel:
         self._routers: dict[str, RouterState] = {}
         self._sessions: dict[tuple[str, str], Session] = {}
         self._paths: dict[str, tuple[BgpPath, ...]] = {}
-        #: Core name -> site name -> the core's paths to that site's LAN.
-        self._core_paths: dict[str, dict[str, tuple[BgpPath, ...]]] = {c.name: {} for c in CORES}
+        self._decisions: dict[str, bgp.Decision] = {}
+        #: Core name -> site name -> the core's decision over its paths to that site's LAN.
+        self._core_paths: dict[str, dict[str, bgp.Decision]] = {c.name: {} for c in CORES}
 
         for core in CORES:
             rng = self._rng("core", core.name)
             router = RouterState(
-                core.name, core.asn, core.router_id, start - rng.uniform(100, 200) * 86400
+                core.name,
+                core.asn,
+                core.router_id,
+                start - rng.uniform(100, 200) * 86400,
+                **self._refresh(core.name),
             )
             router.interfaces[LOOPBACK_INDEX] = _loopback(rng, start)
             self._routers[core.name] = router
@@ -107,7 +128,9 @@ class WanModel:
         for site in self.sites:
             rng = self._rng("site", site.name)
             boot = start - rng.uniform(1, 90) * 86400
-            router = RouterState(site.name, site.asn, site.router_id, boot)
+            router = RouterState(
+                site.name, site.asn, site.router_id, boot, **self._refresh(site.name)
+            )
             router.interfaces[LOOPBACK_INDEX] = _loopback(rng, start)
             for link in site.links:
                 router.interfaces[link.if_index] = InterfaceState(
@@ -132,6 +155,21 @@ class WanModel:
                 p: draw_demand(self._rng("demand", site.name, p), p) for p in DC_PREFIXES
             }
             self._reconcile(site, start)
+        for state in self._routers.values():
+            state.refresh_counters(start)
+
+    def _refresh(self, router: str) -> dict[str, float]:
+        """A router's counter refresh period and phase (RouterState's keywords)."""
+        if not self.counter_refresh_s:
+            return {}
+        # Its own random stream: the other draws stay what they were without refresh.
+        phase = self._rng("refresh", router).uniform(0, self.counter_refresh_s)
+        return {"refresh_s": self.counter_refresh_s, "refresh_phase_s": phase}
+
+    def counter_refresh_phase(self, router: str) -> float:
+        """Seconds past each multiple of ``counter_refresh_s`` (POSIX time) at which
+        ``router`` refreshes its interface counters (0 when they are live)."""
+        return self._router(router).refresh_phase_s
 
     def _rng(self, *parts: str) -> random.Random:
         # A string seed is hashed with SHA-512 by random.Random: stable across
@@ -146,6 +184,9 @@ class WanModel:
             raise ValueError(f"time runs forwards: {now} is before the model's {self.now}")
         self.now = now
         self.generation += 1
+        if self.counter_refresh_s:
+            for state in self._routers.values():
+                state.refresh_counters(now)
 
     # -- faults -------------------------------------------------------------
 
@@ -235,7 +276,7 @@ class WanModel:
             router.interfaces[link.if_index].oper_up = up[link.role]
             self._routers[link.core].interfaces[link.core_if_index].oper_up = up[link.role]
 
-        self._paths[site.name] = bgp.site_paths(
+        decision = bgp.site_paths(
             site,
             {
                 link.role: faults.advertised(router.faults, link.role)
@@ -243,6 +284,8 @@ class WanModel:
                 if self._sessions[(site.name, link.role)].established
             },
         )
+        self._decisions[site.name] = decision
+        self._paths[site.name] = decision.paths
         rates = link_rates(site, self._paths[site.name], self._demand[site.name], up)
         for link in site.links:
             router.interfaces[link.if_index].counters.set_rates(rates[link.role].site, now)
@@ -288,6 +331,10 @@ class WanModel:
     def router_id(self, router: str) -> Address:
         return self._router(router).router_id
 
+    def boot_time(self, router: str) -> float:
+        """When the router last booted (simulated POSIX time)."""
+        return self._router(router).boot_time
+
     def uptime_ticks(self, router: str) -> int:
         """sysUpTime in hundredths of a second (unbounded; the MIB wraps it at 2**32)."""
         return self._router(router).uptime_ticks(self.now)
@@ -297,7 +344,7 @@ class WanModel:
         self._router(router)
         if router not in self._paths:
             self._paths[router] = tuple(
-                path for paths in self._core_paths[router].values() for path in paths
+                path for decision in self._core_paths[router].values() for path in decision.paths
             )
         return self._paths[router]
 
@@ -307,6 +354,13 @@ class WanModel:
             if path.prefix == wanted and path.best:
                 return path
         return None
+
+    def losing_steps(self, router: str) -> dict[tuple[Prefix, Address], bgp.DecisionStep]:
+        """(prefix, peer) of every path that is not best -> the step at which it lost."""
+        self._router(router)
+        if router in CORE_BY_NAME:
+            return {k: v for d in self._core_paths[router].values() for k, v in d.lost.items()}
+        return self._decisions[router].lost
 
     def best_link(self, site: str, prefix: str) -> str | None:
         """The link the site's traffic to ``prefix`` leaves over; None if it has no route."""
@@ -373,6 +427,10 @@ class WanModel:
             for index in sorted(state.interfaces)
         )
 
+    def discontinuity_time(self, router: str, if_index: int) -> float | None:
+        """When the interface's counters last jumped (None: not since the router booted)."""
+        return self._router(router).interfaces[if_index].discontinuity
+
     def interface_type(self, router: str, if_index: int) -> int:
         return self._router(router).interfaces[if_index].if_type
 
@@ -384,12 +442,17 @@ class WanModel:
     def observation(self, router: str, *, ipv4_only: bool = False) -> SiteObservation:
         """What a perfect collector would read from ``router`` now.
 
-        ``ipv4_only`` drops the IPv6 paths, which BGP4-MIB cannot show: that is
-        what an SNMP collector can see.
+        ``ipv4_only`` leaves out what BGP4-MIB cannot show, the IPv6 paths and
+        the paths' communities: that is what an SNMP collector can see. Without
+        it, this is what a gNMI collector reads.
         """
         paths = self.paths(router)
         if ipv4_only:
-            paths = tuple(p for p in paths if prefix_version(p.prefix) == 4)
+            paths = tuple(
+                replace(p, communities=()) if p.communities else p
+                for p in paths
+                if prefix_version(p.prefix) == 4
+            )
         return SiteObservation(
             site=router,
             collected_at=self.now,

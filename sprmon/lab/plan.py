@@ -73,6 +73,11 @@ def application_of(prefix: Prefix) -> ScenarioApplication:
     return _APP_OF_PREFIX[prefix]
 
 
+#: The community each core tags every path it sends with: which core a path came
+#: from, as a real network marks it. BGP4-MIB cannot show communities; gNMI does.
+LINK_COMMUNITIES = {MPLS: "65000:100", INET: "65000:200"}
+
+
 def core_med(role: str, prefix: Prefix) -> int:
     """The MED the core on ``role`` sets when nothing is wrong (scenario.md)."""
     if role == INET:

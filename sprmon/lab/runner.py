@@ -1,7 +1,8 @@
-"""A whole running lab: model, agents, intent file, control channel.
+"""A whole running lab: model, SNMP agents, gNMI targets, intent file, control channel.
 
 :func:`run_lab` is the programmatic entry point (tests, the demo, benchmarks);
-``sprmon lab`` runs it from the command line.
+``sprmon lab`` runs it from the command line. The gNMI side (grpc, pygnmi's
+stubs) is imported only when some site answers gNMI.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sprmon.lab.agents import AgentPool, V2cBackend
 from sprmon.lab.control import (
@@ -29,16 +30,22 @@ from sprmon.lab.control import (
     write_record,
 )
 from sprmon.lab.credentials import (
+    GnmiCredentials,
     LabCredentials,
     SnmpVersion,
     V2cCredentials,
     generate_credentials,
+    generate_gnmi_credentials,
 )
 from sprmon.lab.errors import LabError
 from sprmon.lab.faults import ActiveFault, Fault
-from sprmon.lab.intent_file import write_intent
+from sprmon.lab.intent_file import GnmiTargets, write_intent
 from sprmon.lab.model import WanModel
 from sprmon.lab.plan import MAX_SITES
+from sprmon.lab.protocols import GNMI, SNMP, parse_protocols
+
+if TYPE_CHECKING:
+    from sprmon.lab.gnmi.server import GnmiPool, GnmiTls
 
 _unique = itertools.count(1)
 
@@ -47,7 +54,8 @@ class Lab:
     """A running lab, as :func:`run_lab` hands it out.
 
     ``inject``/``clear`` act on the model directly (no socket); the agents
-    show the change from their next request on.
+    show the change from their next request on, and the gNMI targets push it
+    to their ON_CHANGE subscribers at once.
     """
 
     def __init__(
@@ -60,6 +68,8 @@ class Lab:
         intent_path: Path | None,
         state_dir: Path | None,
         clock: Callable[[], float],
+        protocols: dict[str, frozenset[str]],
+        gnmi: GnmiPool | None = None,
     ) -> None:
         self.name = name
         self.model = model
@@ -68,12 +78,23 @@ class Lab:
         self.state_dir = state_dir
         self.host = agents.host
         self._agents = agents
+        self._gnmi = gnmi
         self._clock = clock
         sites = {s.name for s in model.sites}
-        #: Site name -> UDP port of its agent.
+        #: Site name -> the protocols it answers ("snmp", "gnmi").
+        self.protocols = protocols
+        #: Site name -> UDP port of its SNMP agent (sites that answer SNMP).
         self.site_ports: dict[str, int] = {r: p for r, p in agents.ports.items() if r in sites}
         #: Core router name -> UDP port of its agent.
         self.core_ports: dict[str, int] = {r: p for r, p in agents.ports.items() if r not in sites}
+        #: Site name -> TCP port of its gNMI target (sites that answer gNMI).
+        self.gnmi_ports: dict[str, int] = dict(gnmi.ports) if gnmi is not None else {}
+        #: The username and password the gNMI targets require (None: none).
+        self.gnmi_credentials: GnmiCredentials | None = (
+            gnmi.credentials if gnmi is not None else None
+        )
+        #: The gNMI targets' certificate, if they speak TLS.
+        self.gnmi_tls: GnmiTls | None = gnmi.tls if gnmi is not None else None
 
     @property
     def ports(self) -> dict[str, int]:
@@ -97,6 +118,17 @@ class Lab:
     def tick(self) -> None:
         """Advance the simulation to the clock's time now instead of at the next tick."""
         self.model.advance(self.now())
+        self._changed()
+
+    def _changed(self, router: str | None = None) -> None:
+        """Wake the gNMI subscriptions that ``router``'s change concerns (None: all)."""
+        if self._gnmi is None:
+            return
+        if router is None or self.model.is_core(router):
+            # A core's fault (a reboot) reaches every site through its sessions.
+            self._gnmi.changed()
+        else:
+            self._gnmi.changed([router])
 
     def inject(
         self,
@@ -108,18 +140,26 @@ class Lab:
         med: int | None = None,
     ) -> ActiveFault:
         """Apply a fault to a router (see :meth:`WanModel.inject`)."""
-        return self.model.inject(site, fault, link=link, prefix=prefix, med=med, now=self.now())
+        record = self.model.inject(site, fault, link=link, prefix=prefix, med=med, now=self.now())
+        if record.fault is Fault.REBOOT and self._gnmi is not None:
+            self._gnmi.restarted(site)
+        self._changed(site)
+        return record
 
     def clear(self, site: str) -> tuple[ActiveFault, ...]:
         """Remove every fault of a router; return what was removed."""
-        return self.model.clear(site, now=self.now())
+        removed = self.model.clear(site, now=self.now())
+        self._changed(site)
+        return removed
 
     def status(self) -> dict[str, Any]:
         """The lab and every router, JSON-ready (what ``sprmon lab status --json`` prints)."""
         routers = []
         for router in self.model.router_names:
             summary = asdict(self.model.summary(router))
-            summary["port"] = self.ports[router]
+            summary["port"] = self.ports.get(router)
+            summary["gnmi_port"] = self.gnmi_ports.get(router)
+            summary["protocols"] = sorted(self.protocols.get(router, {SNMP}))
             routers.append(summary)
         return {
             "name": self.name,
@@ -130,6 +170,13 @@ class Lab:
             "seed": self.model.seed,
             "tick_s": self._agents.tick,
             "intent": None if self.intent_path is None else str(self.intent_path),
+            "gnmi": {
+                "sites": len(self.gnmi_ports),
+                "tls": self.gnmi_tls is not None,
+                "username": None
+                if self.gnmi_credentials is None
+                else self.gnmi_credentials.username,
+            },
             "routers": routers,
         }
 
@@ -203,6 +250,10 @@ async def run_lab(
     host: str = "127.0.0.1",
     control: bool = True,
     clock: Callable[[], float] = time.time,
+    protocols: str = SNMP,
+    gnmi_auth: bool = True,
+    gnmi_tls: GnmiTls | None = None,
+    counter_refresh_s: float = 0.0,
     v2c_backend: V2cBackend = "native",
 ) -> AsyncIterator[Lab]:
     """Run a lab until the ``async with`` block ends.
@@ -211,7 +262,16 @@ async def run_lab(
     (``snmp_version`` "2c" or "3" authPriv SHA-256/AES-128, fresh random
     credentials in ``lab.credentials``) on ``host``, on free ports unless
     ``base_port`` is given (site N on base+N, the cores after the last site).
-    The model advances every ``tick`` seconds of ``clock``.
+    The model advances every ``tick`` seconds of ``clock``; ``counter_refresh_s``
+    makes each router's interface counters change only that often (see
+    :class:`~sprmon.lab.model.WanModel`; keep ``tick`` well below it).
+
+    ``protocols`` ("snmp", "gnmi", "snmp,gnmi" or "mixed": see
+    :mod:`sprmon.lab.protocols`) says which sites answer SNMP and which gNMI;
+    a site's gNMI target listens on TCP, on the same port number as its SNMP
+    agent would on UDP when ``base_port`` is given. ``gnmi_auth``: the targets
+    require a username and a fresh random password (``lab.gnmi_credentials``);
+    ``gnmi_tls``: they speak TLS with that certificate and key.
 
     ``intent_path``: write the matching intent file there, with its secret
     files next to it. ``control``: serve ``sprmon lab inject/clear/status`` on
@@ -226,15 +286,39 @@ async def run_lab(
         raise LabError(f"the lab speaks SNMP 2c or 3, not {snmp_version!r}")
     if tick <= 0:
         raise LabError(f"the tick must be a positive number of seconds, not {tick}")
+    if counter_refresh_s < 0:
+        raise LabError(
+            f"the counter refresh period must be 0 (off) or positive, not {counter_refresh_s}"
+        )
     host = _check_host(host)
     lab_name = validate_name(name or f"lab-{os.getpid()}-{next(_unique)}")
-    model = WanModel(sites=sites, seed=seed, start=clock())
+    model = WanModel(sites=sites, seed=seed, start=clock(), counter_refresh_s=counter_refresh_s)
     ports = _plan_ports(model, base_port)
     directory, control_socket = _control_location(state_dir, lab_name) if control else (None, None)
     credentials = generate_credentials(snmp_version)
     intent = _absolute(intent_path)
+    plan = parse_protocols(protocols)
+    site_protocols = {site.name: plan.of(site.index) for site in model.sites}
+    gnmi_sites = [name for name, served in site_protocols.items() if GNMI in served]
+    snmp_routers = [
+        r for r in model.router_names if SNMP in site_protocols.get(r, frozenset({SNMP}))
+    ]
 
     async with contextlib.AsyncExitStack() as stack:
+        gnmi = None
+        if gnmi_sites:
+            from sprmon.lab.gnmi.server import GnmiPool  # noqa: PLC0415 - grpc only if used
+
+            gnmi = await stack.enter_async_context(
+                GnmiPool(
+                    model,
+                    sites=gnmi_sites,
+                    host=host,
+                    ports={site: ports[site] for site in gnmi_sites},
+                    credentials=generate_gnmi_credentials() if gnmi_auth else None,
+                    tls=gnmi_tls,
+                )
+            )
         agents = await stack.enter_async_context(
             AgentPool(
                 model,
@@ -243,6 +327,8 @@ async def run_lab(
                 ports=ports,
                 tick=tick,
                 clock=clock,
+                routers=snmp_routers,
+                on_tick=None if gnmi is None else gnmi.changed,
                 v2c_backend=v2c_backend,
             )
         )
@@ -254,6 +340,8 @@ async def run_lab(
             intent_path=intent,
             state_dir=directory,
             clock=clock,
+            protocols=site_protocols,
+            gnmi=gnmi,
         )
         if intent is not None:
             write_intent(
@@ -263,6 +351,12 @@ async def run_lab(
                 site_ports=lab.site_ports,
                 credentials=credentials,
                 lab_name=lab_name,
+                gnmi=GnmiTargets(
+                    ports=lab.gnmi_ports,
+                    credentials=lab.gnmi_credentials,
+                    tls=gnmi_tls is not None,
+                    ca_file=None if gnmi_tls is None else gnmi_tls.ca_file,
+                ),
             )
         if directory is not None and control_socket is not None:
             await stack.enter_async_context(ControlServer(control_socket, lab.handle))
@@ -276,6 +370,7 @@ async def run_lab(
                 seed=seed,
                 ports=lab.ports,
                 intent=None if intent is None else str(intent),
+                gnmi_ports=lab.gnmi_ports,
             )
             stack.callback(_remove_quietly, state_file(directory, lab_name))
             write_record(directory, record)

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from cli_support import INTENT, SNAPSHOTS, Run
 
-from sprmon.cli.check import collect_live
 from sprmon.intentfile import load_intent
 from sprmon.lab import Lab, run_lab
+from sprmon.service import collect
 from sprmon.snapshot import load_snapshot
 
 pytestmark = pytest.mark.peer
@@ -234,7 +234,7 @@ async def test_a_mute_site_does_not_hold_up_the_other_sites(lab: Lab) -> None:
     lab.inject("site-001", "mute")
     intent = load_intent(_intent(lab))
     finished: list[tuple[str, bool]] = []
-    snapshot = await collect_live(
+    snapshot = await collect(
         intent,
         intent.sites,
         interval_s=0,
@@ -360,39 +360,3 @@ def test_save_snapshot_into_a_missing_folder_fails_before_polling(run: Run, tmp_
     assert result.exit_code == 3
     (line,) = result.stderr.splitlines()
     assert f"the folder {target.parent} does not exist" in line
-
-
-_WITHOUT_SNMP_EXTRA = (
-    "import sys\n"
-    "for name in ('pysnmp', 'pyasn1', 'cryptography'):\n"
-    "    sys.modules[name] = None\n"
-    "from sprmon.cli.main import main\n"
-    "main(prog_name='sprmon')\n"
-)
-
-
-async def test_without_pysnmp_live_check_is_one_line_exit_3_and_snapshots_still_work(
-    tmp_path: Path,
-) -> None:
-    async def without_extra(*args: str | Path) -> Completed:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            _WITHOUT_SNMP_EXTRA,
-            *(str(a) for a in args),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=_env(tmp_path),
-        )
-        out, err = await _finish(process)
-        assert process.returncode is not None
-        return Completed(process.returncode, out.decode(), err.decode())
-
-    live = await without_extra("check", "-i", INTENT, "--interval", "0")
-    assert live.returncode == 3
-    assert live.stdout == ""
-    (line,) = live.stderr.splitlines()
-    assert line.startswith("sprmon: error: live collection needs pysnmp, from the snmp extra (")
-    assert line.endswith("pip install 'sprmon[snmp]', or pass --snapshot FILE")
-    saved = await without_extra("check", "-i", INTENT, "-s", SNAPSHOTS / "compliant.json")
-    assert saved.returncode == 0, saved.stderr

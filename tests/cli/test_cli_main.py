@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cli_support import INTENT, SNAPSHOTS, Run
 
-import sprmon.cli.check
+import sprmon.service
 from sprmon.core.findings import Report
 
 
@@ -64,7 +64,7 @@ def test_unexpected_error_is_one_line_exit_3_and_traceback_only_at_vv(
     def broken(*args: object, **kwargs: object) -> Report:
         raise RuntimeError("evaluation exploded")
 
-    monkeypatch.setattr(sprmon.cli.check, "evaluate", broken)
+    monkeypatch.setattr(sprmon.service, "evaluate", broken)
     args = ["check", "-i", INTENT, "-s", SNAPSHOTS / "mixed.json"]
     result = run(*args)
     assert result.exit_code == 3

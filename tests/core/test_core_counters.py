@@ -17,6 +17,7 @@ from sprmon.core.counters import (
     OUT_OF_RANGE,
     WRAPPED_32,
     RateResult,
+    counter_delta,
     counter_rate,
     discontinuity,
 )
@@ -173,3 +174,32 @@ def test_uptime_wrap_after_497_days_counts_as_a_discontinuity() -> None:
     before = observation(uptime_ticks=W32 - 100)
     after = replace(before, uptime_ticks=500)
     assert discontinuity(before, after, interface("mpls"), interface("mpls")) is not None
+
+
+@given(
+    before=st.one_of(st.none(), st.integers(min_value=-5, max_value=2**64)),
+    after=st.one_of(st.none(), st.integers(min_value=-5, max_value=2**64)),
+    seconds=st.floats(min_value=0.001, max_value=1e6),
+    bits=st.sampled_from([32, 64]),
+    reset=st.booleans(),
+    max_rate=st.one_of(st.none(), st.floats(min_value=1, max_value=1e12)),
+)
+def test_a_rate_is_the_counter_delta_over_the_time(  # noqa: PLR0917 - hypothesis passes them
+    before: int | None,
+    after: int | None,
+    seconds: float,
+    bits: int,
+    reset: bool,
+    max_rate: float | None,
+) -> None:
+    rate = counter_rate(before, after, seconds, bits=bits, reset=reset, max_rate=max_rate)
+    delta, note = counter_delta(
+        before,
+        after,
+        bits=bits,
+        reset=reset,
+        max_delta=None if max_rate is None else max_rate * seconds,
+    )
+    assert rate.note == note
+    assert rate.rate == (None if delta is None else delta / seconds)
+    assert delta is None or delta >= 0

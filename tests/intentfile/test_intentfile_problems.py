@@ -398,7 +398,7 @@ CASES = [
         [
             "intent.yaml:5: old: unknown key 'old' (valid keys: version, links, applications, "
             "default_application, thresholds, credentials, site_defaults, groups, sites, "
-            "sites_csv)",
+            "sites_csv, monitor, mqtt)",
             "intent.yaml:10: applications: no applications: add applications and/or "
             "default_application (which prefixes must use which links)",
         ],

@@ -197,6 +197,18 @@ def steady_paths(wan: FrrWan) -> dict[Key, Expect]:
     }
 
 
+def mpls_unusable_paths(wan: FrrWan, site: str) -> dict[Key, Expect]:
+    """``site``'s paths while its mpls link or session is down: legacy fails over, no backups."""
+    return steady_paths(wan) | {
+        (site, LEGACY): Expect("failover", ("inet",), redundant=False, marking_ok=None),
+        **{
+            (site, prefix): Expect("compliant", ("inet",), redundant=False)
+            for prefix in APP_PREFIXES
+            if prefix != LEGACY
+        },
+    }
+
+
 def steady_links(wan: FrrWan) -> dict[Key, LinkExpect]:
     return {(site, link): LinkExpect(True, True) for site in wan.site_names for link in LINKS}
 

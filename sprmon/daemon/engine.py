@@ -1,0 +1,345 @@
+"""The daemon's engine: poll every site on its schedule, judge, publish.
+
+::
+
+    async with Monitor(intent, [snmp], on_view=..., on_changes=...) as monitor:
+        ...                          # monitor.view() is the newest MonitorView
+        monitor.reload(new_intent)   # SIGHUP: sites added and removed at once
+
+One asyncio task per site: it sleeps until its next poll (or until its data
+turns stale), so a site is never polled twice at once, and a slow or dead
+site delays nobody else. A semaphore bounds the polls in flight over all
+sites (``monitor.max_in_flight``). After each poll the site is judged (see
+:class:`~sprmon.daemon.sites.SiteState`); its state changes go to
+``on_changes`` at once, and a new :class:`MonitorView` goes to ``on_view``
+— at most every ``publish_every_s``, so that ten thousand sites finishing
+their polls within a second build one view, not ten thousand.
+
+Hooks run on the event loop and must not block (the MQTT exporter queues,
+the Prometheus collector reads a reference). An exception in a hook is
+logged and the daemon carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from itertools import chain
+from random import Random
+from types import TracebackType
+from typing import Self
+
+from sprmon.core.findings import Report
+from sprmon.core.intent import Intent, Site
+from sprmon.core.monitor import (
+    EventQueueStatus,
+    MonitorView,
+    StateChange,
+    TargetHealth,
+)
+from sprmon.daemon.collector import Collector, PollRequest
+from sprmon.daemon.health import DurationRecorder
+from sprmon.daemon.schedule import first_delay, next_delay
+from sprmon.daemon.shard import Shard
+from sprmon.daemon.sites import Policy, SiteState
+
+__all__ = ["ChangesHook", "Monitor", "ViewHook"]
+
+log = logging.getLogger(__name__)
+
+ViewHook = Callable[[MonitorView], None]
+ChangesHook = Callable[[Sequence[StateChange]], None]
+EventsStatus = Callable[[], EventQueueStatus | None]
+
+#: Most views per second: a Prometheus scrape or a dashboard needs no more.
+DEFAULT_PUBLISH_EVERY_S = 1.0
+
+
+class Monitor:
+    """Polls this shard's sites of an intent; see the module docstring."""
+
+    def __init__(
+        self,
+        intent: Intent,
+        collectors: Sequence[Collector],
+        *,
+        shard: Shard | None = None,
+        on_view: ViewHook | None = None,
+        on_changes: ChangesHook | None = None,
+        events_status: EventsStatus | None = None,
+        publish_every_s: float | None = None,
+        clock: Callable[[], float] = time.time,
+        rng: Random | None = None,
+    ) -> None:
+        self._shard = shard or Shard()
+        self._policy = Policy.of(intent, self._shard)
+        self._collectors = tuple(collectors)
+        self._on_view = on_view
+        self._on_changes = on_changes
+        self._events_status = events_status
+        self._publish_every_s = (
+            publish_every_s
+            if publish_every_s is not None
+            else min(DEFAULT_PUBLISH_EVERY_S, intent.monitor.counter_interval_s / 4)
+        )
+        self._clock = clock
+        self._rng = rng or Random()
+        self._states: dict[str, SiteState] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._max_in_flight = intent.monitor.max_in_flight
+        self._slots = asyncio.Semaphore(self._max_in_flight)
+        self._durations = {c.protocol: DurationRecorder() for c in self._collectors}
+        self._dirty = asyncio.Event()
+        self._publisher: asyncio.Task[None] | None = None
+        self._view: MonitorView | None = None
+
+    # --- lifetime ------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        self._publisher = asyncio.create_task(self._publish_loop(), name="sprmon-publisher")
+        for site in self._policy.sites:
+            self._add(site)
+        log.info(
+            "watching %d site(s)%s of %s: counters every %g s, BGP tables every %g s",
+            len(self._policy.sites),
+            "" if self._shard.count == 1 else f" (shard {self._shard})",
+            self._policy.intent.source,
+            self._policy.settings.counter_interval_s,
+            self._policy.settings.bgp_interval_s,
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        tasks = [*self._tasks.values(), *([self._publisher] if self._publisher else [])]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    # --- what the exporters read ---------------------------------------------------------------
+
+    def view(self) -> MonitorView | None:
+        """The newest published view; None until the first poll finished."""
+        return self._view
+
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
+    @property
+    def shard(self) -> Shard:
+        return self._shard
+
+    # --- reload --------------------------------------------------------------------------------
+
+    def reload(self, intent: Intent) -> None:
+        """Put ``intent`` in force: sites added and removed at once, the others re-judged."""
+        policy = Policy.of(intent, self._shard)
+        self._policy = policy
+        now = self._clock()
+        wanted = {site.name for site in policy.sites}
+        changes: list[StateChange] = []
+        removed = [name for name in self._states if name not in wanted]
+        for name in removed:
+            changes.extend(self._remove(name, now))
+        added = 0
+        for site in policy.sites:
+            state = self._states.get(site.name)
+            if state is None:
+                self._add(site)
+                added += 1
+                continue
+            if state.site != site:
+                if self._protocol_of(site) != self._protocol_of(state.site):
+                    self._restart(site, state)
+                    continue
+                state.relink(site)
+            if state.report is not None:
+                changes.extend(state.judge(policy, now))
+        if self._max_in_flight != intent.monitor.max_in_flight:
+            # Polls in flight keep (and release) the old semaphore.
+            self._max_in_flight = intent.monitor.max_in_flight
+            self._slots = asyncio.Semaphore(self._max_in_flight)
+        self._emit(changes)
+        self._dirty.set()
+        log.info(
+            "intent %s reloaded: %d site(s) watched, %d added, %d removed",
+            intent.source,
+            len(policy.sites),
+            added,
+            len(removed),
+        )
+
+    # --- sites ---------------------------------------------------------------------------------
+
+    def _add(self, site: Site, *, previous: SiteState | None = None) -> None:
+        collector = self._collector_for(site)
+        state = SiteState(site, None if collector is None else collector.protocol)
+        if previous is not None:
+            state.report = previous.report
+        self._states[site.name] = state
+        if collector is None:
+            kinds = [kind for kind, target in (("snmp", site.snmp), ("gnmi", site.gnmi)) if target]
+            state.absorb_unpollable(
+                f"no collector for this site's {' or '.join(kinds) or 'missing'} target "
+                "(sprmon polls SNMP; gNMI is planned)",
+                self._clock(),
+            )
+            self._emit(state.judge(self._policy, self._clock()))
+            self._dirty.set()
+            return
+        self._tasks[site.name] = asyncio.create_task(
+            self._site_loop(site.name), name=f"sprmon-site-{site.name}"
+        )
+
+    def _remove(self, name: str, now: float) -> list[StateChange]:
+        task = self._tasks.pop(name, None)
+        if task is not None:
+            task.cancel()
+        state = self._states.pop(name)
+        for collector in self._collectors:
+            forget = getattr(collector, "forget", None)
+            if callable(forget):
+                forget(name)
+        return state.leave(now)
+
+    def _restart(self, site: Site, state: SiteState) -> None:
+        """Another collector (or none) polls the site now: a fresh state and task.
+
+        The last evaluation is kept, so that its next judgement sends only what changed.
+        """
+        task = self._tasks.pop(site.name, None)
+        if task is not None:
+            task.cancel()
+        self._add(site, previous=state)
+
+    def _protocol_of(self, site: Site) -> object:
+        collector = self._collector_for(site)
+        return None if collector is None else collector.protocol
+
+    def _collector_for(self, site: Site) -> Collector | None:
+        for collector in self._collectors:
+            if collector.handles(site):
+                return collector
+        return None
+
+    async def _site_loop(self, name: str) -> None:
+        loop = asyncio.get_running_loop()
+        next_poll = loop.time() + first_delay(self._policy.settings.counter_interval_s, self._rng)
+        while True:
+            state = self._states.get(name)
+            if state is None:
+                return
+            wake = next_poll
+            if state.stale_check_at is not None:
+                wake = min(wake, loop.time() + (state.stale_check_at - self._clock()))
+            await asyncio.sleep(max(0.0, wake - loop.time()))
+            try:
+                now = self._clock()
+                if state.stale_check_at is not None and now >= state.stale_check_at:
+                    self._emit(state.judge(self._policy, now))
+                    self._dirty.set()
+                if loop.time() < next_poll:
+                    continue
+                started = loop.time()
+                await self._poll(state)
+                settings = self._policy.settings
+                failures = state.target.failures if state.target is not None else 0
+                next_poll = started + next_delay(
+                    settings.counter_interval_s,
+                    jitter=settings.jitter,
+                    failures=failures,
+                    rng=self._rng,
+                )
+            except Exception:
+                # The one place that catches everything: a bug in judging one
+                # site must not stop it from being polled, nor the others.
+                log.exception("internal error while watching site %s", name)
+                next_poll = loop.time() + self._policy.settings.counter_interval_s
+
+    async def _poll(self, state: SiteState) -> None:
+        collector = self._collector_for(state.site)
+        if collector is None:  # the site's targets changed on reload
+            return
+        policy = self._policy
+        async with self._slots:
+            # Asked once the slot is ours: a poll that waited its turn still reads
+            # the table if it fell due meanwhile.
+            started = asyncio.get_running_loop().time()
+            request = PollRequest(
+                prefixes=policy.prefixes, bgp_table=state.bgp_table_due(started, policy)
+            )
+            clock_started = time.perf_counter()
+            result = await collector.poll(state.site, request)
+            elapsed = time.perf_counter() - clock_started
+        if self._states.get(state.name) is not state:
+            return  # removed by a reload while it was being polled
+        self._durations.setdefault(collector.protocol, DurationRecorder()).observe(elapsed)
+        state.absorb(result, started=started)
+        self._emit(state.judge(self._policy, self._clock()))
+        self._dirty.set()
+
+    # --- publishing ----------------------------------------------------------------------------
+
+    def _emit(self, changes: Sequence[StateChange]) -> None:
+        if not changes or self._on_changes is None:
+            return
+        try:
+            self._on_changes(changes)
+        except Exception:
+            log.exception("a state-change hook failed; the daemon carries on")
+
+    async def _publish_loop(self) -> None:
+        while True:
+            await self._dirty.wait()
+            self._dirty.clear()
+            try:
+                self._publish()
+            except Exception:
+                log.exception("publishing a view failed; the daemon carries on")
+            await asyncio.sleep(self._publish_every_s)
+
+    def _publish(self) -> None:
+        view = self.build_view()
+        self._view = view
+        if self._on_view is not None:
+            self._on_view(view)
+
+    def build_view(self) -> MonitorView:
+        """A view of every site as judged so far (sites not polled yet are left out)."""
+        now = self._clock()
+        stale = self._policy.stale_after_s
+        states = [self._states[s.name] for s in self._policy.sites if s.name in self._states]
+        reports = [state.report for state in states if state.report is not None]
+        targets: list[TargetHealth] = []
+        for state in states:
+            health = state.health(now, stale)
+            if health is not None and (state.report is not None or health.errors_total):
+                targets.append(health)
+        return MonitorView(
+            built_at=now,
+            report=_merged(reports, now),
+            targets=tuple(targets),
+            links=tuple(chain.from_iterable(state.link_totals() for state in states)),
+            poll_durations=tuple(
+                (protocol, recorder.snapshot()) for protocol, recorder in self._durations.items()
+            ),
+            events=None if self._events_status is None else self._events_status(),
+            shard_index=self._shard.index,
+            shard_count=self._shard.count,
+        )
+
+
+def _merged(reports: Sequence[Report], now: float) -> Report:
+    return Report(
+        evaluated_at=now,
+        paths=tuple(chain.from_iterable(r.paths for r in reports)),
+        links=tuple(chain.from_iterable(r.links for r in reports)),
+    )
