@@ -27,11 +27,12 @@ from typing import TYPE_CHECKING, Literal
 
 from sprmon.lab.credentials import LabCredentials, V2cCredentials
 from sprmon.lab.errors import AgentStartError
+from sprmon.lab.mib import MibView, ViewCache
 from sprmon.lab.model import WanModel
+from sprmon.lab.v2c_agents import V2cAgents
 
 if TYPE_CHECKING:
     from sprmon.lab.pysnmp_agents import PysnmpAgents
-    from sprmon.lab.v2c_agents import V2cAgents
 
 #: Which agents serve a v2c lab: the native codec, or pysnmp (for comparison).
 V2cBackend = Literal["native", "pysnmp"]
@@ -128,14 +129,11 @@ class AgentPool:
             self._sockets.append((router, sock))
             self.ports[router] = sock.getsockname()[1]
         if self.backend == "native":
-            from sprmon.lab.v2c_agents import V2cAgents  # noqa: PLC0415
-
             assert isinstance(self.credentials, V2cCredentials)
             native = self._agents = V2cAgents(self.model, self.credentials.community)
             await native.start(self._sockets)
         else:
             # pysnmp takes 0.2 s to import: only for the labs that use it.
-            from sprmon.lab.mib import MibView, ViewCache  # noqa: PLC0415
             from sprmon.lab.pysnmp_agents import PysnmpAgents  # noqa: PLC0415
 
             views: ViewCache[MibView] = ViewCache(self.model, lambda view: view)

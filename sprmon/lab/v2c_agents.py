@@ -5,8 +5,8 @@ router's rendered view (:mod:`sprmon.lab.v2c_responder`) and sent back from
 the socket it arrived on, all in one synchronous callback: no engine per
 router, no request cache, no pyasn1 objects. That is what lets one process
 serve 1,000 sites to a poller that asks 64 of them at once: pysnmp's agent
-side cost about 240 ms of CPU per 1,000 variable bindings, this costs a
-tenth of that or less (figures in bench/README.md).
+side cost 240-320 ms of CPU per 1,000 variable bindings, this costs 11-15
+ms under the collector (figures in bench/README.md).
 
 A request that is not a well-formed v2c GET, GETNEXT or GETBULK with the
 lab's community gets no answer, as from pysnmp (and from a router): wrong
