@@ -22,10 +22,10 @@ from sprmon.snapshot import SnapshotError, load_snapshot
 log = logging.getLogger("sprmon.cli")
 
 #: Monitoring-plugin exit codes (Nagios, Icinga, Sensu, Checkmk all read them).
-EXIT_OK = int(Severity.OK)
-EXIT_WARNING = int(Severity.WARNING)
-EXIT_CRITICAL = int(Severity.CRITICAL)
-EXIT_UNKNOWN = int(Severity.UNKNOWN)
+EXIT_OK = Severity.OK.exit_code
+EXIT_WARNING = Severity.WARNING.exit_code
+EXIT_CRITICAL = Severity.CRITICAL.exit_code
+EXIT_UNKNOWN = Severity.UNKNOWN.exit_code
 
 #: The exit-code table for ``--help`` epilogs (``\b`` keeps click from re-wrapping it).
 EXIT_CODES_HELP = """\b
