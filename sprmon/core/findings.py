@@ -38,22 +38,22 @@ class Severity(Enum):
         """0 ok, 1 warning, 2 critical, 3 unknown (Nagios, Icinga, Sensu)."""
         return _EXIT_CODE[self.value]
 
-    def __lt__(self, other: object) -> bool:
+    def __lt__(self, other: Severity) -> bool:
         if not isinstance(other, Severity):
             return NotImplemented
         return _RANK[self.value] < _RANK[other.value]
 
-    def __le__(self, other: object) -> bool:
+    def __le__(self, other: Severity) -> bool:
         if not isinstance(other, Severity):
             return NotImplemented
         return _RANK[self.value] <= _RANK[other.value]
 
-    def __gt__(self, other: object) -> bool:
+    def __gt__(self, other: Severity) -> bool:
         if not isinstance(other, Severity):
             return NotImplemented
         return _RANK[self.value] > _RANK[other.value]
 
-    def __ge__(self, other: object) -> bool:
+    def __ge__(self, other: Severity) -> bool:
         if not isinstance(other, Severity):
             return NotImplemented
         return _RANK[self.value] >= _RANK[other.value]

@@ -189,12 +189,6 @@ class Intent:
     #: Where it came from, for messages.
     source: str = "<memory>"
 
-    def application(self, name: str) -> Application | None:
-        for app in self.applications:
-            if app.name == name:
-                return app
-        return None
-
     def site(self, name: str) -> Site | None:
         for site in self.sites:
             if site.name == name:
