@@ -52,10 +52,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sites", type=int, default=10_000)
     parser.add_argument("--prefixes", type=int, default=50, help="application prefixes")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--bare",
+        type=int,
+        metavar="N",
+        help="only build, write once and load N times with the GC paused, printing nothing: "
+        "for instruction counts under cachegrind (see bench/README.md)",
+    )
     args = parser.parse_args(argv)
 
-    print(describe_machine("pydantic", "pydantic-core"))
     _intent, snapshot = build(args.sites, args.prefixes)
+    if args.bare is not None:
+        with tempfile.TemporaryDirectory(prefix="sprmon-bench-") as folder:
+            target = Path(folder) / "snapshot.json"
+            dump_snapshot(snapshot, target)
+            gc.disable()
+            for _ in range(args.bare):
+                load_snapshot(target)
+        return 0
+
+    print(describe_machine("pydantic", "pydantic-core"))
     n_paths = sum(len(o.paths) for o in snapshot.observations if o.paths is not None)
     with tempfile.TemporaryDirectory(prefix="sprmon-bench-") as folder:
         target = Path(folder) / "snapshot.json"

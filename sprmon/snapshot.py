@@ -414,12 +414,18 @@ def _allowed_keys(parent: Sequence[int | str]) -> list[str]:
 
 def snapshot_to_dict(snapshot: Snapshot) -> dict[str, Any]:
     """The JSON-shaped dict of a snapshot; fields at their default value are left out."""
+    document = _head_to_dict(snapshot)
+    document["observations"] = [_observation_to_dict(o) for o in snapshot.observations]
+    return document
+
+
+def _head_to_dict(snapshot: Snapshot) -> dict[str, Any]:
+    """Every top-level key but the observations."""
     document: dict[str, Any] = {"version": SNAPSHOT_SCHEMA_VERSION}
     if snapshot.taken_at is not None:
         document["taken_at"] = format_time(snapshot.taken_at)
     if snapshot.source:
         document["source"] = snapshot.source
-    document["observations"] = [_observation_to_dict(o) for o in snapshot.observations]
     return document
 
 
@@ -522,7 +528,7 @@ def dump_snapshot(snapshot: Snapshot, path: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as stream:
             os.fchmod(stream.fileno(), mode)
-            stream.writelines(_encode_lines(snapshot_to_dict(snapshot)))
+            stream.writelines(_encode_lines(snapshot))
         tmp.replace(target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -534,19 +540,24 @@ def _json(value: object) -> bytes:
     return pydantic_core.to_json(value)
 
 
-def _encode_lines(document: Mapping[str, Any]) -> Iterator[bytes]:
+def _encode_lines(snapshot: Snapshot) -> Iterator[bytes]:
+    """The file, one observation's dicts at a time.
+
+    They die young, so that the garbage collector never walks a million of them
+    (building them all first made writing a large file twice as slow).
+    """
     yield b"{\n"
-    keys = list(document)
-    for i, key in enumerate(keys):
-        comma = b"," if i < len(keys) - 1 else b""
-        value = document[key]
-        if key != "observations" or not value:
-            yield b"  " + _json(key) + b": " + _json(value) + comma + b"\n"
-            continue
+    for key, value in _head_to_dict(snapshot).items():
+        yield b"  " + _json(key) + b": " + _json(value) + b",\n"
+    observations = snapshot.observations
+    if not observations:
+        yield b'  "observations": []\n'
+    else:
         yield b'  "observations": [\n'
-        for j, observation in enumerate(value):
-            yield from _encode_observation(observation, last=j == len(value) - 1)
-        yield b"  ]" + comma + b"\n"
+        last = len(observations) - 1
+        for j, observation in enumerate(observations):
+            yield from _encode_observation(_observation_to_dict(observation), last=j == last)
+        yield b"  ]\n"
     yield b"}\n"
 
 
