@@ -99,9 +99,7 @@ def _parts(value: object) -> object:
     items = _one_or_many(value)
     if isinstance(items, list | tuple):
         if not items:
-            raise ValueError(
-                "name at least one of bgp, interfaces (or leave the gnmi target out)"
-            )
+            raise ValueError("name at least one of bgp, interfaces (or leave the gnmi target out)")
         lowered = [_lower(item) for item in items]
         repeated = sorted({str(i) for i in lowered if lowered.count(i) > 1})
         if repeated:
