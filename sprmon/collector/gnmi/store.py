@@ -99,6 +99,8 @@ class SiteStore:
         self.counters_ts = 0
         self.notifications = 0
         self.updates = 0
+        #: The entries one notification touched (see :meth:`apply`).
+        self._entries: dict[tuple[Kind, tuple[str, ...]], tuple[Record | None, Leaves]] = {}
 
     # --- notifications -----------------------------------------------------------------------
 
@@ -111,21 +113,34 @@ class SiteStore:
             changed |= self._delete([*prefix, *elems_of(path)])
         if notification.atomic:
             changed |= self._delete(prefix)
+        # Routers send one notification per list entry: its prefix is located once, and
+        # the entry's record found once (and a bad key or a full table reported once).
+        self._entries.clear()
+        base = locate(prefix) if prefix and notification.update else None
+        if base is not None and (not base.key or base.kind is Kind.SYSTEM):
+            base = None
         for update in notification.update:
             self.updates += 1
-            elems = [*prefix, *elems_of(update.path)] if update.HasField("path") else prefix
-            changed |= self._update(elems, update.val)
+            relative = elems_of(update.path) if update.HasField("path") else []
+            found = None
+            if base is not None and not any(keys for _name, keys in relative):
+                names = tuple(name for name, _keys in relative)
+                if base.kind is not Kind.ATTR_SET or (base.leaf + names)[:1] != ("as-path",):
+                    found = Located(base.kind, base.key, base.leaf + names)
+            changed |= self._update([*prefix, *relative], update.val, found)
         timestamp = notification.timestamp
         self.newest_ts = max(self.newest_ts, timestamp)
         if changed & COUNTERS and timestamp > self.counters_ts:
             self.counters_ts = timestamp
         return changed
 
-    def _update(self, elems: list[Elem], val: Any) -> int:
+    def _update(self, elems: list[Elem], val: Any, found: Located | None) -> int:
         try:
             value = typed_value(val)
         except Malformed as exc:
-            return self._set(elems, None, exc)
+            return self._set(elems, None, exc, found)
+        if found is not None and not isinstance(value, dict):
+            return self._set(elems, value, None, found)
         changed = 0
         leaves = flatten(value, elems)
         while True:
@@ -136,16 +151,19 @@ class SiteStore:
             except Malformed as exc:
                 self.report(BadInput.MALFORMED_VALUE, f"{render(elems)}: {exc}")
                 return changed | STATE
-            changed |= self._set(path, leaf, None)
+            changed |= self._set(path, leaf, None, None)
 
     def report(self, kind: BadInput, detail: str) -> None:
         self.bad_input.report(self.site, kind, detail)
 
     # --- setting a leaf ----------------------------------------------------------------------
 
-    def _set(self, elems: Sequence[Elem], value: object, error: Malformed | None) -> int:
+    def _set(
+        self, elems: Sequence[Elem], value: object, error: Malformed | None, found: Located | None
+    ) -> int:
         """Set the leaf at ``elems`` to ``value`` (or mark it bad with ``error``)."""
-        found = locate(elems)
+        if found is None:
+            found = locate(elems)
         if found is None or (not found.key and found.kind is not Kind.SYSTEM):
             self.report(BadInput.UNKNOWN_PATH, render(elems))
             return 0
@@ -165,28 +183,35 @@ class SiteStore:
             self.report(BadInput.MALFORMED_VALUE, f"{render(elems)}: {error}")
             self.boot_time = None
             return STATE
-        record: Record | None
-        if kind is Kind.INTERFACE:
-            record, leaves = self._entry(self.interfaces, found, IfRecord), IF_LEAVES
-        elif kind is Kind.NEIGHBOR:
-            record = self._entry(self.neighbors, found, NeighborRecord, address=True)
-            leaves = NEIGHBOR_LEAVES
-        elif kind is Kind.ATTR_SET:
-            record = self._entry(self.attr_sets, found, AttrRecord, index=True)
-            if isinstance(record, AttrRecord) and found.leaf == NEXT_HOP and error is None:
-                return self._next_hop(record, value, elems)
-            leaves = ATTR_LEAVES
-        elif kind is Kind.AS_SEGMENT:
-            record, leaves = self._segment(found), SEGMENT_LEAVES
-        elif kind is Kind.COMMUNITY:
-            record = self._entry(self.communities, found, CommunityRecord, index=True)
-            leaves = COMMUNITY_LEAVES
-        elif kind is Kind.ROUTE:
-            record, leaves = self._route(found, elems), ROUTE_LEAVES
+        entry = (kind, found.key)
+        if entry in self._entries:
+            record, leaves = self._entries[entry]
         else:
-            self.report(BadInput.UNKNOWN_PATH, render(elems))
-            return 0
+            record, leaves = self._record(found, elems)
+            self._entries[entry] = (record, leaves)
+        if isinstance(record, AttrRecord) and found.leaf == NEXT_HOP and error is None:
+            return self._next_hop(record, value, elems)
         return self._leaf(record, leaves, found, value=value, error=error, elems=elems)
+
+    def _record(self, found: Located, elems: Sequence[Elem]) -> tuple[Record | None, Leaves]:
+        """The record ``found`` belongs to (made if new), and its leaf table."""
+        kind = found.kind
+        if kind is Kind.INTERFACE:
+            return self._entry(self.interfaces, found, IfRecord), IF_LEAVES
+        if kind is Kind.NEIGHBOR:
+            return self._entry(self.neighbors, found, NeighborRecord, address=True), NEIGHBOR_LEAVES
+        if kind is Kind.ATTR_SET:
+            return self._entry(self.attr_sets, found, AttrRecord, index=True), ATTR_LEAVES
+        if kind is Kind.AS_SEGMENT:
+            return self._segment(found), SEGMENT_LEAVES
+        if kind is Kind.COMMUNITY:
+            return self._entry(
+                self.communities, found, CommunityRecord, index=True
+            ), COMMUNITY_LEAVES
+        if kind is Kind.ROUTE:
+            return self._route(found, elems), ROUTE_LEAVES
+        self.report(BadInput.UNKNOWN_PATH, render(elems))
+        return None, {}
 
     def _leaf(
         self,

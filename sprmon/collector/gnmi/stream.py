@@ -59,7 +59,7 @@ from sprmon.core.intent import DataPart, Site
 from sprmon.core.observed import SiteObservation
 from sprmon.core.prefixes import Prefix
 
-__all__ = ["StreamOptions", "StreamSettings", "StreamUpdate", "SiteStream", "backoff_delay"]
+__all__ = ["SiteStream", "StreamOptions", "StreamSettings", "StreamUpdate", "backoff_delay"]
 
 log = logging.getLogger("sprmon.collector.gnmi")
 
@@ -271,7 +271,9 @@ class SiteStream:
                     if kind == "update":
                         changed = store.apply(response.update)
                     elif kind != "sync_response":
-                        store.report(BadInput.UNEXPECTED_MESSAGE, f"a SubscribeResponse with {kind}")
+                        store.report(
+                            BadInput.UNEXPECTED_MESSAGE, f"a SubscribeResponse with {kind}"
+                        )
                     self._heard_at = self._clock()
                     if changed & COUNTERS:
                         self._counters_at = self._heard_at
