@@ -172,13 +172,22 @@ class GnmiChannel:
         """A Subscribe RPC with ``request`` (a SubscribeRequest) sent: the call to :meth:`read`.
 
         ``done_writing`` half-closes the client's side (ONCE needs nothing more);
-        a STREAM stays open until the call is cancelled.
+        a STREAM stays open until the call is cancelled. Sending waits for the
+        connection, at most the target's timeout (a port that accepts and never
+        speaks HTTP/2 would otherwise hold it for gRPC's 20 s connect timeout).
         """
         call = self._stub.Subscribe(metadata=self._metadata)
         try:
-            await call.write(request)
-            if done_writing:
-                await call.done_writing()
+            async with asyncio.timeout(self.target.timeout_s):
+                await call.write(request)
+                if done_writing:
+                    await call.done_writing()
+        except TimeoutError:
+            call.cancel()
+            raise GnmiTimeout(
+                f"gNMI target {self.where} of {self.site}: no answer within "
+                f"{self.target.timeout_s:g} s"
+            ) from None
         except grpc.RpcError as exc:
             raise error_from_rpc(self.site, self.where, exc) from exc
         except asyncio.InvalidStateError as exc:
