@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pygnmi.spec.v080 import gnmi_pb2
 
@@ -72,8 +72,9 @@ class Kind(Enum):
     RIB = "rib"
 
 
-@dataclass(frozen=True, slots=True)
-class Located:
+class Located(NamedTuple):
+    """Where a path belongs (a named tuple: one is made per received leaf)."""
+
     kind: Kind
     #: The entry's key; shorter than the kind's full key for a container above the entries.
     key: tuple[str, ...]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from sprmon.collector.gnmi.badinput import BadInput, BadInputLog
 from sprmon.collector.gnmi.paths import Elem, Kind, Located, elems_of, locate, render
@@ -121,26 +121,27 @@ class SiteStore:
             base = None
         for update in notification.update:
             self.updates += 1
-            relative = elems_of(update.path) if update.HasField("path") else []
+            elems = update.path.elem
             found = None
-            if base is not None and not any(keys for _name, keys in relative):
-                names = tuple(name for name, _keys in relative)
-                if base.kind is not Kind.ATTR_SET or (base.leaf + names)[:1] != ("as-path",):
-                    found = Located(base.kind, base.key, base.leaf + names)
-            changed |= self._update([*prefix, *relative], update.val, found)
+            if base is not None and not any(e.key for e in elems):
+                leaf = base.leaf + tuple(_plain(e.name) for e in elems)
+                if base.kind is not Kind.ATTR_SET or leaf[:1] != ("as-path",):
+                    found = Located(base.kind, base.key, leaf)
+            changed |= self._update(prefix, update.path, update.val, found)
         timestamp = notification.timestamp
         self.newest_ts = max(self.newest_ts, timestamp)
         if changed & COUNTERS and timestamp > self.counters_ts:
             self.counters_ts = timestamp
         return changed
 
-    def _update(self, elems: list[Elem], val: Any, found: Located | None) -> int:
+    def _update(self, prefix: list[Elem], path: Any, val: Any, found: Located | None) -> int:
         try:
             value = typed_value(val)
         except Malformed as exc:
-            return self._set(elems, None, exc, found)
+            return self._set(_Joined(prefix, path), None, exc, found)
         if found is not None and not isinstance(value, dict):
-            return self._set(elems, value, None, found)
+            return self._set(_Joined(prefix, path), value, None, found)
+        elems = [*prefix, *elems_of(path)]
         changed = 0
         leaves = flatten(value, elems)
         while True:
@@ -163,6 +164,7 @@ class SiteStore:
     ) -> int:
         """Set the leaf at ``elems`` to ``value`` (or mark it bad with ``error``)."""
         if found is None:
+            elems = list(elems)
             found = locate(elems)
         if found is None or (not found.key and found.kind is not Kind.SYSTEM):
             self.report(BadInput.UNKNOWN_PATH, render(elems))
@@ -473,3 +475,35 @@ def _clear_leaf(record: Record, leaves: Leaves, leaf: tuple[str, ...]) -> None:
                     record.bad = None
     if isinstance(record, AttrRecord) and NEXT_HOP[: len(leaf)] == leaf:
         record.next_hop = None
+
+
+def _plain(name: str) -> str:
+    return name.rpartition(":")[2] if ":" in name else name
+
+
+class _Joined(Sequence[Elem]):
+    """A notification's prefix and an update's path, joined only if a message needs it."""
+
+    __slots__ = ("_path", "_prefix", "_whole")
+
+    def __init__(self, prefix: list[Elem], path: Any) -> None:
+        self._prefix = prefix
+        self._path = path
+        self._whole: list[Elem] | None = None
+
+    def _all(self) -> list[Elem]:
+        if self._whole is None:
+            self._whole = [*self._prefix, *elems_of(self._path)]
+        return self._whole
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    @overload
+    def __getitem__(self, index: int) -> Elem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Elem]: ...
+
+    def __getitem__(self, index: int | slice) -> Elem | Sequence[Elem]:
+        return self._all()[index]
