@@ -37,6 +37,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import logging
 import os
 import queue
 import re
@@ -60,35 +61,47 @@ import asyncio, json, sys
 import grpc
 from pygnmi.spec.v080 import gnmi_pb2
 
+COUNTERS = ["in-octets", "out-octets", "in-errors", "out-errors", "in-discards", "out-discards",
+            "in-unicast-pkts"]
+BGP = [("network-instances", {}), ("network-instance", {"name": "default"}), ("protocols", {}),
+       ("protocol", {"identifier": "BGP", "name": "BGP"}), ("bgp", {}), ("rib", {})]
+
+
+def path(elems):
+    return gnmi_pb2.Path(elem=[gnmi_pb2.PathElem(name=name, key=keys) for name, keys in elems])
+
+
 def leaf(names, value):
     return gnmi_pb2.Update(
-        path=gnmi_pb2.Path(elem=[gnmi_pb2.PathElem(name=n) for n in names]),
+        path=path([(name, {}) for name in names]),
         val=gnmi_pb2.TypedValue(json_ietf_val=json.dumps(value).encode()),
     )
 
-def responses():
-    out = []
-    bgp = [("network-instances", {}), ("network-instance", {"name": "default"}), ("protocols", {}),
-           ("protocol", {"identifier": "BGP", "name": "BGP"}), ("bgp", {}), ("rib", {})]
+
+def notifications():
     for n in range(1000):
-        counters = [("interfaces", {}), ("interface", {"name": f"eth{n % 48}"}), ("state", {}), ("counters", {})]
-        out.append(gnmi_pb2.Notification(
-            timestamp=n, prefix=gnmi_pb2.Path(elem=[gnmi_pb2.PathElem(name=a, key=b) for a, b in counters]),
-            update=[leaf([c], str(n * 1000 + i)) for i, c in enumerate(
-                ["in-octets", "out-octets", "in-errors", "out-errors", "in-discards", "out-discards", "in-unicast-pkts"])]))
-        route = [*bgp, ("afi-safis", {}), ("afi-safi", {"afi-safi-name": "IPV4_UNICAST"}), ("ipv4-unicast", {}),
-                 ("loc-rib", {}), ("routes", {}),
-                 ("route", {"prefix": f"10.{n // 256}.{n % 256}.0/24", "origin": "198.51.100.1", "path-id": "0"})]
-        out.append(gnmi_pb2.Notification(
-            timestamp=n, prefix=gnmi_pb2.Path(elem=[gnmi_pb2.PathElem(name=a, key=b) for a, b in route]),
-            update=[leaf(["state", "attr-index"], str(n % 7)), leaf(["state", "valid-route"], True),
-                    leaf(["state", "path-id"], 0), leaf(["state", "prefix"], f"10.{n // 256}.{n % 256}.0/24"),
-                    leaf(["state", "origin"], "198.51.100.1")]))
-    return [gnmi_pb2.SubscribeResponse(update=n).SerializeToString() for n in out]
+        interface = [("interfaces", {}), ("interface", {"name": f"eth{n % 48}"}),
+                     ("state", {}), ("counters", {})]
+        yield gnmi_pb2.Notification(
+            timestamp=n + 1, prefix=path(interface),
+            update=[leaf([c], str(n * 1000 + i)) for i, c in enumerate(COUNTERS)])
+        prefix = f"10.{n // 256}.{n % 256}.0/24"
+        route = [*BGP, ("afi-safis", {}), ("afi-safi", {"afi-safi-name": "IPV4_UNICAST"}),
+                 ("ipv4-unicast", {}), ("loc-rib", {}), ("routes", {}),
+                 ("route", {"prefix": prefix, "origin": "198.51.100.1", "path-id": "0"})]
+        yield gnmi_pb2.Notification(
+            timestamp=n + 1, prefix=path(route),
+            update=[leaf(["state", "attr-index"], str(n % 7)),
+                    leaf(["state", "valid-route"], True), leaf(["state", "path-id"], 0),
+                    leaf(["state", "prefix"], prefix), leaf(["state", "origin"], "198.51.100.1")])
+
 
 async def main():
-    wire = responses()
+    # Pre-serialised: the target spends as little as it can per message.
+    wire = [gnmi_pb2.SubscribeResponse(update=n).SerializeToString() for n in notifications()]
     sync = gnmi_pb2.SubscribeResponse(sync_response=True).SerializeToString()
+    capabilities = gnmi_pb2.CapabilityResponse(
+        supported_encodings=[gnmi_pb2.JSON_IETF], gNMI_version="0.8.0").SerializeToString()
 
     async def subscribe(requests, context):
         await requests.__anext__()
@@ -97,14 +110,19 @@ async def main():
             for message in wire:
                 yield message
 
+    async def capability(request, context):
+        return capabilities
+
     handler = grpc.method_handlers_generic_handler("gnmi.gNMI", {
         "Subscribe": grpc.stream_stream_rpc_method_handler(
-            subscribe, request_deserializer=gnmi_pb2.SubscribeRequest.FromString)})
+            subscribe, request_deserializer=gnmi_pb2.SubscribeRequest.FromString),
+        "Capabilities": grpc.unary_unary_rpc_method_handler(
+            capability, request_deserializer=gnmi_pb2.CapabilityRequest.FromString)})
     server = grpc.aio.server()
     server.add_generic_rpc_handlers((handler,))
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
-    print(json.dumps({"port": port, "leaves_per_message": 6.0}), flush=True)
+    print(json.dumps({"port": port}), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     await server.stop(None)
 
@@ -152,9 +170,11 @@ def rss_mb() -> float:
     return 0.0
 
 
+ROOT = str(Path(__file__).resolve().parents[1])
+
+
 @contextlib.asynccontextmanager
 async def child(script: str, *args: str) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
-    root = str(Path(__file__).resolve().parents[1])
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -162,7 +182,7 @@ async def child(script: str, *args: str) -> AsyncIterator[tuple[asyncio.subproce
         *args,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": root},
+        env={**os.environ, "PYTHONPATH": ROOT},
     )
     try:
         assert process.stdout is not None
@@ -249,7 +269,7 @@ def pygnmi_stream(port: int, seconds: float, consume: str) -> int:
         try:
             if consume == "parse":
                 for parsed in subscriber:
-                    updates += len(parsed.get("update", {}).get("update", ()))
+                    updates += len((parsed or {}).get("update", {}).get("update", ()))
                     if updates % 4096 < 8 and time.perf_counter() > deadline:
                         break
             else:
@@ -267,6 +287,10 @@ def pygnmi_stream(port: int, seconds: float, consume: str) -> int:
 async def part_a(args: argparse.Namespace) -> None:
     from sprmon.collector.gnmi.store import SiteStore  # noqa: PLC0415
 
+    # pygnmi's reader threads raise CANCELLED when their channel closes: expected here.
+    threading.excepthook = lambda hook_args: None
+    logging.getLogger("pygnmi").setLevel(logging.CRITICAL)
+
     print("\n(a) updates absorbed by one process (a firehose target in a child process)")
     async with child(FIREHOSE_CHILD) as (process, first):
         port = json.loads(first)["port"]
@@ -279,12 +303,14 @@ async def part_a(args: argparse.Namespace) -> None:
             server_cpu = process_cpu_s(process.pid)
             with Measure(label, seconds) as measure:
                 measure.updates = await aio_stream(port, seconds, apply)
-            print(f"  {'':<34} (the target used {process_cpu_s(process.pid) - server_cpu:.1f} s CPU)")
-        for label, consume in (("pygnmi thread + store", "store"), ("pygnmi, its own parse", "parse")):
-            threads = threading.active_count()
+            used = process_cpu_s(process.pid) - server_cpu
+            print(f"  {'':<34} (the target used {used:.1f} s CPU)")
+        for label, consume in (
+            ("pygnmi thread + store", "store"),
+            ("pygnmi, its own parse", "parse"),
+        ):
             with Measure(label, seconds) as measure:
                 measure.updates = await asyncio.to_thread(pygnmi_stream, port, seconds, consume)
-            del threads
         streams = args.streams
         stores = [SiteStore(f"site-{n}") for n in range(streams)]
         with Measure(f"grpc.aio + store, {streams} streams", seconds) as measure:
@@ -293,6 +319,47 @@ async def part_a(args: argparse.Namespace) -> None:
             )
             measure.updates = sum(counts)
         print(f"  {'':<34} threads in this process: {threading.active_count()}")
+        await slow_consumers(port, seconds)
+
+
+async def slow_consumers(port: int, seconds: float) -> None:
+    """A consumer that stops reading: what each bridge holds meanwhile."""
+    import grpc  # noqa: PLC0415
+    from pygnmi.client import gNMIclient  # noqa: PLC0415
+    from pygnmi.spec.v080 import gnmi_pb2_grpc  # noqa: PLC0415
+
+    from sprmon.collector.gnmi.paths import subscribe_request  # noqa: PLC0415
+    from sprmon.core.intent import ALL_PARTS  # noqa: PLC0415
+
+    gc.collect()
+    before = rss_mb()
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        call = gnmi_pb2_grpc.gNMIStub(channel).Subscribe()
+        await call.write(subscribe_request(ALL_PARTS, stream=True))
+        await call.read()
+        await asyncio.sleep(seconds)
+        grown = rss_mb() - before
+        call.cancel()
+    print(f"  a consumer that stops reading for {seconds:g} s: grpc.aio holds {grown:+.0f} MB")
+
+    def pygnmi_unread() -> tuple[int, float]:
+        with gNMIclient(target=("127.0.0.1", port), insecure=True, gnmi_timeout=5) as client:
+            subscriber = client.subscribe2(
+                subscribe={
+                    "subscription": [{"path": "interfaces", "mode": "sample"}],
+                    "mode": "stream",
+                }
+            )
+            time.sleep(seconds)
+            queued = subscriber._updates.qsize()
+            grown = rss_mb() - before
+            subscriber.close()
+            return queued, grown
+
+    gc.collect()
+    before = rss_mb()
+    queued, grown = await asyncio.to_thread(pygnmi_unread)
+    print(f"  {'':<34} pygnmi's queue holds {queued:,} responses, {grown:+.0f} MB (unbounded)")
 
 
 # --- (b) time to detect ---------------------------------------------------------------------------
@@ -332,8 +399,8 @@ async def detect(
                     detected.setdefault(change.site, now)
         changed.set()
 
-    async def until(predicate: Callable[[], bool], timeout: float) -> None:
-        async with asyncio.timeout(timeout):
+    async def until(predicate: Callable[[], bool], limit_s: float) -> None:
+        async with asyncio.timeout(limit_s):
             while not predicate():
                 changed.clear()
                 await changed.wait()
