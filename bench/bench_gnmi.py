@@ -428,8 +428,8 @@ async def detect(
                 await tell("inject", site)
                 await until(lambda s=site: s in detected, 3 * args.interval + 30)
                 times.append(detected[site] - sent)
+                # Each injection goes to another site: no need to wait for this one to recover.
                 await tell("clear", site)
-                await until(lambda s=site: states.get(s) == "compliant", 3 * args.interval + 30)
     times.sort()
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     print(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from random import Random
+from typing import Any
 
 from sprmon.collector.gnmi.client import GnmiTimeout, GnmiUnreachable
 from sprmon.collector.gnmi.poller import GnmiOptions
@@ -17,10 +18,12 @@ from sprmon.collector.gnmi.stream import (
     StreamUpdate,
     backoff_delay,
 )
-from sprmon.core.intent import ALL_PARTS, Intent, Site
+from sprmon.core.intent import ALL_PARTS, DataPart, Intent, Site
 from sprmon.core.observed import BgpPath
 from sprmon.service import intent_prefixes
+from tests.collector.gnmi_messages import attr_set, neighbor, route
 from tests.collector.gnmi_support import (
+    SYNC,
     Outage,
     ScriptedTarget,
     closed_tcp_port,
@@ -28,6 +31,7 @@ from tests.collector.gnmi_support import (
     gnmi_lab,
     gnmi_site,
     sync_then_silence,
+    update,
 )
 
 LEGACY, LEGACY_V6 = "10.0.21.0/24", "2001:db8:21::/48"
@@ -156,6 +160,38 @@ async def test_a_reboot_ends_the_stream_and_the_resync_sees_the_uptime_start_aga
     assert before.observation.uptime_ticks is not None
     assert after.observation.uptime_ticks is not None
     assert after.observation.uptime_ticks < before.observation.uptime_ticks
+
+
+async def test_a_route_that_arrives_before_its_new_attribute_set_is_not_reported_unusable(
+    tmp_path: Path,
+) -> None:
+    async def script() -> AsyncIterator[Any]:
+        for message in attr_set(1, med=100, next_hop=MPLS):
+            yield update(message)
+        yield update(neighbor(MPLS))
+        yield update(route(LEGACY, MPLS, 1))
+        yield SYNC
+        await asyncio.sleep(0.3)
+        yield update(route(LEGACY, MPLS, 2))  # the set it points at comes later
+        await asyncio.sleep(0.2)
+        for message in attr_set(2, med=300, next_hop=MPLS):
+            yield update(message)
+        await asyncio.Event().wait()
+
+    async with gnmi_lab(tmp_path) as (_lab, intent):
+        site = site_of(intent)
+        async with ScriptedTarget(script) as target:
+            scripted = gnmi_site(site, target.port, username=None, password=None)
+            stream_settings = StreamSettings((DataPart.BGP,), (), sample_interval_s=5.0)
+            seen: list[StreamUpdate] = []
+
+            def med_300(update_: StreamUpdate) -> bool:
+                seen.append(update_)
+                return MPLS in paths(update_, LEGACY) and paths(update_, LEGACY)[MPLS].med == 300
+
+            async with SiteStream(scripted, stream_settings, options=QUICK) as stream:
+                await until(stream, "MED 300", med_300)
+    assert [u.observation.error for u in seen] == [None] * len(seen)
 
 
 async def test_a_stream_that_falls_silent_is_declared_dead_and_subscribed_again(

@@ -64,6 +64,10 @@ _CHANNEL_OPTIONS = (
 )
 
 
+#: Whether the plaintext warning was logged (once per process).
+_PLAINTEXT_WARNED: set[bool] = set()
+
+
 class GnmiError(Exception):
     """A gNMI target could not be read; ``message`` says why (never a secret)."""
 
@@ -154,6 +158,14 @@ class GnmiChannel:
             credentials = grpc.ssl_channel_credentials(root_certificates=root)
             self._channel = grpc.aio.secure_channel(self.where, credentials, _CHANNEL_OPTIONS)
         else:
+            if self._metadata and not _PLAINTEXT_WARNED:
+                _PLAINTEXT_WARNED.add(True)
+                log.warning(
+                    "gNMI target %s of %s has tls: false: its password travels in clear "
+                    "(for labs only; further targets without TLS are not logged)",
+                    self.where,
+                    self.site,
+                )
             self._channel = grpc.aio.insecure_channel(self.where, _CHANNEL_OPTIONS)
         self._stub = gnmi_pb2_grpc.gNMIStub(self._channel)
         return self

@@ -33,7 +33,7 @@ from sprmon.core.intent import DataPart
 from sprmon.core.observed import BgpPath, BgpPeer, Interface, PeerState, SiteObservation
 from sprmon.core.prefixes import Address, Prefix
 
-__all__ = ["observe"]
+__all__ = ["dangling_references", "observe"]
 
 _NS_PER_TICK = 10_000_000
 _BGP_KINDS = frozenset({Kind.ROUTE, Kind.ATTR_SET, Kind.AS_SEGMENT, Kind.COMMUNITY, Kind.NEIGHBOR})
@@ -98,6 +98,22 @@ def observe(store: SiteStore, *, collected_at: float, parts: Sequence[DataPart])
         peers=peers,
         interfaces=interfaces,
         error="; ".join(errors) or None,
+    )
+
+
+def dangling_references(store: SiteStore) -> int:
+    """Routes pointing at an attribute or community set the store does not hold.
+
+    Between two notifications of one change this is normal (a target may delete
+    the old set before it updates the route that pointed at it); a stream waits
+    for the rest of the change before it reports the table as unusable.
+    """
+    sets, communities = store.attr_sets, store.communities
+    return sum(
+        1
+        for route in store.routes.values()
+        if (route.attr_index is not None and route.attr_index not in sets)
+        or (route.community_index is not None and route.community_index not in communities)
     )
 
 

@@ -51,7 +51,7 @@ from sprmon.collector.gnmi.client import (
     GnmiProtocolError,
     GnmiTimeout,
 )
-from sprmon.collector.gnmi.observe import observe
+from sprmon.collector.gnmi.observe import dangling_references, observe
 from sprmon.collector.gnmi.paths import subscribe_request
 from sprmon.collector.gnmi.poller import GnmiOptions, read_until_sync, relevant_prefixes
 from sprmon.collector.gnmi.store import COUNTERS, SiteStore
@@ -87,6 +87,9 @@ class StreamOptions:
     #: Silence longer than this many sample intervals (plus the target's timeout)
     #: means the stream is dead, whatever TCP says.
     silent_intervals: float = 3.0
+    #: How long a route may point at a set not received yet (the rest of a change on
+    #: its way) before the table is reported unusable.
+    dangling_grace_s: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,7 @@ class SiteStream:
         self._failure: GnmiError | None = None
         self._changed = asyncio.Event()
         self._published = 0.0
+        self._dangling_since: float | None = None
         self._task: asyncio.Task[None] | None = None
         #: Completed initial dumps (the first sync and every resync), and failed sessions.
         self.syncs = 0
@@ -183,12 +187,34 @@ class SiteStream:
             store = self._store
             if store is None:
                 continue
+            if not self._consistent(store):
+                continue
             parts = self.settings.parts
             counters = DataPart.INTERFACES in parts
             collected_at = self._counters_at if counters else self._heard_at
             observation = observe(store, collected_at=collected_at, parts=parts)
             sampled, self._counters_new = self._counters_new and counters, False
             return StreamUpdate(observation, counters_sampled=sampled)
+
+    def _consistent(self, store: SiteStore) -> bool:
+        """False while routes point at sets not received yet, for at most the grace time.
+
+        The change is then published once the rest of it arrived (or the grace
+        ran out, and the observation says the table is unusable).
+        """
+        if DataPart.BGP not in self.settings.parts or not dangling_references(store):
+            self._dangling_since = None
+            return True
+        now = asyncio.get_running_loop().time()
+        if self._dangling_since is None:
+            self._dangling_since = now
+        if now - self._dangling_since >= self._options.dangling_grace_s:
+            return True
+        # Look again shortly, even if nothing else arrives.
+        asyncio.get_running_loop().call_later(
+            min(0.05, self._options.dangling_grace_s), self._changed.set
+        )
+        return False
 
     # --- the subscription --------------------------------------------------------------------
 
