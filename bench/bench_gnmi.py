@@ -234,7 +234,7 @@ async def aio_stream(port: int, seconds: float, apply: Callable[[Any], int] | No
     from sprmon.collector.gnmi.paths import subscribe_request  # noqa: PLC0415
     from sprmon.core.intent import ALL_PARTS  # noqa: PLC0415
 
-    updates = 0
+    updates = messages = 0
     deadline = time.perf_counter() + seconds
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         call = gnmi_pb2_grpc.gNMIStub(channel).Subscribe()
@@ -242,13 +242,14 @@ async def aio_stream(port: int, seconds: float, apply: Callable[[Any], int] | No
         try:
             while True:
                 response = await call.read()
+                messages += 1
                 if response.HasField("update"):
                     notification = response.update
                     if apply is not None:
                         apply(notification)
                     updates += len(notification.update)
-                    if updates % 4096 < 8 and time.perf_counter() > deadline:
-                        return updates
+                if messages % 32 == 0 and time.perf_counter() > deadline:
+                    return updates
         finally:
             call.cancel()
 
@@ -268,9 +269,9 @@ def pygnmi_stream(port: int, seconds: float, consume: str) -> int:
         )
         try:
             if consume == "parse":
-                for parsed in subscriber:
+                for n, parsed in enumerate(subscriber):
                     updates += len((parsed or {}).get("update", {}).get("update", ()))
-                    if updates % 4096 < 8 and time.perf_counter() > deadline:
+                    if n % 32 == 0 and time.perf_counter() > deadline:
                         break
             else:
                 raw: queue.Queue[Any] = subscriber._updates
@@ -284,6 +285,27 @@ def pygnmi_stream(port: int, seconds: float, consume: str) -> int:
     return updates
 
 
+def decode_only() -> None:
+    """The store's own cost: the firehose's notifications applied in memory, no I/O."""
+    from pygnmi.spec.v080 import gnmi_pb2  # noqa: PLC0415
+
+    from sprmon.collector.gnmi.store import SiteStore  # noqa: PLC0415
+
+    scope: dict[str, Any] = {}
+    exec(FIREHOSE_CHILD.split("async def main", maxsplit=1)[0], scope)
+    messages = [
+        gnmi_pb2.Notification.FromString(n.SerializeToString()) for n in scope["notifications"]()
+    ]
+    store = SiteStore("decode")
+    for message in messages:
+        store.apply(message)
+    with Measure("decode only (store, no I/O)", 0) as measure:
+        for _ in range(20):
+            for message in messages:
+                store.apply(message)
+                measure.updates += len(message.update)
+
+
 async def part_a(args: argparse.Namespace) -> None:
     from sprmon.collector.gnmi.store import SiteStore  # noqa: PLC0415
 
@@ -292,6 +314,7 @@ async def part_a(args: argparse.Namespace) -> None:
     logging.getLogger("pygnmi").setLevel(logging.CRITICAL)
 
     print("\n(a) updates absorbed by one process (a firehose target in a child process)")
+    decode_only()
     async with child(FIREHOSE_CHILD) as (process, first):
         port = json.loads(first)["port"]
         seconds = args.seconds
