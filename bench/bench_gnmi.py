@@ -133,9 +133,9 @@ LAB_CHILD = r"""
 import asyncio, sys
 from sprmon.lab import run_lab
 
-async def main(sites, intent):
+async def main(sites, intent, tick):
     async with run_lab(sites=sites, seed=1, intent_path=intent, control=False,
-                       protocols="snmp,gnmi", tick=1.0) as lab:
+                       protocols="snmp,gnmi", tick=tick) as lab:
         print("READY", flush=True)
         loop = asyncio.get_running_loop()
         while True:
@@ -149,7 +149,7 @@ async def main(sites, intent):
                 lab.clear(site)
             print("ok", flush=True)
 
-asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
+asyncio.run(main(int(sys.argv[1]), sys.argv[2], float(sys.argv[3])))
 """
 
 
@@ -465,10 +465,13 @@ async def detect(
 async def part_b(args: argparse.Namespace, folder: Path) -> None:
     print(
         f"\n(b) time to detect a MED drift, {args.sites} sites, interval {args.interval:g} s, "
-        f"{args.injections} injections (lab in a child process)"
+        f"{args.injections} injections (lab in a child process, tick {args.lab_tick:g} s)"
     )
     intent_path = folder / "lab.yaml"
-    async with child(LAB_CHILD, str(args.sites), str(intent_path)) as (lab, first):
+    async with child(LAB_CHILD, str(args.sites), str(intent_path), str(args.lab_tick)) as (
+        lab,
+        first,
+    ):
         if first != "READY":
             raise RuntimeError(f"the lab did not start: {first!r}")
         text = intent_path.read_text(encoding="utf-8")
@@ -481,8 +484,10 @@ async def part_b(args: argparse.Namespace, folder: Path) -> None:
         over_snmp = folder / "snmp.yaml"
         over_snmp.write_text(snmp_only(text) + monitor, encoding="utf-8")
         lab_cpu = process_cpu_s(lab.pid)
-        await detect("gNMI STREAM (ON_CHANGE)", over_gnmi, lab, args)
-        await detect(f"SNMP polled every {args.interval:g} s", over_snmp, lab, args)
+        if "gnmi" in args.protocols:
+            await detect("gNMI STREAM (ON_CHANGE)", over_gnmi, lab, args)
+        if "snmp" in args.protocols:
+            await detect(f"SNMP polled every {args.interval:g} s", over_snmp, lab, args)
         print(f"  (the lab used {process_cpu_s(lab.pid) - lab_cpu:.0f} s CPU meanwhile)")
 
 
@@ -495,6 +500,8 @@ async def main() -> None:
     parser.add_argument("--interval", type=float, default=10.0, help="(b) poll/sample interval")
     parser.add_argument("--injections", type=int, default=20, help="(b) drifts injected")
     parser.add_argument("--quiet", type=float, default=10.0, help="(b) seconds of quiet CPU")
+    parser.add_argument("--lab-tick", type=float, default=1.0, help="(b) the lab's tick")
+    parser.add_argument("--protocols", default="gnmi,snmp", help="(b) gnmi, snmp or both")
     args = parser.parse_args()
     print(describe_machine("grpcio", "pygnmi", "protobuf"))
     if "a" in args.parts:
