@@ -33,19 +33,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from itertools import chain
 from random import Random
 from types import TracebackType
 from typing import Self
 
-from sprmon.collector.gnmi.plan import SitePlan, site_plan
 from sprmon.core.findings import Report
 from sprmon.core.intent import DataPart, Intent, Site
 from sprmon.core.monitor import (
     EventQueueStatus,
     MonitorView,
-    Protocol,
     StateChange,
     TargetHealth,
 )
@@ -57,6 +54,7 @@ from sprmon.daemon.collector import (
     split_collectors,
 )
 from sprmon.daemon.health import DurationRecorder
+from sprmon.daemon.routes import Route, route_for
 from sprmon.daemon.schedule import first_delay, next_delay
 from sprmon.daemon.shard import Shard
 from sprmon.daemon.sites import Policy, SiteState
@@ -73,26 +71,6 @@ EventsStatus = Callable[[], EventQueueStatus | None]
 DEFAULT_PUBLISH_EVERY_S = 1.0
 #: Most judgements per second of one streamed site: a flapping router costs little.
 DEFAULT_MIN_PUSH_INTERVAL_S = 0.1
-
-
-@dataclass(frozen=True, slots=True)
-class _Route:
-    """How a site is read: polled, watched, or both (``plan`` when gNMI takes part)."""
-
-    poller: Collector | None
-    streamer: StreamingCollector | None = None
-    plan: SitePlan | None = None
-    request: StreamRequest | None = None
-
-    @property
-    def key(self) -> tuple[object, ...]:
-        """What must stay the same for a running watch to carry on after a reload."""
-        return (
-            None if self.poller is None else self.poller.protocol,
-            None if self.streamer is None else self.streamer.protocol,
-            self.plan,
-            self.request,
-        )
 
 
 class Monitor:
@@ -245,22 +223,10 @@ class Monitor:
             self._watch_site(site.name, route), name=f"sprmon-site-{site.name}"
         )
 
-    def _route(self, site: Site) -> _Route:
-        poller = self._collector_for(site)
-        streamer = next((c for c in self._streamers if c.handles(site)), None)
-        if streamer is None:
-            return _Route(poller)
-        plan = site_plan(site, snmp=poller is not None and poller.protocol is Protocol.SNMP)
-        if not plan.snmp:
-            poller = None
-        request = StreamRequest(
-            prefixes=self._policy.prefixes,
-            parts=plan.gnmi,
-            sample_interval_s=self._policy.settings.counter_interval_s,
-        )
-        return _Route(poller, streamer, plan, request)
+    def _route(self, site: Site) -> Route:
+        return route_for(site, self._pollers, self._streamers, self._policy)
 
-    async def _watch_site(self, name: str, route: _Route) -> None:
+    async def _watch_site(self, name: str, route: Route) -> None:
         if route.streamer is None or route.request is None:
             await self._site_loop(name)
             return
@@ -384,6 +350,11 @@ class Monitor:
                 except TimeoutError:
                     self._emit(state.judge(self._policy, self._clock()))
                     self._dirty.set()
+                    continue
+                except Exception:
+                    # A bug must not end the site's watch (nor spin on it).
+                    log.exception("internal error in the feed of site %s", name)
+                    await asyncio.sleep(self._policy.settings.counter_interval_s)
                     continue
                 try:
                     state.absorb_part(

@@ -3,8 +3,9 @@
 - :mod:`~sprmon.collector.gnmi.paths`: the OpenConfig paths sprmon subscribes to, and where a
   received path belongs (pure);
 - :mod:`~sprmon.collector.gnmi.values`: gNMI TypedValues and JSON_IETF into Python values (pure);
+- :mod:`~sprmon.collector.gnmi.records`: the store's records, and how each leaf decodes (pure);
 - :mod:`~sprmon.collector.gnmi.store`: one site's received state, kept up to date by
-  notifications (updates, deletes), bounded (pure);
+  notifications, bounded (pure); :mod:`~sprmon.collector.gnmi.deletes`: its DELETEs (pure);
 - :mod:`~sprmon.collector.gnmi.observe`: that state as a :class:`~sprmon.core.observed.
   SiteObservation` (pure);
 - :mod:`~sprmon.collector.gnmi.badinput`: what a target sent that sprmon could not use,

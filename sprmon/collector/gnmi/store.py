@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, overload
 
 from sprmon.collector.gnmi.badinput import BadInput, BadInputLog
+from sprmon.collector.gnmi.deletes import delete
 from sprmon.collector.gnmi.paths import Elem, Kind, Located, elems_of, locate, render
 from sprmon.collector.gnmi.records import (
     ATTR_LEAVES,
@@ -314,7 +315,7 @@ class SiteStore:
             segment = attr.segments[found.key[1]] = SegmentRecord()
         return segment
 
-    def _route_key(self, found: Located, elems: Sequence[Elem]) -> RouteKey | None:
+    def route_key(self, found: Located, elems: Sequence[Elem]) -> RouteKey | None:
         family, raw_prefix, raw_origin, path_id = found.key
         try:
             prefix = canonical_prefix(raw_prefix)
@@ -334,7 +335,7 @@ class SiteStore:
         if len(found.key) < 4:
             self.report(BadInput.UNKNOWN_PATH, render(elems))
             return None
-        key = self._route_key(found, elems)
+        key = self.route_key(found, elems)
         if key is None:
             return None
         if self.relevant is not None and key[1] not in self.relevant:
@@ -365,116 +366,8 @@ class SiteStore:
         )
         self.overflow.add(kind)
 
-    # --- deletes -----------------------------------------------------------------------------
-
     def _delete(self, elems: Sequence[Elem]) -> int:
-        found = locate(elems)
-        if found is None:
-            self.report(BadInput.UNKNOWN_PATH, f"delete of {render(elems)}")
-            return 0
-        kind, key, leaf = found.kind, found.key, found.leaf
-        if kind is Kind.ROOT or (kind is Kind.SYSTEM and BOOT_TIME[: len(leaf)] == leaf):
-            self.boot_time = None
-        if kind in (Kind.ROOT, Kind.INTERFACE):
-            self._remove(self.interfaces, key if kind is Kind.INTERFACE else (), leaf, IF_LEAVES)
-        if kind in (Kind.ROOT, Kind.BGP, Kind.NEIGHBOR):
-            self._remove(
-                self.neighbors,
-                key if kind is Kind.NEIGHBOR else (),
-                leaf,
-                NEIGHBOR_LEAVES,
-                address=True,
-            )
-        if kind in (Kind.ROOT, Kind.BGP, Kind.RIB, Kind.ATTR_SET):
-            self._remove(
-                self.attr_sets, key if kind is Kind.ATTR_SET else (), leaf, ATTR_LEAVES, index=True
-            )
-        if kind in (Kind.ROOT, Kind.BGP, Kind.RIB, Kind.COMMUNITY):
-            self._remove(
-                self.communities,
-                key if kind is Kind.COMMUNITY else (),
-                leaf,
-                COMMUNITY_LEAVES,
-                index=True,
-            )
-        if kind is Kind.AS_SEGMENT:
-            self._remove_segments(key, leaf)
-        if kind in (Kind.ROOT, Kind.BGP, Kind.RIB, Kind.ROUTE):
-            self._remove_routes(key if kind is Kind.ROUTE else (), leaf, elems)
-        return STATE
-
-    def _remove(
-        self,
-        table: dict[str, Any],
-        key: tuple[str, ...],
-        leaf: tuple[str, ...],
-        leaves: Leaves,
-        *,
-        address: bool = False,
-        index: bool = False,
-    ) -> None:
-        if not key:
-            table.clear()
-            return
-        try:
-            name = (
-                canonical_address(key[0]) if address else str(as_uint(key[0])) if index else key[0]
-            )
-        except (ValueError, Malformed):
-            return
-        record = table.get(name)
-        if record is None:
-            return
-        if not leaf:
-            del table[name]
-            return
-        _clear_leaf(record, leaves, leaf)
-
-    def _remove_segments(self, key: tuple[str, ...], leaf: tuple[str, ...]) -> None:
-        try:
-            attr = self.attr_sets.get(str(as_uint(key[0])))
-        except Malformed:
-            return
-        if attr is None:
-            return
-        if len(key) < 2:
-            attr.segments.clear()
-        elif not leaf:
-            attr.segments.pop(key[1], None)
-        elif key[1] in attr.segments:
-            _clear_leaf(attr.segments[key[1]], SEGMENT_LEAVES, leaf)
-
-    def _remove_routes(
-        self, key: tuple[str, ...], leaf: tuple[str, ...], elems: Sequence[Elem]
-    ) -> None:
-        if len(key) < 4:
-            family = key[0] if key else None
-            for route_key in [k for k in self.routes if family is None or k[0] == family]:
-                del self.routes[route_key]
-            return
-        found = self._route_key(Located(Kind.ROUTE, key, leaf), elems)
-        if found is None:
-            return
-        record = self.routes.get(found)
-        if record is None:
-            return
-        if not leaf:
-            del self.routes[found]
-        else:
-            _clear_leaf(record, ROUTE_LEAVES, leaf)
-
-
-def _clear_leaf(record: Record, leaves: Leaves, leaf: tuple[str, ...]) -> None:
-    """A DELETE of one leaf (or of a container of leaves, such as ``state``)."""
-    for path, (attribute, _decode, _counter) in leaves.items():
-        if path[: len(leaf)] == leaf:
-            setattr(record, attribute, () if attribute == "members" else None)
-            if record.bad is not None:
-                record.bad.pop(path, None)
-                if not record.bad:
-                    record.bad = None
-    if isinstance(record, AttrRecord) and NEXT_HOP[: len(leaf)] == leaf:
-        record.next_hop = None
+        return delete(self, elems)
 
 
 def _plain(name: str) -> str:
