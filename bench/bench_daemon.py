@@ -33,9 +33,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
+import math
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -46,13 +49,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
 # bench/ runs as a script from a checkout: import the checkout's sprmon.
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_lab import process_cpu_s, process_memory_mb
 from machine import describe_machine
 
+ROOT = Path(__file__).resolve().parents[1]
 MODULE_FILE = Path(__file__).resolve().parent / "snmp_exporter" / "sprmon.yml"
 SNMP_EXPORTER = "prometheus-snmp-exporter"
 #: snmp_exporter sends from here, so that the lab can tell its requests from the daemon's.
@@ -208,9 +211,7 @@ class Server:
 
 
 @contextlib.asynccontextmanager
-async def daemon_process(
-    intent: Path, folder: Path, *, per_prefix: bool
-) -> AsyncIterator[Server]:
+async def daemon_process(intent: Path, folder: Path, *, per_prefix: bool) -> AsyncIterator[Server]:
     log = folder / "daemon.log"
     extra = ["--per-prefix-metrics"] if per_prefix else []
     with log.open("wb") as stderr:
@@ -352,6 +353,7 @@ async def cycles(
     """Warm-up cycles, then measured ones: a reading at each boundary, a round in each cycle."""
     run, ports = Run(), list(lab.ports.values())
     start = time.monotonic()
+    profiler: asyncio.subprocess.Process | None = None
     pending: asyncio.Task[Round] | None = None
     for cycle in range(args.warmup + args.cycles + 1):
         await asyncio.sleep(max(0.0, start + cycle * args.interval - time.monotonic()))
@@ -364,15 +366,34 @@ async def cycles(
             pending = None
         if cycle >= args.warmup:
             run.readings.append(await read(daemon, lab))
+        if cycle == args.warmup and args.profile is not None:
+            profiler = await start_profiler(daemon.pid, args.profile, args.cycles * args.interval)
         if exporter is not None and cycle < args.warmup + args.cycles:
             pending = asyncio.create_task(scrape_round(exporter, ports, args.concurrency))
+    if profiler is not None:
+        # py-spy stops after --duration; SIGINT makes it write what it has.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(profiler.wait()), 10)
+        if profiler.returncode is None:
+            profiler.send_signal(signal.SIGINT)
+        await stop(profiler)
     return run
+
+
+async def start_profiler(pid: int, out: Path, seconds: float) -> asyncio.subprocess.Process:
+    """py-spy sampling ``pid`` into ``out`` (collapsed stacks), 100 times a second."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    return await asyncio.create_subprocess_exec(
+        spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "100",
+        "--duration", str(math.ceil(seconds)), "--output", str(out),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
 
 
 def report_daemon(args: argparse.Namespace, run: Run, sites: int) -> float:
     """Print the daemon's cycles; return its CPU seconds per site-cycle (per poll)."""
     readings = run.readings
-    for n, (a, b) in enumerate(zip(readings, readings[1:], strict=False), 1):
+    for n, (a, b) in enumerate(itertools.pairwise(readings), 1):
         cpu, wall = b.daemon_cpu_s - a.daemon_cpu_s, b.at - a.at
         requests, varbinds = per(a, b, HOST)
         polls = b.polls - a.polls
@@ -400,21 +421,25 @@ def report_daemon(args: argparse.Namespace, run: Run, sites: int) -> float:
     return cpu / polls
 
 
-async def report_metrics(args: argparse.Namespace, daemon: Server, sites: int) -> None:
+async def report_metrics(args: argparse.Namespace, run: Run, daemon: Server, sites: int) -> None:
+    first, last = run.readings[0], run.readings[-1]
+    # The daemon polls on while it renders: its average CPU rate over the cycles is taken off.
+    polling = (last.daemon_cpu_s - first.daemon_cpu_s) / (last.at - first.at)
     walls: list[float] = []
-    cpu = daemon.cpu_s()
+    cpu, started = daemon.cpu_s(), time.perf_counter()
     body = b""
     for _ in range(args.scrapes):
         wall = time.perf_counter()
         _, body = await http_get(daemon.port, "/metrics")
         walls.append(time.perf_counter() - wall)
-    cpu = (daemon.cpu_s() - cpu) / args.scrapes
+    cpu = (daemon.cpu_s() - cpu - polling * (time.perf_counter() - started)) / args.scrapes
     _, zipped = await http_get(daemon.port, "/metrics", gzip=True)
     series = len(samples(body.decode()))
     print(
         f"  /metrics: {args.scrapes} scrapes, median {statistics.median(walls) * 1000:.0f} ms "
-        f"wall (all: {', '.join(f'{w * 1000:.0f}' for w in walls)} ms), {cpu * 1000:.0f} ms "
-        f"daemon CPU each; {len(body):,} bytes ({len(zipped):,} with gzip), {series:,} series "
+        f"wall (all: {', '.join(f'{w * 1000:.0f}' for w in walls)} ms), about {cpu * 1000:.0f} "
+        f"ms daemon CPU each (beyond its polling); {len(body):,} bytes ({len(zipped):,} with "
+        f"gzip), {series:,} series "
         f"= {series * 1000 / sites:,.0f} per 1,000 sites"
         + (" (--per-prefix-metrics)" if args.per_prefix_metrics else "")
     )
@@ -470,7 +495,7 @@ async def main(args: argparse.Namespace) -> None:
                 run = await cycles(args, daemon, exporter, lab)
                 print(f"sprmon run (pid {daemon.pid}, http://{HOST}:{daemon.port}/metrics):")
                 sprmon_cpu = report_daemon(args, run, args.sites)
-                await report_metrics(args, daemon, args.sites)
+                await report_metrics(args, run, daemon, args.sites)
                 print(
                     f"  memory: peak {process_memory_mb(daemon.pid, 'VmHWM'):.0f} MB (VmHWM), "
                     f"{process_memory_mb(daemon.pid, 'VmRSS'):.0f} MB now (aim: under 300 MB)"
@@ -479,8 +504,7 @@ async def main(args: argparse.Namespace) -> None:
                     print(f"snmp_exporter (pid {exporter.pid}, module {MODULE_FILE.name}):")
                     exporter_cpu = report_exporter(args, run, args.sites)
                     print(
-                        f"  memory: peak {process_memory_mb(exporter.pid, 'VmHWM'):.0f} MB "
-                        "(VmHWM)"
+                        f"  memory: peak {process_memory_mb(exporter.pid, 'VmHWM'):.0f} MB (VmHWM)"
                     )
                     print(
                         f"ratio sprmon / snmp_exporter, CPU per site-cycle: "
@@ -504,6 +528,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--scrapes", type=int, default=5, help="timed scrapes of /metrics")
     parser.add_argument("--tick", type=float, default=1.0, help="the lab's tick, seconds")
     parser.add_argument("--per-prefix-metrics", action="store_true")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FILE",
+        help="sample the daemon with py-spy during the measured cycles (collapsed stacks to "
+        "FILE); its pauses inflate the daemon's CPU figures",
+    )
     parser.add_argument(
         "--no-snmp-exporter", dest="snmp_exporter", action="store_false", help="sprmon only"
     )
