@@ -34,18 +34,12 @@ import argparse
 import asyncio
 import contextlib
 import itertools
-import json
-import math
 import os
-import re
-import shutil
 import signal
-import socket
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,220 +47,22 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_lab import process_cpu_s, process_memory_mb
+from daemon_processes import (
+    EXPORTER_SOURCE,
+    HOST,
+    MODULE_FILE,
+    Lab,
+    Server,
+    daemon_process,
+    exporter_process,
+    http_get,
+    lab_process,
+    samples,
+    start_profiler,
+    stop,
+    total,
+)
 from machine import describe_machine
-
-ROOT = Path(__file__).resolve().parents[1]
-MODULE_FILE = Path(__file__).resolve().parent / "snmp_exporter" / "sprmon.yml"
-SNMP_EXPORTER = "prometheus-snmp-exporter"
-#: snmp_exporter sends from here, so that the lab can tell its requests from the daemon's.
-EXPORTER_SOURCE = "127.0.0.2"
-HOST = "127.0.0.1"
-
-# The lab, counting the requests and variable bindings its agents answer per
-# source address. The agents answer in one synchronous callback, so the
-# source of the request being answered is simply the last one received.
-LAB_CHILD = r"""
-import asyncio, json, sys
-from sprmon.lab import run_lab, v2c_agents, v2c_responder
-
-counts = {}
-source = [""]
-received, encode = v2c_agents._Endpoint.datagram_received, v2c_responder.encode_response
-
-def datagram_received(self, data, addr):
-    source[0] = addr[0]
-    counts.setdefault(addr[0], [0, 0])[0] += 1
-    received(self, data, addr)
-
-def encode_response(request, varbinds):
-    counts.setdefault(source[0], [0, 0])[1] += len(varbinds)
-    return encode(request, varbinds)
-
-v2c_agents._Endpoint.datagram_received = datagram_received
-v2c_responder.encode_response = encode_response
-
-async def main(sites, intent, tick):
-    async with run_lab(sites=sites, seed=1, intent_path=intent, control=False,
-                       snmp_version="2c", v2c_backend="native", tick=tick) as lab:
-        print(json.dumps({"ports": lab.site_ports}), flush=True)
-        loop = asyncio.get_running_loop()
-        # One line in, the counts out; EOF: stop.
-        while await loop.run_in_executor(None, sys.stdin.readline):
-            print(json.dumps(counts), flush=True)
-
-asyncio.run(main(int(sys.argv[1]), sys.argv[2], float(sys.argv[3])))
-"""
-
-
-def child_env() -> dict[str, str]:
-    """The environment of the children: they import this checkout's sprmon too."""
-    path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": str(ROOT) + (os.pathsep + path if path else "")}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-async def http_get(port: int, target: str, *, gzip: bool = False) -> tuple[int, bytes]:
-    """GET ``target`` over HTTP/1.0 (no chunking, the server closes): status and body."""
-    async with asyncio.timeout(120):
-        reader, writer = await asyncio.open_connection(HOST, port)
-        try:
-            accept = "Accept-Encoding: gzip\r\n" if gzip else ""
-            writer.write(f"GET {target} HTTP/1.0\r\nHost: {HOST}:{port}\r\n{accept}\r\n".encode())
-            data = await reader.read()
-        finally:
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
-    head, _, body = data.partition(b"\r\n\r\n")
-    return int(head.split(b" ", 2)[1]), body
-
-
-def samples(text: str) -> dict[str, float]:
-    """Sample lines of a text exposition: series (name and labels) -> value."""
-    values: dict[str, float] = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            series, _, value = line.rpartition(" ")
-            values[series] = float(value)
-    return values
-
-
-def total(values: dict[str, float], name: str) -> float:
-    """The sum of every series of metric ``name``."""
-    return sum(v for s, v in values.items() if s == name or s.startswith(name + "{"))
-
-
-@dataclass
-class Lab:
-    pid: int
-    ports: dict[str, int]
-    process: asyncio.subprocess.Process
-
-    async def counts(self) -> dict[str, tuple[int, int]]:
-        """Source address -> (requests, variable bindings answered) since the lab started."""
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(b"counts\n")
-        line = await self.process.stdout.readline()
-        return {source: (r, v) for source, (r, v) in json.loads(line).items()}
-
-
-@contextlib.asynccontextmanager
-async def lab_process(sites: int, intent: Path, tick: float) -> AsyncIterator[Lab]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", LAB_CHILD, str(sites), str(intent), str(tick),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=child_env(),
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        async with asyncio.timeout(600):
-            line = await process.stdout.readline()
-        if not line.startswith(b"{"):
-            raise RuntimeError(f"the lab did not start (said {line!r})")
-        yield Lab(process.pid, json.loads(line)["ports"], process)
-    finally:
-        await stop(process, close_stdin=True)
-
-
-async def stop(process: asyncio.subprocess.Process, *, close_stdin: bool = False) -> int | None:
-    """Stop a child (EOF on its stdin, or SIGTERM); SIGKILL after 30 s. Its exit code."""
-    if process.returncode is None:
-        if close_stdin and process.stdin is not None:
-            process.stdin.close()
-        else:
-            process.send_signal(signal.SIGTERM)
-        try:
-            async with asyncio.timeout(30):
-                await process.wait()
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-    return process.returncode
-
-
-@dataclass
-class Server:
-    """A child process serving HTTP on ``port``."""
-
-    name: str
-    process: asyncio.subprocess.Process
-    port: int
-    log: Path
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def cpu_s(self) -> float:
-        return process_cpu_s(self.pid)
-
-    def failed(self, what: str) -> RuntimeError:
-        tail = self.log.read_text(errors="replace").splitlines()[-15:]
-        return RuntimeError(f"{self.name} {what}; its log ends:\n  " + "\n  ".join(tail))
-
-
-@contextlib.asynccontextmanager
-async def daemon_process(intent: Path, folder: Path, *, per_prefix: bool) -> AsyncIterator[Server]:
-    log = folder / "daemon.log"
-    extra = ["--per-prefix-metrics"] if per_prefix else []
-    with log.open("wb") as stderr:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "sprmon", "run", "--intent", str(intent),
-            "--listen", f"{HOST}:0", *extra,
-            stdin=asyncio.subprocess.DEVNULL, stdout=stderr, stderr=stderr, env=child_env(),
-        )  # fmt: skip
-    server = Server("sprmon run", process, 0, log)
-    try:
-        # Port 0 picks a free port; the daemon logs the URL it serves.
-        async with asyncio.timeout(120):
-            while not (found := re.search(rb"http://[^/\s]+:(\d+)/metrics", log.read_bytes())):
-                if process.returncode is not None:
-                    raise server.failed(f"exited with {process.returncode} at start")
-                await asyncio.sleep(0.1)
-        server.port = int(found.group(1))
-        yield server
-    finally:
-        code = await stop(process)
-        if code not in (0, None):
-            print(f"  note: sprmon run exited with {code} (log {log})")
-
-
-@contextlib.asynccontextmanager
-async def exporter_process(community: str, folder: Path) -> AsyncIterator[Server]:
-    """snmp_exporter with our module, the lab's community in a private copy of it."""
-    text = MODULE_FILE.read_text()
-    placeholder = "community: public"
-    if text.count(placeholder) != 1:
-        raise RuntimeError(f"{MODULE_FILE}: expected one {placeholder!r} to replace")
-    config = folder / "snmp.yml"
-    config.touch(mode=0o600)
-    # A JSON string is a YAML double-quoted scalar, whatever the community holds.
-    config.write_text(text.replace(placeholder, f"community: {json.dumps(community)}"))
-    log, port = folder / "snmp_exporter.log", free_port()
-    with log.open("wb") as stderr:
-        process = await asyncio.create_subprocess_exec(
-            SNMP_EXPORTER, f"--config.file={config}", f"--web.listen-address={HOST}:{port}",
-            f"--snmp.source-address={EXPORTER_SOURCE}:0",
-            stdin=asyncio.subprocess.DEVNULL, stdout=stderr, stderr=stderr,
-        )  # fmt: skip
-    server = Server("snmp_exporter", process, port, log)
-    try:
-        async with asyncio.timeout(30):
-            while True:
-                if process.returncode is not None:
-                    raise server.failed(f"exited with {process.returncode} at start")
-                with contextlib.suppress(OSError):
-                    await http_get(port, "/")
-                    break
-                await asyncio.sleep(0.1)
-        yield server
-    finally:
-        await stop(process)
 
 
 @dataclass
@@ -276,11 +72,16 @@ class Round:
     cpu_s: float
     wall_s: float
     failed: int
-    pdus: float  # variable bindings inside the walked subtrees (snmp_scrape_pdus_returned)
-    late_s: float = 0.0
+    #: Variable bindings inside the walked subtrees (snmp_scrape_pdus_returned).
+    pdus: float
+    #: Requests and variable bindings the lab answered to snmp_exporter meanwhile.
+    requests: int
+    varbinds: int
+    #: How long after the end of its cycle the round finished (0: in time).
+    late_s: float
 
 
-async def scrape_round(exporter: Server, ports: list[int], concurrency: int) -> Round:
+async def scrape_round(exporter: Server, lab: Lab, concurrency: int, cycle_end: float) -> Round:
     slots = asyncio.Semaphore(concurrency)
     failed, pdus = 0, 0.0
 
@@ -299,9 +100,13 @@ async def scrape_round(exporter: Server, ports: list[int], concurrency: int) -> 
             return
         pdus += total(samples(body.decode()), "snmp_scrape_pdus_returned")
 
+    before = (await lab.counts()).get(EXPORTER_SOURCE, (0, 0))
     cpu, wall = exporter.cpu_s(), time.perf_counter()
-    await asyncio.gather(*(scrape(port) for port in ports))
-    return Round(exporter.cpu_s() - cpu, time.perf_counter() - wall, failed, pdus)
+    await asyncio.gather(*(scrape(port) for port in lab.ports.values()))
+    cpu, wall = exporter.cpu_s() - cpu, time.perf_counter() - wall
+    after = (await lab.counts()).get(EXPORTER_SOURCE, (0, 0))
+    late = max(0.0, time.monotonic() - cycle_end)
+    return Round(cpu, wall, failed, pdus, after[0] - before[0], after[1] - before[1], late)
 
 
 @dataclass
@@ -350,44 +155,43 @@ class Run:
 async def cycles(
     args: argparse.Namespace, daemon: Server, exporter: Server | None, lab: Lab
 ) -> Run:
-    """Warm-up cycles, then measured ones: a reading at each boundary, a round in each cycle."""
-    run, ports = Run(), list(lab.ports.values())
+    """Warm-up cycles, then measured ones: a reading at each boundary, a round in each cycle.
+
+    A round starts at the start of its cycle, or when the one before it ends if
+    that one overran: the readings keep to the boundaries either way.
+    """
+    run = Run()
     start = time.monotonic()
-    profiler: asyncio.subprocess.Process | None = None
-    pending: asyncio.Task[Round] | None = None
-    for cycle in range(args.warmup + args.cycles + 1):
-        await asyncio.sleep(max(0.0, start + cycle * args.interval - time.monotonic()))
-        if pending is not None:
-            late = time.monotonic()
-            finished = await pending
-            finished.late_s = time.monotonic() - late
-            if cycle > args.warmup:
-                run.rounds.append(finished)
-            pending = None
-        if cycle >= args.warmup:
+
+    async def rounds(exporter: Server) -> None:
+        for cycle in range(args.warmup + args.cycles):
+            await asyncio.sleep(max(0.0, start + cycle * args.interval - time.monotonic()))
+            end = start + (cycle + 1) * args.interval
+            done = await scrape_round(exporter, lab, args.concurrency, end)
+            if cycle >= args.warmup:
+                run.rounds.append(done)
+
+    async with asyncio.TaskGroup() as group:
+        if exporter is not None:
+            group.create_task(rounds(exporter))
+        for cycle in range(args.warmup, args.warmup + args.cycles + 1):
+            await asyncio.sleep(max(0.0, start + cycle * args.interval - time.monotonic()))
             run.readings.append(await read(daemon, lab))
-        if cycle == args.warmup and args.profile is not None:
-            profiler = await start_profiler(daemon.pid, args.profile, args.cycles * args.interval)
-        if exporter is not None and cycle < args.warmup + args.cycles:
-            pending = asyncio.create_task(scrape_round(exporter, ports, args.concurrency))
-    if profiler is not None:
-        # py-spy stops after --duration; SIGINT makes it write what it has.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(profiler.wait()), 10)
-        if profiler.returncode is None:
-            profiler.send_signal(signal.SIGINT)
-        await stop(profiler)
+            if cycle == args.warmup and args.profile is not None:
+                group.create_task(profile(daemon.pid, args.profile, args.cycles * args.interval))
     return run
 
 
-async def start_profiler(pid: int, out: Path, seconds: float) -> asyncio.subprocess.Process:
-    """py-spy sampling ``pid`` into ``out`` (collapsed stacks), 100 times a second."""
-    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    return await asyncio.create_subprocess_exec(
-        spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "100",
-        "--duration", str(math.ceil(seconds)), "--output", str(out),
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+async def profile(pid: int, out: Path, seconds: float) -> None:
+    profiler = await start_profiler(pid, out, seconds)
+    try:
+        # py-spy stops after its --duration; SIGINT makes it write what it has.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(profiler.wait()), seconds + 10)
+        if profiler.returncode is None:
+            profiler.send_signal(signal.SIGINT)
+    finally:
+        await stop(profiler)
 
 
 def report_daemon(args: argparse.Namespace, run: Run, sites: int) -> float:
@@ -448,15 +252,15 @@ async def report_metrics(args: argparse.Namespace, run: Run, daemon: Server, sit
 def report_exporter(args: argparse.Namespace, run: Run, sites: int) -> float:
     """Print snmp_exporter's rounds; return its CPU seconds per site-cycle (per scrape)."""
     for n, one in enumerate(run.rounds, 1):
-        late = f", finished {one.late_s:.1f} s after its cycle" if one.late_s > 0.05 else ""
+        late = f", ended {one.late_s:.1f} s after its cycle" if one.late_s > 0.05 else ""
         print(
             f"  cycle {n}: {sites:,} scrapes in {one.wall_s:.1f} s{late}, {one.failed} failed, "
             f"CPU {one.cpu_s:.2f} s"
         )
-    first, last = run.readings[0], run.readings[-1]
     scrapes = sites * len(run.rounds)
     cpu = sum(one.cpu_s for one in run.rounds)
-    requests, varbinds = per(first, last, EXPORTER_SOURCE)
+    requests = sum(one.requests for one in run.rounds)
+    varbinds = sum(one.varbinds for one in run.rounds)
     pdus = sum(one.pdus for one in run.rounds)
     print(
         f"  per site-cycle (scrape): {cpu / scrapes * 1000:.2f} ms CPU, {requests / scrapes:.1f} "
