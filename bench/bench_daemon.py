@@ -117,6 +117,7 @@ class Reading:
     daemon_cpu_s: float
     lab_cpu_s: float
     polls: float
+    poll_seconds: float
     poll_errors: float
     targets_up: float
     counts: dict[str, tuple[int, int]]
@@ -133,6 +134,7 @@ async def read(daemon: Server, lab: Lab) -> Reading:
         daemon_cpu_s=daemon.cpu_s(),
         lab_cpu_s=process_cpu_s(lab.pid),
         polls=total(values, "sprmon_poll_duration_seconds_count"),
+        poll_seconds=total(values, "sprmon_poll_duration_seconds_sum"),
         poll_errors=total(values, "sprmon_poll_errors_total"),
         targets_up=total(values, "sprmon_target_up"),
         counts=await lab.counts(),
@@ -214,8 +216,16 @@ def report_daemon(args: argparse.Namespace, run: Run, sites: int) -> float:
     per_cycle = cpu / args.cycles
     print(
         f"  per site-cycle (poll): {cpu / polls * 1000:.2f} ms CPU, {requests / polls:.1f} "
-        f"requests, {varbinds / polls:.1f} varbinds on the wire"
+        f"requests, {varbinds / polls:.1f} varbinds on the wire; a poll lasts "
+        f"{(last.poll_seconds - first.poll_seconds) / polls:.2f} s on average"
     )
+    expected = sites * wall / args.interval
+    if polls < 0.9 * expected:
+        # Polls in flight are bounded: long polls cannot all start on time.
+        print(
+            f"  behind schedule: {polls:,.0f} polls where {expected:,.0f} were due; "
+            f"{args.concurrency} in flight at most (monitor.max_in_flight, --concurrency)"
+        )
     print(
         f"  per {args.interval:g} s cycle of {sites:,} sites: {per_cycle:.2f} CPU-s = "
         f"{cpu / wall * 100:.1f} % of a core; scaled to 1,000 sites every 60 s: "
@@ -236,7 +246,7 @@ async def report_metrics(args: argparse.Namespace, run: Run, daemon: Server, sit
         wall = time.perf_counter()
         _, body = await http_get(daemon.port, "/metrics")
         walls.append(time.perf_counter() - wall)
-    cpu = (daemon.cpu_s() - cpu - polling * (time.perf_counter() - started)) / args.scrapes
+    cpu = max(0.0, daemon.cpu_s() - cpu - polling * (time.perf_counter() - started)) / args.scrapes
     _, zipped = await http_get(daemon.port, "/metrics", gzip=True)
     series = len(samples(body.decode()))
     print(
@@ -318,7 +328,8 @@ async def main(args: argparse.Namespace) -> None:
             lab_cpu = last.lab_cpu_s - first.lab_cpu_s
             print(
                 f"lab (pid {lab.pid}): {lab_cpu / args.cycles:.2f} CPU-s per cycle = "
-                f"{lab_cpu / (last.at - first.at) * 100:.1f} % of a core for both sides"
+                f"{lab_cpu / (last.at - first.at) * 100:.1f} % of a core"
+                + (" for both sides" if args.snmp_exporter else "")
             )
 
 

@@ -211,6 +211,11 @@ async def daemon_process(intent: Path, folder: Path, *, per_prefix: bool) -> Asy
 @contextlib.asynccontextmanager
 async def exporter_process(community: str, folder: Path) -> AsyncIterator[Server]:
     """snmp_exporter with our module, the lab's community in a private copy of it."""
+    if shutil.which(SNMP_EXPORTER) is None:
+        raise RuntimeError(
+            f"{SNMP_EXPORTER} not found: install the Debian package prometheus-snmp-exporter "
+            "(make system-deps), or pass --no-snmp-exporter"
+        )
     text = MODULE_FILE.read_text()
     placeholder = "community: public"
     if text.count(placeholder) != 1:
@@ -243,7 +248,11 @@ async def exporter_process(community: str, folder: Path) -> AsyncIterator[Server
 
 async def start_profiler(pid: int, out: Path, seconds: float) -> asyncio.subprocess.Process:
     """py-spy sampling ``pid`` into ``out`` (collapsed stacks), 100 times a second."""
-    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    # py-spy is a pip package: look next to this interpreter too (a venv not activated).
+    where = os.pathsep.join([os.environ.get("PATH", ""), str(Path(sys.executable).parent)])
+    spy = shutil.which("py-spy", path=where)
+    if spy is None:
+        raise RuntimeError("--profile needs py-spy: pip install py-spy (into this venv)")
     return await asyncio.create_subprocess_exec(
         spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "100",
         "--duration", str(math.ceil(seconds)), "--output", str(out),
