@@ -4,6 +4,8 @@
 
     .venv/bin/python bench/bench_startup.py              # 20 runs of each command
     .venv/bin/python bench/bench_startup.py --runs 50 --entry module
+    .venv/bin/python bench/bench_startup.py --instructions   # plus instruction counts
+    .venv/bin/python bench/bench_startup.py --tree /tmp/old  # another checkout's sprmon
 
 A monitoring system (Nagios, Icinga) starts ``sprmon check`` afresh for every
 check, so start-up is most of what a check costs. This runs, each ``--runs``
@@ -25,15 +27,22 @@ the warm-up rounds. ``sprmon`` is the console script next to this interpreter
 Printed per command: wall time median, min, mean and standard deviation (as
 hyperfine prints them), the children's CPU time (user + system, median), and
 the ratio of the median and of the min to those of ``python -c pass``.
+
+On a machine shared with other jobs wall times move with the load (the ratio
+less so); ``--instructions`` also runs each command once under valgrind's
+cachegrind and prints the instructions it executed, a figure the load does not
+change. ``--tree`` measures the sprmon of another checkout (e.g. an older
+commit unpacked with ``git archive``), with its own example files.
 """
 
 from __future__ import annotations
 
 import argparse
 import compileall
-import importlib.util
 import os
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -46,8 +55,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from machine import describe_machine
 
 ROOT = Path(__file__).resolve().parents[1]
-INTENT = ROOT / "examples" / "scenario" / "intent.yaml"
-SNAPSHOT = ROOT / "examples" / "scenario" / "snapshots" / "mixed.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,33 +78,56 @@ def sprmon_argv(entry: str) -> tuple[str, ...]:
     return (sys.executable, "-m", "sprmon")
 
 
-def commands(sprmon: tuple[str, ...]) -> list[Command]:
-    check = (*sprmon, "check", "-i", str(INTENT), "-s", str(SNAPSHOT))
+def commands(sprmon: tuple[str, ...], tree: Path) -> list[Command]:
+    intent = tree / "examples" / "scenario" / "intent.yaml"
+    snapshot = tree / "examples" / "scenario" / "snapshots" / "mixed.json"
+    check = (*sprmon, "check", "-i", str(intent), "-s", str(snapshot))
     return [
         Command("python -c pass", (sys.executable, "-c", "pass"), 0),
         Command("sprmon --help", (*sprmon, "--help"), 0),
         Command("sprmon check (snapshot)", check, 2),
         Command("sprmon check --format json", (*check, "--format", "json"), 2),
-        Command("sprmon validate", (*sprmon, "validate", str(INTENT)), 0),
+        Command("sprmon validate", (*sprmon, "validate", str(intent)), 0),
     ]
 
 
-def child_env() -> dict[str, str]:
+def child_env(tree: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    # The sprmon being measured is this tree's, also under an editable install elsewhere.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    # The sprmon measured is the tree's, also under an editable install of another one.
+    env["PYTHONPATH"] = str(tree)
     return env
 
 
-def compile_sprmon() -> Path:
-    spec = importlib.util.find_spec("sprmon")
-    if spec is None or spec.origin is None:
-        raise SystemExit("sprmon is not importable from here")
-    package = Path(spec.origin).parent
+def compile_sprmon(tree: Path) -> Path:
+    package = tree / "sprmon"
+    if not (package / "__init__.py").is_file():
+        raise SystemExit(f"no sprmon package in {tree}")
     if not compileall.compile_dir(package, quiet=1):
         raise SystemExit(f"compileall failed for {package}")
     return package
+
+
+def instructions(command: Command, env: dict[str, str]) -> int:
+    """Instructions one run of ``command`` executes (valgrind --tool=cachegrind)."""
+    result = subprocess.run(
+        [
+            "valgrind",
+            "--tool=cachegrind",
+            "--cache-sim=no",
+            "--cachegrind-out-file=/dev/null",
+            *command.argv,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"I\s+refs:\s+([\d,]+)", result.stderr)
+    if result.returncode != command.exit_code or found is None:
+        raise SystemExit(f"{command.label} under valgrind: exit {result.returncode}")
+    return int(found.group(1).replace(",", ""))
 
 
 def run_once(command: Command, env: dict[str, str]) -> tuple[float, float]:
@@ -118,8 +148,7 @@ def run_once(command: Command, env: dict[str, str]) -> tuple[float, float]:
     return wall, cpu
 
 
-def measure(cmds: list[Command], runs: int, warmup: int) -> dict[str, Samples]:
-    env = child_env()
+def measure(cmds: list[Command], env: dict[str, str], runs: int, warmup: int) -> dict[str, Samples]:
     for _ in range(warmup):
         for command in cmds:
             run_once(command, env)
@@ -163,20 +192,46 @@ def main() -> None:
         default="script",
         help="run the sprmon console script (default, if installed) or python -m sprmon",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count each command's instructions once under valgrind (slow: minutes)",
+    )
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        default=ROOT,
+        help="the checkout whose sprmon and examples are measured (default: this one)",
+    )
     args = parser.parse_args()
     if args.runs < 2:
         parser.error("--runs must be at least 2 (a standard deviation needs two)")
+    if args.instructions and shutil.which("valgrind") is None:
+        parser.error("--instructions needs valgrind (apt-get install valgrind)")
+    tree = args.tree.resolve()
     print(describe_machine("click", "pydantic", "rich"))
-    package = compile_sprmon()
+    package = compile_sprmon(tree)
+    env = child_env(tree)
     sprmon = sprmon_argv(args.entry)
-    cmds = commands(sprmon)
+    cmds = commands(sprmon, tree)
     print(f"sprmon from {package} (bytecode compiled), run as: {' '.join(sprmon)}")
     print(f"runs: {args.runs} of each, interleaved, after {args.warmup} warm-up rounds")
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    samples = measure(cmds, args.runs, args.warmup)
+    print(f"load average before: {_load()}")
+    samples = measure(cmds, env, args.runs, args.warmup)
     for line in report(cmds, samples):
         print(line)
-    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average after: {_load()}")
+    if args.instructions:
+        counts = {command.label: instructions(command, env) for command in cmds}
+        floor = counts[cmds[0].label]
+        print("instructions executed (valgrind --tool=cachegrind --cache-sim=no), one run each:")
+        for command in cmds:
+            count = counts[command.label]
+            print(f"{command.label:<28} {count / 1e6:>8,.0f} M {count / floor:>6.2f}x")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":
