@@ -194,12 +194,6 @@ class Intent:
     #: Where ``sprmon run`` publishes events; None: no MQTT.
     mqtt: MqttTarget | None = None
 
-    def application(self, name: str) -> Application | None:
-        for app in self.applications:
-            if app.name == name:
-                return app
-        return None
-
     def site(self, name: str) -> Site | None:
         for site in self.sites:
             if site.name == name:
