@@ -8,7 +8,6 @@ code mean the same either way.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,6 +91,8 @@ def obtain_snapshot(
     """
     if snapshot_path is not None:
         return load_snapshot_or_fail(snapshot_path)
+    import asyncio  # noqa: PLC0415 - only a live poll needs it, not a saved snapshot
+
     live = live or LiveOptions()
     selected = select_sites(intent, sites)
     with PollProgress(

@@ -61,7 +61,11 @@ _state_dir_option = click.option(
 )
 
 
-@click.group(name="lab", invoke_without_command=True)
+@click.group(
+    name="lab",
+    short_help="Run a simulated WAN of real SNMP agents and gNMI targets.",
+    invoke_without_command=True,
+)
 @click.option(
     "--sites",
     type=click.IntRange(1, MAX_SITES),
