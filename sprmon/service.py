@@ -22,7 +22,6 @@ can act on; the command-line layer turns them into its own one-line errors.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -141,6 +140,8 @@ async def collect(
     started = time.monotonic()
     snmp_rounds: list[list[SiteObservation]] = []
     gnmi_rounds: list[list[SiteObservation]] = []
+    import asyncio  # noqa: PLC0415 - a snapshot check and --help must not pay for it
+
     async with asyncio.TaskGroup() as group:
         if snmp_sites:
             job = _Rounds(snmp_sites, prefixes, interval_s, concurrency, progress)
@@ -220,6 +221,8 @@ async def _snmp_rounds(job: _Rounds, out: list[list[SiteObservation]]) -> None:
 
 async def _gnmi_rounds(job: _Rounds, out: list[list[SiteObservation]]) -> None:
     sites, prefixes, interval_s, progress = job.sites, job.prefixes, job.interval_s, job.progress
+    import asyncio  # noqa: PLC0415 - a snapshot check and --help must not pay for it
+
     from sprmon.collector.gnmi.poller import GnmiPoller  # noqa: PLC0415
 
     current = 0
