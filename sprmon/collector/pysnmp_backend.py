@@ -45,12 +45,13 @@ from sprmon.collector.errors import (
     SnmpAuthError,
     SnmpConfigError,
     SnmpError,
+    SnmpMalformedResponse,
     SnmpProtocolError,
 )
 from sprmon.collector.session import SnmpSession, UsmCredentials, target_address
 from sprmon.core.intent import AuthProtocol, PrivProtocol, SnmpTarget, SnmpVersion
 from sprmon.secrets import Secret
-from sprmon.smi import Oid, SnmpValue, ValueKind, VarBind, format_oid
+from sprmon.smi import Oid, SnmpValue, ValueKind, VarBind, format_oid, oid_problem, value_problem
 
 _AUTH_PROTOCOLS = {
     AuthProtocol.SHA: USM_AUTH_HMAC96_SHA,
@@ -94,18 +95,35 @@ _INT_KINDS = frozenset(
 _BYTES_KINDS = frozenset({ValueKind.OCTET_STRING, ValueKind.IP_ADDRESS, ValueKind.OPAQUE})
 
 
-def _from_pysnmp(name: Any, value: Any) -> VarBind:
+def from_pysnmp(name: Any, value: Any) -> VarBind:
+    """One of pysnmp's variable bindings as sprmon's, held to the codec's limits.
+
+    pyasn1 already refuses numbers past their type's range and IpAddresses of
+    other than 4 octets; it does not limit OBJECT IDENTIFIERs (an arc of
+    2**16000 decodes, and then cannot even be printed), so both OIDs are checked
+    here with :mod:`sprmon.smi`'s limits, as the native codec checks them.
+    Raises :class:`SnmpMalformedResponse`.
+    """
     oid: Oid = tuple(name)
+    problem = oid_problem(oid)
+    if problem is not None:
+        raise SnmpMalformedResponse(f"a variable-binding name is {problem}")
     kind = _KINDS_BY_TAGSET.get(value.tagSet)
     if kind is None:
         raise SnmpProtocolError(f"value of {format_oid(oid)} has an unknown SMI type")
+    converted: SnmpValue
     if kind in _INT_KINDS:
-        return oid, SnmpValue(kind, int(value))
-    if kind in _BYTES_KINDS:
-        return oid, SnmpValue(kind, value.asOctets())
-    if kind is ValueKind.OBJECT_IDENTIFIER:
-        return oid, SnmpValue(kind, tuple(value))
-    return oid, SnmpValue(kind)
+        converted = SnmpValue(kind, int(value))
+    elif kind in _BYTES_KINDS:
+        converted = SnmpValue(kind, value.asOctets())
+    elif kind is ValueKind.OBJECT_IDENTIFIER:
+        converted = SnmpValue(kind, tuple(value))
+    else:
+        converted = SnmpValue(kind)
+    problem = value_problem(converted)
+    if problem is not None:
+        raise SnmpMalformedResponse(f"the value of {format_oid(oid)} is {problem}")
+    return oid, converted
 
 
 def _auth_failure(address: str, indication: Any, user: str) -> SnmpError | None:
@@ -185,7 +203,7 @@ class PysnmpSession(SnmpSession):
                 future.set_exception(self._translate(indication))
                 return
             try:
-                converted = [_from_pysnmp(name, value) for name, value in varbinds]
+                converted = [from_pysnmp(name, value) for name, value in varbinds]
             except SnmpError as exc:
                 future.set_exception(exc)
                 return
