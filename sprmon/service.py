@@ -10,7 +10,10 @@ once or twice" has one answer:
 - every application prefix of the intent (what targeted sites ask for
   instead of walking their BGP table);
 - twice ``interval_s`` apart (start to start), so that rates are known, or
-  once when the interval is 0.
+  once when the interval is 0;
+- all within ``deadline_s`` (:data:`DEFAULT_DEADLINE_S`, inside a monitoring
+  plugin's usual 60 s timeout): a site not done by then is ``unknown`` with
+  the reason, and the others are reported.
 
 The functions raise :class:`ServiceError` subclasses with a message a user
 can act on; the command-line layer turns them into its own one-line errors.
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
+    "DEFAULT_DEADLINE_S",
     "DEFAULT_INTERVAL_S",
     "LiveResult",
     "NoPollableSiteError",
@@ -51,6 +55,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_S = 5.0
 DEFAULT_CONCURRENCY = 64
+#: A whole check ends within this: monitoring plugins are usually killed at 60 s.
+DEFAULT_DEADLINE_S = 50.0
 
 
 class ServiceError(Exception):
@@ -100,12 +106,16 @@ async def collect(
     interval_s: float = DEFAULT_INTERVAL_S,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_site_done: OnSiteDone | None = None,
+    deadline_s: float | None = DEFAULT_DEADLINE_S,
+    min_site_budget: int = 0,
 ) -> Snapshot:
-    """Poll ``sites`` over SNMP: twice ``interval_s`` apart (start to start), once if 0.
+    """Poll ``sites`` over SNMP: twice ``interval_s`` apart (start to start), once if 0,
+    all within ``deadline_s`` (None: no deadline but each site's own).
 
     A site that cannot be polled comes back with ``SiteObservation.error``
-    set, never as an exception. Raises :class:`NoPollableSiteError` when no
-    site has an SNMP target.
+    set, never as an exception. Each site's agent may send at least
+    ``min_site_budget`` octets per poll (:mod:`sprmon.collector.budget`).
+    Raises :class:`NoPollableSiteError` when no site has an SNMP target.
     """
     polled, skipped = pollable_sites(sites)
     if not polled:
@@ -123,14 +133,21 @@ async def collect(
     # Imported here: pysnmp takes about 0.4 s to import, which `validate` and
     # `check --snapshot` should not pay.
     from sprmon.collector.poller import SnmpPoller  # noqa: PLC0415
+    from sprmon.collector.snmp_collector import CollectOptions  # noqa: PLC0415
 
     prefixes = intent_prefixes(intent)
     started = time.monotonic()
-    async with SnmpPoller(max_concurrency=concurrency, on_site_done=on_site_done) as poller:
+    async with SnmpPoller(
+        max_concurrency=concurrency,
+        on_site_done=on_site_done,
+        options=CollectOptions(min_site_budget=min_site_budget),
+    ) as poller:
         if interval_s == 0:
-            snapshot = await poller.poll(polled, prefixes)
+            snapshot = await poller.poll(polled, prefixes, deadline_s=deadline_s)
         else:
-            snapshot = await poller.poll_twice(polled, prefixes, interval_s=interval_s)
+            snapshot = await poller.poll_twice(
+                polled, prefixes, interval_s=interval_s, deadline_s=deadline_s
+            )
     if log.isEnabledFor(logging.INFO):
         failed = {o.site for o in snapshot.observations if o.error is not None}
         log.info(

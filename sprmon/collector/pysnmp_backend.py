@@ -325,7 +325,10 @@ class PysnmpSession(SnmpSession):
                 f"cannot send a request to {self.address}: {_scrub(str(exc), self._secrets)}",
                 target=self.address,
             ) from exc
-        status, index, varbinds = await self._answer(future)
+        try:
+            status, index, varbinds = await self._answer(future)
+        finally:
+            self.stats.malformed += self._dispatcher.dropped(self._peer) - dropped_before
         if status:
             raise self._agent_error(status, index, oids)
         return varbinds
@@ -354,7 +357,6 @@ class PysnmpSession(SnmpSession):
     def _translate(self, indication: Any, dropped_before: int) -> SnmpError:
         if isinstance(indication, errind.RequestTimedOut):
             dropped = self._dispatcher.dropped(self._peer) - dropped_before
-            self.stats.malformed += dropped
             if dropped:
                 reason = self._dispatcher.malformed[self._peer][1]
                 return self._malformed_error(dropped, reason)

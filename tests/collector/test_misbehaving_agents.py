@@ -7,7 +7,7 @@ import pytest
 from pysnmp.proto import rfc1902
 
 from sprmon.collector.snmp_collector import CollectOptions
-from sprmon.core.intent import AuthProtocol, PrivProtocol, SecretRef, SnmpVersion
+from sprmon.core.intent import AuthProtocol, PrivProtocol, SecretRef, Site, SnmpVersion
 from sprmon.realpeers.snmpd import free_udp_port
 from sprmon.snmp_oids import SYS_UP_TIME, BgpPathEntry, IfEntry, IfXEntry
 from tests.peers.bad_agent import Fault, router_objects, run_bad_agent, silent_socket
@@ -37,12 +37,42 @@ async def test_agent_that_never_answers_times_out_after_its_tries(
     assert stats.requests == 1
 
 
-async def test_closed_port_is_reported_as_unreachable_at_once(
-    community: str, poll_one: PollOne
-) -> None:
-    port = free_udp_port()
+def _v3_site(name: str, host: str, port: int, **target: object) -> Site:
+    return snmp_site(
+        name,
+        host,
+        port,
+        version=SnmpVersion.V3,
+        community=None,
+        user="alice",
+        auth_protocol=AuthProtocol.SHA256,
+        auth_key=SecretRef(env="SPRMON_TEST_AUTH"),
+        priv_protocol=PrivProtocol.AES128,
+        priv_key=SecretRef(env="SPRMON_TEST_PRIV"),
+        **target,
+    )
 
-    observation, stats = await poll_one(snmp_site("r1", "127.0.0.1", port, timeout_s=5.0))
+
+@pytest.fixture
+def v3_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPRMON_TEST_AUTH", "auth-passphrase")
+    monkeypatch.setenv("SPRMON_TEST_PRIV", "priv-passphrase")
+
+
+@pytest.mark.parametrize(("version", "backend"), [("2c", "native"), ("2c", "pysnmp"), ("3", "")])
+async def test_closed_port_is_reported_as_unreachable_at_once(
+    community: str, v3_keys: None, poll_one: PollOne, version: str, backend: str
+) -> None:
+    # Every backend and version says the same, at once: pysnmp's own socket never
+    # hears the ICMP port unreachable, its session's probe does.
+    port = free_udp_port()
+    site = (
+        _v3_site("r1", "127.0.0.1", port, timeout_s=5.0)
+        if version == "3"
+        else snmp_site("r1", "127.0.0.1", port, timeout_s=5.0)
+    )
+
+    observation, stats = await poll_one(site, backend=backend or "native")
 
     assert observation.error == (
         f"127.0.0.1:{port} answered ICMP port unreachable: no SNMP agent listens on that port"
