@@ -30,6 +30,7 @@ difference between the two decoders.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -89,6 +90,9 @@ _LENGTH_MAX_OCTETS = 8
 _SUBID_MAX_OCTETS = 5
 #: The longest OBJECT IDENTIFIER content: the first sub-identifier holds two arcs.
 _OID_MAX_OCTETS = (OID_MAX_ARCS - 1) * _SUBID_MAX_OCTETS
+#: A sub-identifier that starts with 0x80 (padding): searched by the regex engine
+#: only when a 0x80 octet is there at all, so the arc loop stays as cheap as it was.
+_PADDED_ARC = re.compile(rb"(?<![\x80-\xff])\x80")
 #: The three exceptions and Null carry no value: share one object each.
 _EMPTY = {
     kind: SnmpValue(kind)
@@ -284,29 +288,37 @@ def decode_oid(content: bytes) -> Oid:
         if first < 80:
             return (1, first - 40, *content[1:])
         return (2, first - 80, *content[1:])
+    if b"\x80" in content and _PADDED_ARC.search(content):
+        raise BerError("OBJECT IDENTIFIER arc padded with a leading 0x80 octet")
     arcs: list[int] = []
     arc = 0
-    octets = 0
     for octet in content:
         if octet & 0x80:
-            if octets == 0 and octet == 0x80:
-                raise BerError("OBJECT IDENTIFIER arc padded with a leading 0x80 octet")
-            octets += 1
-            if octets == _SUBID_MAX_OCTETS:
-                raise BerError(f"OBJECT IDENTIFIER arc longer than {_SUBID_MAX_OCTETS} octets")
             arc = (arc << 7) | (octet & 0x7F)
         else:
             arcs.append((arc << 7) | octet)
             arc = 0
-            octets = 0
     if len(arcs) >= OID_MAX_ARCS:
         raise BerError(f"OBJECT IDENTIFIER of more than {OID_MAX_ARCS} arcs")
-    # At most 35 bits each (5 octets): cheap to compare once decoded.
-    first = arcs[0]
-    head = (0, first) if first < 40 else (1, first - 40) if first < 80 else (2, first - 80)
-    if head[1] > OID_ARC_MAX or (len(arcs) > 1 and max(arcs[1:]) > OID_ARC_MAX):
+    # Without padding, a sub-identifier of more than 5 octets is above 2**35: this
+    # check refuses it too (as gosnmp does), and the length cap above bounded its cost.
+    # An arc past 2**28 takes 4 continuation octets: most OIDs have fewer in all.
+    continued = len(content) - len(arcs)
+    if continued >= _SUBID_MAX_OCTETS - 1 and max(arcs) > OID_ARC_MAX and _arc_too_large(arcs):
         raise BerError(f"OBJECT IDENTIFIER arc above {OID_ARC_MAX}")
-    return (*head, *arcs[1:])
+    first = arcs[0]
+    if first < 40:
+        return (0, first, *arcs[1:])
+    if first < 80:
+        return (1, first - 40, *arcs[1:])
+    return (2, first - 80, *arcs[1:])
+
+
+def _arc_too_large(subidentifiers: list[int]) -> bool:
+    # The first sub-identifier holds 2.x as 80 + x: it may exceed the limit by 80.
+    return subidentifiers[0] - 80 > OID_ARC_MAX or any(
+        arc > OID_ARC_MAX for arc in subidentifiers[1:]
+    )
 
 
 def decode_message(data: bytes) -> Message:

@@ -90,6 +90,7 @@ def _check(data: bytes) -> None:
     except ber.BerError:  # pragma: no cover - native_read catches it
         raise
     reference = pysnmp_read(data)
+    # Shown by --hypothesis-show-statistics: how often each case comes up.
     event(
         "both accept"
         if native is not None and reference is not None
@@ -216,8 +217,10 @@ def _arc(number: int) -> bytes:
         (b"\x2b" + _arc(2**16000), "more than 128 arcs can take"),
         (b"\x2b" + b"\xff" * 60_000 + b"\x7f", "more than 128 arcs can take"),
         (b"\x2b" + b"\x01" * 127, "more than 128 arcs"),
-        (b"\x2b" + b"\x81" * 5 + b"\x01", "longer than 5 octets"),
-        (b"\x2b" + b"\x01" * 100 + _arc(2**35) * 2, "longer than 5 octets"),
+        # Six octets without padding hold more than 2**35: refused as gosnmp does.
+        (b"\x2b" + b"\x81" * 5 + b"\x01", "arc above 4294967295"),
+        (b"\x2b" + b"\x01" * 100 + _arc(2**35) * 2, "arc above 4294967295"),
+        (_arc(80 + 2**32), "arc above 4294967295"),
     ],
 )
 def test_object_identifiers_past_rfc_2578s_limits_are_refused(content: bytes, match: str) -> None:
@@ -234,6 +237,8 @@ def test_object_identifiers_past_rfc_2578s_limits_are_refused(content: bytes, ma
 
 
 def test_the_longest_object_identifier_is_read() -> None:
+    # 2.x shares its first sub-identifier: 80 + x may pass 2**32 - 1.
+    assert ber.decode_oid(ber.encode_oid((2, 2**32 - 1))) == (2, 2**32 - 1)
     oid = (1, 3, *([2**32 - 1] * 126))
 
     assert ber.decode_oid(ber.encode_oid(oid)) == oid
@@ -408,7 +413,7 @@ def mutations(draw: st.DrawFn) -> bytes:
 
 
 @pytest.mark.slow
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=mutations())
 def test_mutated_encodings_decode_as_pysnmp_decodes_them_or_raise_ber_error(data: bytes) -> None:
     _check(data)
@@ -563,7 +568,7 @@ def hostile_messages(draw: st.DrawFn) -> bytes:
 
 
 @pytest.mark.slow
-@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=hostile_messages())
 def test_hostile_messages_decode_as_pysnmp_decodes_them_or_raise_ber_error(data: bytes) -> None:
     _check(data)
