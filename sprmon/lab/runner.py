@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sprmon.lab.agents import AgentPool
+from sprmon.lab.agents import AgentPool, V2cBackend
 from sprmon.lab.control import (
     ControlServer,
     LabRecord,
@@ -254,6 +254,7 @@ async def run_lab(
     gnmi_auth: bool = True,
     gnmi_tls: GnmiTls | None = None,
     counter_refresh_s: float = 0.0,
+    v2c_backend: V2cBackend = "native",
 ) -> AsyncIterator[Lab]:
     """Run a lab until the ``async with`` block ends.
 
@@ -276,6 +277,8 @@ async def run_lab(
     files next to it. ``control``: serve ``sprmon lab inject/clear/status`` on
     a socket in ``state_dir`` (default: see :func:`default_state_dir`) under
     ``name`` (default: a name unique to this process and call).
+    ``v2c_backend="pysnmp"`` serves a v2c lab with pysnmp's agents instead of
+    the native ones (same answers, several times the CPU; for comparisons).
     """
     if not 1 <= sites <= MAX_SITES:
         raise LabError(f"the lab runs 1 to {MAX_SITES} sites, not {sites}")
@@ -326,6 +329,7 @@ async def run_lab(
                 clock=clock,
                 routers=snmp_routers,
                 on_tick=None if gnmi is None else gnmi.changed,
+                v2c_backend=v2c_backend,
             )
         )
         lab = Lab(
