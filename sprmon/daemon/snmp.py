@@ -92,7 +92,7 @@ class SnmpCollector:
         self._clock = clock
         self._client = client or SnmpClient()
         self._owns_client = client is None
-        # Only for its deadline rule: the poller's own loop is for one-off checks.
+        # Only for its deadline and budget rules: the poller's own loop is for one-off checks.
         self._deadlines = SnmpPoller(options=self._options, client=self._client)
         self._hints: dict[tuple[str, str, int], dict[str, int]] = {}
         #: The newest observation with counters, per site: counter timing compares against it.
@@ -130,11 +130,12 @@ class SnmpCollector:
         if target is None:
             raise ValueError(f"site {site.name} has no snmp target")
         deadline = self._deadline(site.name, target, request.prefixes)
+        budget = self._deadlines.site_budget_octets(site, request.prefixes)
         hint_key = (site.name, target.host, target.port)
         collector: SiteCollector | None = None
         try:
             async with asyncio.timeout(deadline):
-                async with self._client.session(target) as session:
+                async with self._client.session(target, budget_octets=budget) as session:
                     collector = SiteCollector(
                         session,
                         site=site.name,
