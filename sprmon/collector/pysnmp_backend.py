@@ -1,11 +1,11 @@
 """SNMPv3 (and SNMPv2c on request) through pysnmp's command generators.
 
 The only collector module that imports pysnmp (``tests/collector/test_boundaries.py``
-checks it): everything leaving it is sprmon's own, values as
-:class:`~sprmon.smi.SnmpValue`, failures as :mod:`sprmon.collector.errors`
-exceptions. pysnmp reports failures as error-indication objects; they are
-translated here, and every text pysnmp wrote is scrubbed of the session's
-secrets before it reaches a message.
+checks it; hence its length: everything that touches pysnmp is here). Everything
+leaving it is sprmon's own, values as :class:`~sprmon.smi.SnmpValue`, failures
+as :mod:`sprmon.collector.errors` exceptions. pysnmp reports failures as
+error-indication objects; they are translated here, and every text pysnmp wrote
+is scrubbed of the session's secrets before it reaches a message.
 
 :class:`PysnmpBackend` keeps one ``SnmpEngine`` per distinct credential set:
 pysnmp keys its user table by user name, so two targets with the same user
