@@ -10,9 +10,19 @@ polled at once (``max_concurrency``) and the client bounds requests in flight
 per agent (``per_target_concurrency``). Every site gets its own deadline,
 counted from when it starts (not while it waits for a slot): the target's
 ``timeout_s`` x tries x an expected number of requests, capped at
-``deadline_cap_s``. A slow, dead or misbehaving agent therefore delays no
-other site beyond its own deadline, and every failure becomes that site's
-``SiteObservation.error`` instead of an exception.
+``deadline_cap_s``, and its own byte budget for what the agent may send
+(:mod:`sprmon.collector.budget`). A slow, dead or misbehaving agent therefore
+delays no other site beyond its own deadline, holds no more memory than its
+budget, and every failure becomes that site's ``SiteObservation.error``
+instead of an exception.
+
+A whole check can also have a deadline (``deadline_s`` of :meth:`SnmpPoller.poll`
+and :meth:`SnmpPoller.poll_twice`, :class:`CheckDeadline`): every site's poll
+ends by it, a site still waiting for a slot then is not polled, and both
+say so in the site's error; the sites that finished are reported as usual.
+With two polls, a site whose first poll was whole and whose second the check's
+deadline cut is judged on its first (its rates are then unknown), and the
+second poll is skipped when the deadline leaves no time for it.
 
 Rates need two observations of the same site: :meth:`SnmpPoller.poll_twice`
 polls, waits ``interval_s`` from the first poll's start, polls again and
@@ -40,8 +50,10 @@ from types import TracebackType
 from typing import Self
 
 from sprmon import __version__
+from sprmon.collector.budget import site_budget_octets
 from sprmon.collector.client import SnmpClient, V2cBackend
 from sprmon.collector.counter_timing import time_counters
+from sprmon.collector.deadline import CheckDeadline, acquire_before
 from sprmon.collector.errors import SnmpError
 from sprmon.collector.snmp_collector import PEERS, CollectOptions, SiteCollector
 from sprmon.collector.targeted import targeted_candidates
@@ -72,6 +84,12 @@ class SitePollStats:
     watch_requests: int = 0
     watch_varbinds: int = 0
     timed_interfaces: int = 0
+    #: Octets of variable bindings received (what the byte budget counts), and
+    #: datagrams dropped as malformed.
+    octets: int = 0
+    malformed: int = 0
+    #: The whole check's deadline cut this poll (or came before it could start).
+    cut_by_check_deadline: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +166,16 @@ class SnmpPoller:
         tries = target.retries + 1
         return min(self._deadline_cap_s, target.timeout_s * tries * requests)
 
+    def site_budget_octets(self, site: Site, prefixes: Sequence[Prefix] = ()) -> int:
+        """The octets the site's agent may send in one poll (:mod:`~sprmon.collector.budget`)."""
+        options = self._options
+        return site_budget_octets(
+            site,
+            prefixes,
+            walk_rows=min(options.max_rows, options.targeted_above_rows),
+            minimum=options.min_site_budget,
+        )
+
     async def poll(
         self,
         sites: Iterable[Site],
@@ -155,9 +183,10 @@ class SnmpPoller:
         *,
         time_counters: bool = False,
         previous: Mapping[str, SiteObservation] | None = None,
+        deadline_s: float | None = None,
     ) -> Snapshot:
         result = await self.poll_with_stats(
-            sites, prefixes, time_counters=time_counters, previous=previous
+            sites, prefixes, time_counters=time_counters, previous=previous, deadline_s=deadline_s
         )
         return result.snapshot
 
@@ -168,12 +197,15 @@ class SnmpPoller:
         *,
         time_counters: bool = False,
         previous: Mapping[str, SiteObservation] | None = None,
+        deadline_s: float | None = None,
     ) -> PollResult:
         """One poll of every site with an SNMP target.
 
         ``time_counters``: time the link interfaces' counters by the agent's
         refresh (``CollectOptions.counter_watch_s``); ``previous`` (site name ->
-        its previous observation) lets links that carried nothing since go unwatched.
+        its previous observation) lets links that carried nothing since go
+        unwatched; ``deadline_s``: the whole poll ends within this (see the
+        module docstring).
         """
         polled = [site for site in sites if site.snmp is not None]
         return await self._poll(
@@ -183,6 +215,7 @@ class SnmpPoller:
             len(polled),
             time_counters=time_counters,
             previous=previous or {},
+            deadline=None if deadline_s is None else CheckDeadline.starting_now(deadline_s),
         )
 
     async def _poll(
@@ -194,6 +227,7 @@ class SnmpPoller:
         *,
         time_counters: bool = False,
         previous: Mapping[str, SiteObservation],
+        deadline: CheckDeadline | None = None,
     ) -> PollResult:
         """Poll ``polled``; progress counts on from ``done_before`` up to ``total``."""
         semaphore = asyncio.Semaphore(self._max_concurrency)
@@ -205,12 +239,30 @@ class SnmpPoller:
         async def one(position: int, site: Site) -> None:
             nonlocal done
             assert site.snmp is not None  # only sites with a target are in ``polled``
-            async with semaphore:
-                observation, stats, answering = await self._poll_site(site, site.snmp, wanted)
+            if await acquire_before(semaphore, deadline):
+                try:
+                    observation, stats, answering = await self._poll_site(
+                        site, site.snmp, wanted, deadline
+                    )
+                finally:
+                    semaphore.release()
+            else:
+                assert deadline is not None  # only a deadline refuses a slot
+                observation, stats, answering = self._not_polled(site, deadline), None, False
+            stats = stats or SitePollStats(
+                site=site.name,
+                ok=False,
+                requests=0,
+                retries=0,
+                varbinds=0,
+                elapsed_s=0.0,
+                deadline_s=0.0,
+                cut_by_check_deadline=True,
+            )
             if time_counters and answering and site.links and observation.interfaces:
                 async with watches:
                     observation, stats = await self._time_site(
-                        site, site.snmp, observation, stats, previous.get(site.name)
+                        site, site.snmp, observation, stats, previous.get(site.name), check=deadline
                     )
             results[position] = (observation, stats)
             done += 1
@@ -234,20 +286,35 @@ class SnmpPoller:
         )
 
     async def poll_twice(
-        self, sites: Iterable[Site], prefixes: Iterable[Prefix] = (), *, interval_s: float
+        self,
+        sites: Iterable[Site],
+        prefixes: Iterable[Prefix] = (),
+        *,
+        interval_s: float,
+        deadline_s: float | None = None,
     ) -> Snapshot:
-        """Two polls ``interval_s`` apart (start to start), for counter rates.
+        """Two polls ``interval_s`` apart (start to start), for counter rates,
+        both within ``deadline_s`` if given (see the module docstring).
 
         Progress runs once from 1 to twice the number of sites.
         """
         polled = [site for site in sites if site.snmp is not None]
         wanted = tuple(dict.fromkeys(prefixes))
         timed = self._options.counter_watch_s > 0
+        deadline = None if deadline_s is None else CheckDeadline.starting_now(deadline_s)
         started = time.monotonic()
         first = await self._poll(
-            polled, wanted, 0, 2 * len(polled), time_counters=timed, previous={}
+            polled, wanted, 0, 2 * len(polled), time_counters=timed, previous={}, deadline=deadline
         )
-        await asyncio.sleep(max(0.0, interval_s - (time.monotonic() - started)))
+        pause = max(0.0, interval_s - (time.monotonic() - started))
+        if deadline is not None and deadline.remaining() <= pause:
+            log.warning(
+                "the check's deadline of %g s leaves no time for the second poll: "
+                "every site is judged on its first poll, without rates",
+                deadline.total_s,
+            )
+            return first.snapshot
+        await asyncio.sleep(pause)
         second = await self._poll(
             polled,
             wanted,
@@ -255,9 +322,19 @@ class SnmpPoller:
             2 * len(polled),
             time_counters=timed,
             previous={o.site: o for o in first.snapshot.observations},
+            deadline=deadline,
         )
+        # A site the check's deadline cut in its second poll only is judged on its
+        # first: one slow agent must not turn the healthy sites it delayed unknown.
+        whole = {o.site for o in first.snapshot.observations if o.error is None}
+        cut = {
+            stat.site for stat in second.stats if stat.cut_by_check_deadline and stat.site in whole
+        }
+        for site in sorted(cut):
+            log.info("site %s: second poll cut by the check's deadline; judged on its first", site)
         return Snapshot(
-            observations=first.snapshot.observations + second.snapshot.observations,
+            observations=first.snapshot.observations
+            + tuple(o for o in second.snapshot.observations if o.site not in cut),
             taken_at=second.snapshot.taken_at,
             source=second.snapshot.source,
         )
@@ -269,13 +346,23 @@ class SnmpPoller:
         observation: SiteObservation,
         stats: SitePollStats,
         previous: SiteObservation | None,
+        *,
+        check: CheckDeadline | None,
     ) -> tuple[SiteObservation, SitePollStats]:
         """``observation`` with its link counters timed (see counter_timing)."""
         options = self._options
         # Room for one request that times out after the watch, besides the watch.
         bound = options.counter_watch_s + 2 * target.timeout_s * (target.retries + 1)
+        if check is not None:
+            bound = min(bound, check.remaining())
+            if bound <= 0:
+                return observation, stats
+        budget = self.site_budget_octets(site)
         try:
-            async with asyncio.timeout(bound), self._client.session(target) as session:
+            async with (
+                asyncio.timeout(bound),
+                self._client.session(target, budget_octets=budget) as session,
+            ):
                 timed, watch = await time_counters(
                     session,
                     observation,
@@ -298,17 +385,25 @@ class SnmpPoller:
         )
 
     async def _poll_site(
-        self, site: Site, target: SnmpTarget, prefixes: Sequence[Prefix]
+        self,
+        site: Site,
+        target: SnmpTarget,
+        prefixes: Sequence[Prefix],
+        check: CheckDeadline | None = None,
     ) -> tuple[SiteObservation, SitePollStats, bool]:
         """The site's observation, what it cost, and whether the agent still answers."""
         deadline = self.site_deadline_s(target, prefixes)
+        by_check = check is not None and check.remaining() < deadline
+        if check is not None and by_check:
+            deadline = max(0.0, check.remaining())
         started = time.perf_counter()
         collector: SiteCollector | None = None
-        requests = retries = varbinds = 0
+        requests = retries = varbinds = octets = malformed = 0
         timed_out = False
+        budget = self.site_budget_octets(site, prefixes)
         try:
             async with asyncio.timeout(deadline):
-                async with self._client.session(target) as session:
+                async with self._client.session(target, budget_octets=budget) as session:
                     hint_key = (site.name, target.host, target.port)
                     collector = SiteCollector(
                         session,
@@ -326,11 +421,15 @@ class SnmpPoller:
                         requests = session.stats.requests
                         retries = session.stats.retries
                         varbinds = session.stats.varbinds
+                        octets = session.stats.octets
+                        malformed = session.stats.malformed
             observation = collector.observation()
         except TimeoutError:
             timed_out = True
             reason = (
-                f"poll of {site.name} did not finish within its deadline of {deadline:.1f} s "
+                check.cut(site.name)
+                if check is not None and by_check
+                else f"poll of {site.name} did not finish within its deadline of {deadline:.1f} s "
                 "(agent too slow, or a table too large for the timeout)"
             )
             observation = (
@@ -357,12 +456,20 @@ class SnmpPoller:
             varbinds=varbinds,
             elapsed_s=time.perf_counter() - started,
             deadline_s=deadline,
+            octets=octets,
+            malformed=malformed,
+            cut_by_check_deadline=timed_out and by_check,
         )
         answering = collector is not None and collector.answering and not timed_out
         return observation, stats, answering
 
     def _failed(self, site: Site, reason: str) -> SiteObservation:
         return SiteObservation(site=site.name, collected_at=self._clock(), error=reason)
+
+    def _not_polled(self, site: Site, deadline: CheckDeadline) -> SiteObservation:
+        reason = deadline.missed(site.name)
+        log.info("site %s: %s", site.name, reason)
+        return self._failed(site, reason)
 
 
 def _first_hints(site: Site) -> dict[str, int]:

@@ -41,6 +41,7 @@ from typing import Protocol
 
 from sprmon.collector.errors import (
     SnmpAuthError,
+    SnmpBudgetExceeded,
     SnmpError,
     SnmpNotSupported,
     SnmpProtocolError,
@@ -70,8 +71,9 @@ __all__ = ["CollectOptions", "CollectorSession", "SiteCollector", "targeted_cand
 
 log = logging.getLogger(__name__)
 
-#: Errors after which the agent will not answer the next stage either.
-_FATAL = (SnmpTimeout, SnmpUnreachable, SnmpAuthError)
+#: Errors after which the agent will not answer the next stage either (or, for
+#: the budget, must not be asked to).
+_FATAL = (SnmpTimeout, SnmpUnreachable, SnmpAuthError, SnmpBudgetExceeded)
 
 #: Row-count keys of :attr:`SiteCollector.row_counts` / ``hints``.
 INTERFACES, PEERS, PATHS = "interfaces", "peers", "paths"
@@ -121,6 +123,9 @@ class CollectOptions:
     #: (an agent refreshing interfaces at different moments), instead of up to
     #: ``counter_watch_s`` for a link that carries nothing.
     counter_watch_grace_s: float = 1.0
+    #: Every site's byte budget for one poll is at least this many octets
+    #: (the budget is otherwise sized from the intent: :mod:`sprmon.collector.budget`).
+    min_site_budget: int = 0
 
     def __post_init__(self) -> None:
         if self.counter_watch_s < 0 or self.counter_watch_every_s <= 0:
@@ -132,6 +137,8 @@ class CollectOptions:
             raise ValueError(
                 f"counter_watch_grace_s cannot be negative, not {self.counter_watch_grace_s}"
             )
+        if self.min_site_budget < 0:
+            raise ValueError(f"min_site_budget cannot be negative, not {self.min_site_budget}")
 
 
 class SiteCollector:

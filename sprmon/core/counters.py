@@ -4,10 +4,13 @@ A rate is only reported when the two samples can honestly be compared. Every
 case that would otherwise produce a spike or a negative rate (a reboot, a
 counter reset, a changed counter width, a wrap that is not one) yields no rate
 and a note that says why, because a made-up spike on a dashboard is worse than
-a gap.
+a gap. So does a counter past its width (a snapshot may hold any integer):
+no arithmetic here overflows, whatever the numbers.
 """
 
 from __future__ import annotations
+
+import math
 
 from sprmon.core.observed import Interface, SiteObservation
 
@@ -20,6 +23,15 @@ NOT_COLLECTED = "counter not collected"
 OUT_OF_RANGE = "counter value out of range for its width: agent or decoder fault"
 
 _WRAP_32 = 2**32
+
+
+def as_float(number: int | float) -> float:
+    """``number`` as a float; one too large for a float is infinite (Python would
+    raise ``OverflowError`` on the conversion or on a true division)."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf if number > 0 else -math.inf
 
 
 def rate_and_note(
@@ -70,7 +82,8 @@ def counter_delta(
         return None, NOT_COLLECTED
     if reset:
         return None, DISCONTINUITY
-    if before < 0 or after < 0 or (bits == 32 and (before >= _WRAP_32 or after >= _WRAP_32)):
+    if before < 0 or after < 0 or before >> bits or after >> bits:
+        # Past the width: neither a wrap nor a rate can be made of it.
         return None, OUT_OF_RANGE
     note: str | None = None
     delta = after - before

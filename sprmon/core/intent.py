@@ -83,9 +83,26 @@ class SnmpTarget:
     targeted_bgp: bool = False
 
 
+class DataPart(StrEnum):
+    """What a collector reads from a site router, for a site with both targets to split."""
+
+    #: The BGP table (paths) and the BGP neighbours' sessions.
+    BGP = "bgp"
+    #: Interfaces: oper status, speed, counters.
+    INTERFACES = "interfaces"
+
+
+ALL_PARTS = (DataPart.BGP, DataPart.INTERFACES)
+
+
 @dataclass(frozen=True, slots=True)
 class GnmiTarget:
-    """How to reach a site router over gNMI (OpenConfig)."""
+    """How to reach a site router over gNMI (OpenConfig).
+
+    ``tls`` False is plaintext (labs only: the password travels in clear).
+    ``use`` is what is read over gNMI; a site with an SNMP target as well reads
+    the other parts over SNMP (the intent file's ``gnmi.use``).
+    """
 
     host: str
     port: int = 57400
@@ -94,6 +111,7 @@ class GnmiTarget:
     tls: bool = True
     ca_file: str | None = None
     timeout_s: float = 5.0
+    use: tuple[DataPart, ...] = ALL_PARTS
 
 
 @dataclass(frozen=True, slots=True)

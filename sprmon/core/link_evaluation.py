@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sprmon.core.counters import discontinuity, rate_and_note
+from sprmon.core.counters import as_float, discontinuity, rate_and_note
 from sprmon.core.findings import LinkFinding, Severity
 from sprmon.core.intent import SiteLink, Thresholds
 from sprmon.core.observed import Interface, OperStatus, PeerState, SiteObservation
@@ -87,7 +87,10 @@ def link_status(link: SiteLink, obs: SiteObservation | None) -> LinkStatus:
     if link.interface_name is None and link.interface_index is None:
         note = "no interface configured for the link"
     elif obs.interfaces is None:
-        note = f"interfaces not collected: {obs.error}" if obs.error else "interfaces not collected"
+        note = "interfaces not collected"
+        if obs.error:
+            # The collector's error often says these words already.
+            note = obs.error if note in obs.error else f"{note}: {obs.error}"
     else:
         iface = find_interface(link, obs.interfaces)
         if iface is None:
@@ -106,7 +109,9 @@ def link_status(link: SiteLink, obs: SiteObservation | None) -> LinkStatus:
                 age = peer.established_for_s
                 if age is not None and (longest is None or age > longest):
                     longest = age
-        if longest is not None:
+        # An age reaching back before 1970 is not a session's (a hostile or
+        # broken source): left unknown rather than rendered as an impossible date.
+        if longest is not None and longest <= obs.collected_at:
             since = obs.collected_at - longest
     return LinkStatus(link.role, oper_up, established, since, iface, note)
 
@@ -176,8 +181,9 @@ def link_rates(link: SiteLink, samples: Sequence[SiteObservation]) -> _Rates:
     bits = after.counter_bits
     speed = after.speed_bps
     # Twice the line rate: anything faster is a reset that looks like a wrap.
-    max_octets = 2 * speed / 8 if speed else None
-    max_packets = 2 * speed / 8 / _MIN_FRAME_OCTETS if speed else None
+    # (A speed too large for a float bounds nothing, and must not overflow.)
+    max_octets = 2 * as_float(speed) / 8 if speed else None
+    max_packets = 2 * as_float(speed) / 8 / _MIN_FRAME_OCTETS if speed else None
 
     in_rate, note = rate_and_note(
         before.in_octets, after.in_octets, seconds, bits=bits, reset=reset, max_rate=max_octets
@@ -248,7 +254,7 @@ def _interval_s(
     seconds = second_at - first_at
     if reset or first_ticks is None or second_ticks is None:
         return seconds
-    device = (second_ticks - first_ticks) / 100
+    device = as_float(second_ticks - first_ticks) / 100
     if device > 0 and abs(device - seconds) <= _UPTIME_TOLERANCE * seconds:
         return device
     return seconds

@@ -1,26 +1,44 @@
-"""What the daemon needs from a collector: one poll of one site, and why it failed.
+"""What the daemon needs from a collector: one poll of one site, or a site's stream of changes.
 
-The daemon knows nothing of SNMP or gNMI. A collector says which sites it
-can poll (:meth:`Collector.handles`) and polls one of them
+The daemon knows nothing of SNMP or gNMI. A polling :class:`Collector` says
+which sites it can poll (:meth:`Collector.handles`) and polls one of them
 (:meth:`Collector.poll`) into a :class:`~sprmon.core.observed.SiteObservation`;
 a poll that fails carries the reason in the observation's ``error`` and, for
-the daemon's metrics, a short :class:`FailureReason` in the result. A gNMI
-collector plugs in by implementing this protocol: the scheduler, the history
-and the exporters do not change.
+the daemon's metrics, a short :class:`FailureReason` in the result.
+
+A :class:`StreamingCollector` (gNMI STREAM) instead keeps each watched site's
+observation up to date itself and hands the daemon a :class:`SiteFeed` whose
+:meth:`~SiteFeed.next` returns as soon as the site changed (coalescing what
+changed meanwhile), so the site is judged at once instead of at its next poll.
+The scheduler of polled sites, the history and the exporters do not change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol as TypingProtocol
+from typing import cast
 
-from sprmon.core.intent import Site
+from sprmon.core.intent import DataPart, Site
 from sprmon.core.monitor import Protocol
 from sprmon.core.observed import SiteObservation
 from sprmon.core.prefixes import Prefix
 
-__all__ = ["Collector", "FailureReason", "PollRequest", "PollResult"]
+__all__ = [
+    "Collector",
+    "FailureReason",
+    "PollRequest",
+    "PollResult",
+    "PushResult",
+    "SiteFeed",
+    "StreamRequest",
+    "StreamingCollector",
+    "is_streaming",
+    "split_collectors",
+]
 
 
 class FailureReason(StrEnum):
@@ -62,3 +80,61 @@ class Collector(TypingProtocol):
     async def poll(self, site: Site, request: PollRequest) -> PollResult:
         """Poll ``site``; never raises for a failure of the site (only when cancelled)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class StreamRequest:
+    """What a streaming collector keeps up to date for one site."""
+
+    prefixes: tuple[Prefix, ...]
+    #: What the stream reads (the rest, if anything, is polled over SNMP).
+    parts: tuple[DataPart, ...]
+    #: How often counters are sampled (the intent's counter interval).
+    sample_interval_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    """A watched site's observation after a change, or why its stream failed."""
+
+    observation: SiteObservation
+    #: None when the observation is good (``observation.error`` is None too).
+    failure: FailureReason | None = None
+    #: The interface counters are a new sample: they advance the rates. False: the
+    #: counters (and ``collected_at``, which times them) are those of the last sample.
+    counters_sampled: bool = False
+
+
+class SiteFeed(TypingProtocol):
+    async def next(self) -> PushResult:
+        """Wait for the site's next change (or failure); safe to cancel while waiting."""
+        ...
+
+
+class StreamingCollector(TypingProtocol):
+    """A way to watch site routers that push their changes (gNMI STREAM)."""
+
+    @property
+    def protocol(self) -> Protocol: ...
+
+    def handles(self, site: Site) -> bool:
+        """Whether ``site`` has a target this collector speaks."""
+        ...
+
+    def watch(self, site: Site, request: StreamRequest) -> AbstractAsyncContextManager[SiteFeed]:
+        """Keep ``site`` watched while the context is open; it never raises for the site."""
+        ...
+
+
+def is_streaming(collector: object) -> bool:
+    """Whether ``collector`` pushes changes (:class:`StreamingCollector`) rather than polls."""
+    return callable(getattr(collector, "watch", None))
+
+
+def split_collectors(
+    collectors: Sequence[Collector | StreamingCollector],
+) -> tuple[tuple[Collector, ...], tuple[StreamingCollector, ...]]:
+    """``(polling, streaming)`` collectors, each in the order given."""
+    polling = tuple(cast(Collector, c) for c in collectors if not is_streaming(c))
+    streaming = tuple(cast(StreamingCollector, c) for c in collectors if is_streaming(c))
+    return polling, streaming

@@ -8,8 +8,15 @@
 
 One asyncio task per site: it sleeps until its next poll (or until its data
 turns stale), so a site is never polled twice at once, and a slow or dead
-site delays nobody else. A semaphore bounds the polls in flight over all
-sites (``monitor.max_in_flight``). After each poll the site is judged (see
+site delays nobody else. A site read over gNMI is watched instead: its task
+waits for its stream's next change (:class:`~sprmon.daemon.collector.
+StreamingCollector`) and judges the site at once, at most every
+``min_push_interval_s`` (what changes meanwhile is coalesced); a site read
+over both gNMI and SNMP (``gnmi.use``) is watched and polled, and judged from
+the merge of both. Polled-only sites are scheduled exactly as before.
+
+A semaphore bounds the polls in flight over all sites
+(``monitor.max_in_flight``). After each poll the site is judged (see
 :class:`~sprmon.daemon.sites.SiteState`); its state changes go to
 ``on_changes`` at once, and a new :class:`MonitorView` goes to ``on_view``
 — at most every ``publish_every_s``, so that ten thousand sites finishing
@@ -32,15 +39,22 @@ from types import TracebackType
 from typing import Self
 
 from sprmon.core.findings import Report
-from sprmon.core.intent import Intent, Site
+from sprmon.core.intent import DataPart, Intent, Site
 from sprmon.core.monitor import (
     EventQueueStatus,
     MonitorView,
     StateChange,
     TargetHealth,
 )
-from sprmon.daemon.collector import Collector, PollRequest
+from sprmon.daemon.collector import (
+    Collector,
+    PollRequest,
+    StreamingCollector,
+    StreamRequest,
+    split_collectors,
+)
 from sprmon.daemon.health import DurationRecorder
+from sprmon.daemon.routes import Route, route_for
 from sprmon.daemon.schedule import first_delay, next_delay
 from sprmon.daemon.shard import Shard
 from sprmon.daemon.sites import Policy, SiteState
@@ -55,6 +69,8 @@ EventsStatus = Callable[[], EventQueueStatus | None]
 
 #: Most views per second: a Prometheus scrape or a dashboard needs no more.
 DEFAULT_PUBLISH_EVERY_S = 1.0
+#: Most judgements per second of one streamed site: a flapping router costs little.
+DEFAULT_MIN_PUSH_INTERVAL_S = 0.1
 
 
 class Monitor:
@@ -63,19 +79,23 @@ class Monitor:
     def __init__(
         self,
         intent: Intent,
-        collectors: Sequence[Collector],
+        collectors: Sequence[Collector | StreamingCollector],
         *,
         shard: Shard | None = None,
         on_view: ViewHook | None = None,
         on_changes: ChangesHook | None = None,
         events_status: EventsStatus | None = None,
         publish_every_s: float | None = None,
+        min_push_interval_s: float = DEFAULT_MIN_PUSH_INTERVAL_S,
         clock: Callable[[], float] = time.time,
         rng: Random | None = None,
     ) -> None:
         self._shard = shard or Shard()
         self._policy = Policy.of(intent, self._shard)
         self._collectors = tuple(collectors)
+        self._pollers, self._streamers = split_collectors(collectors)
+        self._min_push_interval_s = min_push_interval_s
+        self._routes: dict[str, tuple[object, ...]] = {}
         self._on_view = on_view
         self._on_changes = on_changes
         self._events_status = events_status
@@ -90,7 +110,7 @@ class Monitor:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._max_in_flight = intent.monitor.max_in_flight
         self._slots = asyncio.Semaphore(self._max_in_flight)
-        self._durations = {c.protocol: DurationRecorder() for c in self._collectors}
+        self._durations = {c.protocol: DurationRecorder() for c in self._pollers}
         self._dirty = asyncio.Event()
         self._publisher: asyncio.Task[None] | None = None
         self._view: MonitorView | None = None
@@ -156,10 +176,10 @@ class Monitor:
                 self._add(site)
                 added += 1
                 continue
+            if self._route(site).key != self._routes.get(site.name):
+                self._restart(site, state)
+                continue
             if state.site != site:
-                if self._protocol_of(site) != self._protocol_of(state.site):
-                    self._restart(site, state)
-                    continue
                 state.relink(site)
             if state.report is not None:
                 changes.extend(state.judge(policy, now))
@@ -180,29 +200,48 @@ class Monitor:
     # --- sites ---------------------------------------------------------------------------------
 
     def _add(self, site: Site, *, previous: SiteState | None = None) -> None:
-        collector = self._collector_for(site)
-        state = SiteState(site, None if collector is None else collector.protocol)
+        route = self._route(site)
+        self._routes[site.name] = route.key
+        if route.plan is not None:
+            state = SiteState(site, None, plan=route.plan)
+        else:
+            state = SiteState(site, None if route.poller is None else route.poller.protocol)
         if previous is not None:
             state.report = previous.report
         self._states[site.name] = state
-        if collector is None:
+        if route.poller is None and route.streamer is None:
             kinds = [kind for kind, target in (("snmp", site.snmp), ("gnmi", site.gnmi)) if target]
             state.absorb_unpollable(
                 f"no collector for this site's {' or '.join(kinds) or 'missing'} target "
-                "(sprmon polls SNMP; gNMI is planned)",
+                "(the daemon runs without one)",
                 self._clock(),
             )
             self._emit(state.judge(self._policy, self._clock()))
             self._dirty.set()
             return
         self._tasks[site.name] = asyncio.create_task(
-            self._site_loop(site.name), name=f"sprmon-site-{site.name}"
+            self._watch_site(site.name, route), name=f"sprmon-site-{site.name}"
         )
+
+    def _route(self, site: Site) -> Route:
+        return route_for(site, self._pollers, self._streamers, self._policy)
+
+    async def _watch_site(self, name: str, route: Route) -> None:
+        if route.streamer is None or route.request is None:
+            await self._site_loop(name)
+            return
+        if route.poller is None:
+            await self._stream_loop(name, route.streamer, route.request)
+            return
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._stream_loop(name, route.streamer, route.request))
+            group.create_task(self._site_loop(name))
 
     def _remove(self, name: str, now: float) -> list[StateChange]:
         task = self._tasks.pop(name, None)
         if task is not None:
             task.cancel()
+        self._routes.pop(name, None)
         state = self._states.pop(name)
         for collector in self._collectors:
             forget = getattr(collector, "forget", None)
@@ -220,12 +259,8 @@ class Monitor:
             task.cancel()
         self._add(site, previous=state)
 
-    def _protocol_of(self, site: Site) -> object:
-        collector = self._collector_for(site)
-        return None if collector is None else collector.protocol
-
     def _collector_for(self, site: Site) -> Collector | None:
-        for collector in self._collectors:
+        for collector in self._pollers:
             if collector.handles(site):
                 return collector
         return None
@@ -269,22 +304,73 @@ class Monitor:
         if collector is None:  # the site's targets changed on reload
             return
         policy = self._policy
+        plan = state.plan
         async with self._slots:
             # Asked once the slot is ours: a poll that waited its turn still reads
             # the table if it fell due meanwhile.
             started = asyncio.get_running_loop().time()
-            request = PollRequest(
-                prefixes=policy.prefixes, bgp_table=state.bgp_table_due(started, policy)
-            )
+            table = state.bgp_table_due(started, policy)
+            if plan is not None and DataPart.BGP not in plan.snmp:
+                table = False  # gNMI reads the BGP table
+            request = PollRequest(prefixes=policy.prefixes, bgp_table=table)
             clock_started = time.perf_counter()
             result = await collector.poll(state.site, request)
             elapsed = time.perf_counter() - clock_started
         if self._states.get(state.name) is not state:
             return  # removed by a reload while it was being polled
         self._durations.setdefault(collector.protocol, DurationRecorder()).observe(elapsed)
-        state.absorb(result, started=started)
+        if plan is None:
+            state.absorb(result, started=started)
+        else:
+            state.absorb_part(
+                collector.protocol,
+                result,
+                sampled=True,
+                started=started,
+                now=self._clock(),
+                policy=self._policy,
+            )
         self._emit(state.judge(self._policy, self._clock()))
         self._dirty.set()
+
+    async def _stream_loop(
+        self, name: str, streamer: StreamingCollector, request: StreamRequest
+    ) -> None:
+        """Judge a watched site at each change of its stream (and when its data turns stale)."""
+        state = self._states.get(name)
+        if state is None:
+            return
+        async with streamer.watch(state.site, request) as feed:
+            while self._states.get(name) is state:
+                wait = None
+                if state.stale_check_at is not None:
+                    wait = max(0.0, state.stale_check_at - self._clock())
+                try:
+                    result = await asyncio.wait_for(feed.next(), wait)
+                except TimeoutError:
+                    self._emit(state.judge(self._policy, self._clock()))
+                    self._dirty.set()
+                    continue
+                except Exception:
+                    # A bug must not end the site's watch (nor spin on it).
+                    log.exception("internal error in the feed of site %s", name)
+                    await asyncio.sleep(self._policy.settings.counter_interval_s)
+                    continue
+                try:
+                    state.absorb_part(
+                        streamer.protocol,
+                        result,
+                        sampled=result.counters_sampled,
+                        started=None,
+                        now=self._clock(),
+                        policy=self._policy,
+                    )
+                    self._emit(state.judge(self._policy, self._clock()))
+                    self._dirty.set()
+                except Exception:
+                    log.exception("internal error while judging site %s", name)
+                # What changes meanwhile waits in the feed, coalesced.
+                await asyncio.sleep(self._min_push_interval_s)
 
     # --- publishing ----------------------------------------------------------------------------
 
@@ -320,9 +406,9 @@ class Monitor:
         reports = [state.report for state in states if state.report is not None]
         targets: list[TargetHealth] = []
         for state in states:
-            health = state.health(now, stale)
-            if health is not None and (state.report is not None or health.errors_total):
-                targets.append(health)
+            for health in state.health(now, stale):
+                if state.report is not None or health.errors_total:
+                    targets.append(health)
         return MonitorView(
             built_at=now,
             report=_merged(reports, now),

@@ -27,6 +27,7 @@ from pathlib import Path
 from sprmon.core.intent import Intent
 from sprmon.core.monitor import MonitorView, StateChange
 from sprmon.daemon.engine import ChangesHook, EventsStatus, Monitor, ViewHook
+from sprmon.daemon.gnmi import GnmiCollector
 from sprmon.daemon.logs import log_changes
 from sprmon.daemon.reload import IntentReloader
 from sprmon.daemon.shard import Shard
@@ -104,9 +105,10 @@ async def run_daemon(
 
     async with contextlib.AsyncExitStack() as stack:
         snmp = await stack.enter_async_context(SnmpCollector())
+        gnmi = await stack.enter_async_context(GnmiCollector())
         monitor = Monitor(
             intent,
-            [snmp],
+            [snmp, gnmi],
             shard=options.shard,
             on_view=on_view,
             on_changes=on_changes,

@@ -13,18 +13,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from sprmon.collector.gnmi.plan import SitePlan, merge
 from sprmon.core.convergence import LinkUsability, apply_convergence_grace, track_usability
 from sprmon.core.evaluate import evaluate
 from sprmon.core.findings import Report
 from sprmon.core.history import SiteHistory, judged_observations, record
-from sprmon.core.intent import Intent, Site
+from sprmon.core.intent import DataPart, Intent, Site
 from sprmon.core.monitor import LinkTotals, Protocol, StateChange, TargetHealth
 from sprmon.core.observed import SiteObservation, Snapshot
 from sprmon.core.prefixes import Prefix
 from sprmon.core.settings import MonitorSettings
 from sprmon.core.totals import LinkCounters, advance_totals
 from sprmon.core.transitions import state_changes
-from sprmon.daemon.collector import FailureReason, PollResult
+from sprmon.daemon.collector import FailureReason, PollResult, PushResult
 from sprmon.daemon.health import TargetTracker
 from sprmon.daemon.shard import Shard
 from sprmon.service import intent_prefixes
@@ -69,17 +70,31 @@ class Policy:
 
 
 class SiteState:
-    """One site as the daemon knows it."""
+    """One site as the daemon knows it.
 
-    def __init__(self, site: Site, protocol: Protocol | None) -> None:
+    A polled site (SNMP) takes each poll with :meth:`absorb`. A site read over
+    gNMI, alone or together with SNMP (``plan``), takes each part's news with
+    :meth:`absorb_part`: a stream pushes changes between counter samples, and a
+    site read over both protocols is judged from the merge of their newest data.
+    """
+
+    def __init__(self, site: Site, protocol: Protocol | None, *, plan: SitePlan | None = None):
         self.site = site
+        #: What the site reads over which protocol, when gNMI takes part (None: polled only).
+        self.plan = plan
+        #: The newest usable observation of each protocol, and why the newest attempt failed.
+        self.parts: dict[Protocol, SiteObservation] = {}
+        self.part_errors: dict[Protocol, str] = {}
         self.history = SiteHistory()
         self.usability: dict[str, LinkUsability] = {}
         self.counters: dict[str, LinkCounters] = {}
         #: The newest evaluation; None before the first one.
         self.report: Report | None = None
-        #: None when no collector speaks any of the site's targets.
-        self.target = None if protocol is None else TargetTracker(site.name, protocol)
+        #: Each protocol's target; the first is the one a polled site is polled with.
+        self.targets: dict[Protocol, TargetTracker] = {}
+        for name in [protocol, *(_protocols(plan) if plan is not None else ())]:
+            if name is not None and name not in self.targets:
+                self.targets[name] = TargetTracker(site.name, name)
         #: Wall-clock time at which the site's data turns stale next; None: nothing to expire.
         self.stale_check_at: float | None = None
         #: Monotonic start of the newest poll that read the BGP table whole.
@@ -88,6 +103,11 @@ class SiteState:
     @property
     def name(self) -> str:
         return self.site.name
+
+    @property
+    def target(self) -> TargetTracker | None:
+        """The target of the site's first protocol; None when no collector speaks any."""
+        return next(iter(self.targets.values()), None)
 
     def bgp_table_due(self, started: float, policy: Policy) -> bool:
         """Whether the poll starting at ``started`` (monotonic) should read the BGP table too.
@@ -121,6 +141,110 @@ class SiteState:
                 self.target.failed(
                     result.failure or FailureReason.OTHER, observation.error or "poll failed"
                 )
+
+    def absorb_part(
+        self,
+        protocol: Protocol,
+        result: PollResult | PushResult,
+        *,
+        sampled: bool,
+        started: float | None,
+        now: float,
+        policy: Policy,
+    ) -> None:
+        """Take one protocol's news of a site read over gNMI (and perhaps SNMP too).
+
+        ``sampled``: the observation's counters are a new sample. ``started``: when
+        a poll that read the BGP table started (monotonic), for :meth:`bgp_table_due`.
+        """
+        observation = result.observation
+        good = result.failure is None and observation.error is None
+        tracker = self.targets.get(protocol)
+        if tracker is not None:
+            if good:
+                tracker.succeeded(observation.collected_at)
+            else:
+                tracker.failed(
+                    result.failure or FailureReason.OTHER, observation.error or "read failed"
+                )
+        if good:
+            self.parts[protocol] = observation
+            self.part_errors.pop(protocol, None)
+            if started is not None and observation.paths is not None:
+                self.bgp_read_started = started
+        else:
+            self.part_errors[protocol] = observation.error or "read failed"
+        plan = self.plan
+        if plan is None or not plan.merged:
+            self._record(observation, sampled=sampled, policy=policy)
+            return
+        stale = policy.stale_after_s
+        usable: dict[str, SiteObservation] = {}
+        missing: dict[str, str] = {}
+        for name in (Protocol.GNMI, Protocol.SNMP):
+            part = self.parts.get(name)
+            if part is not None and now - part.collected_at <= stale:
+                usable[name.value] = part
+            elif name in self.part_errors:
+                missing[name.value] = self.part_errors[name]
+            elif part is not None:
+                missing[name.value] = f"newest data is {now - part.collected_at:.0f} s old"
+        merged = merge(
+            self.name, plan, usable.get("gnmi"), usable.get("snmp"), at=now, missing=missing
+        )
+        reads_interfaces = plan.reader(DataPart.INTERFACES) == protocol.value
+        self._record(
+            merged,
+            sampled=sampled and reads_interfaces,
+            policy=policy,
+            part_missing=len(usable) < 2,
+        )
+
+    def _record(
+        self,
+        observation: SiteObservation,
+        *,
+        sampled: bool,
+        policy: Policy,
+        part_missing: bool = False,
+    ) -> None:
+        """Into the history: a new counter sample, or the same sample with newer state.
+
+        A stream's change between two counter samples carries the counters (and
+        the time) of the last sample: it replaces the newest observation instead
+        of becoming a sample of its own, so that rates stay those between two
+        samples. So does a sample that comes less than half an interval after the
+        last one (the rest of a sample the stream delivered in pieces).
+        """
+        history = self.history
+        if observation.error is not None:
+            if part_missing:
+                # One protocol's data is gone for good (stale or never read): the site is
+                # judged from what is left at once, not from the last merge while it ages.
+                self.history = replace(history, good=None, bgp=None, failed=observation)
+            else:
+                self.history = record(history, observation)
+        else:
+            last = history.counters
+            min_gap = policy.settings.counter_interval_s / 2
+            if (
+                observation.interfaces is None
+                or last is None
+                or (sampled and observation.collected_at - last.collected_at >= min_gap)
+            ):
+                self.history = record(history, observation)
+            else:
+                self.history = replace(
+                    history,
+                    good=observation,
+                    counters=observation,
+                    bgp=observation if observation.paths is not None else history.bgp,
+                    failed=None,
+                )
+        for link in self.site.links:
+            self.counters[link.role] = advance_totals(
+                self.counters.get(link.role), self.name, link, observation
+            )
 
     def absorb_unpollable(self, reason: str, at: float) -> None:
         """No collector can poll the site: it is judged unknown with ``reason``."""
@@ -160,8 +284,9 @@ class SiteState:
         self.counters = {k: v for k, v in self.counters.items() if k in roles}
         self.site = site
 
-    def health(self, now: float, stale_after_s: float) -> TargetHealth | None:
-        return None if self.target is None else self.target.health(now, stale_after_s)
+    def health(self, now: float, stale_after_s: float) -> list[TargetHealth]:
+        """Each protocol's target (none when no collector speaks any)."""
+        return [tracker.health(now, stale_after_s) for tracker in self.targets.values()]
 
     def link_totals(self) -> list[LinkTotals]:
         """In the site's link order; links never observed are left out."""
@@ -180,3 +305,9 @@ class SiteState:
         ]
         future = [t for t in times if t > now]
         return min(future) if future else None
+
+
+def _protocols(plan: SitePlan) -> list[Protocol]:
+    return [
+        name for name, parts in ((Protocol.GNMI, plan.gnmi), (Protocol.SNMP, plan.snmp)) if parts
+    ]

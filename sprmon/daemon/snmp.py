@@ -36,9 +36,10 @@ from sprmon.collector.errors import (
 )
 from sprmon.collector.poller import SnmpPoller
 from sprmon.collector.snmp_collector import CollectOptions, SiteCollector
-from sprmon.core.intent import Site
+from sprmon.core.intent import Site, SnmpTarget
 from sprmon.core.monitor import Protocol
 from sprmon.core.observed import SiteObservation
+from sprmon.core.prefixes import Prefix
 from sprmon.daemon.collector import FailureReason, PollRequest, PollResult
 
 __all__ = ["SnmpCollector", "failure_reason"]
@@ -91,11 +92,14 @@ class SnmpCollector:
         self._clock = clock
         self._client = client or SnmpClient()
         self._owns_client = client is None
-        # Only for its deadline rule: the poller's own loop is for one-off checks.
+        # Only for its deadline and budget rules: the poller's own loop is for one-off checks.
         self._deadlines = SnmpPoller(options=self._options, client=self._client)
         self._hints: dict[tuple[str, str, int], dict[str, int]] = {}
         #: The newest observation with counters, per site: counter timing compares against it.
         self._counters: dict[str, SiteObservation] = {}
+        #: Per site, the poll deadline for (target, prefixes): counting the targeted
+        #: candidates of the prefixes cost about a millisecond on every poll.
+        self._deadline_of: dict[str, tuple[SnmpTarget, tuple[Prefix, ...], float]] = {}
 
     async def __aenter__(self) -> Self:
         if self._owns_client:
@@ -119,20 +123,19 @@ class SnmpCollector:
         for key in [key for key in self._hints if key[0] == site]:
             del self._hints[key]
         self._counters.pop(site, None)
+        self._deadline_of.pop(site, None)
 
     async def poll(self, site: Site, request: PollRequest) -> PollResult:
         target = site.snmp
         if target is None:
             raise ValueError(f"site {site.name} has no snmp target")
-        deadline = (
-            self._deadlines.site_deadline_s(target, request.prefixes)
-            + self._options.counter_watch_s
-        )
+        deadline = self._deadline(site.name, target, request.prefixes)
+        budget = self._deadlines.site_budget_octets(site, request.prefixes)
         hint_key = (site.name, target.host, target.port)
         collector: SiteCollector | None = None
         try:
             async with asyncio.timeout(deadline):
-                async with self._client.session(target) as session:
+                async with self._client.session(target, budget_octets=budget) as session:
                     collector = SiteCollector(
                         session,
                         site=site.name,
@@ -173,6 +176,15 @@ class SnmpCollector:
         if observation.error is None:
             return PollResult(observation)
         return PollResult(observation, failure_reason(collector.failures))
+
+    def _deadline(self, site: str, target: SnmpTarget, prefixes: tuple[Prefix, ...]) -> float:
+        """How long a poll of ``site`` may take, counter watch included (cached per site)."""
+        cached = self._deadline_of.get(site)
+        if cached is not None and cached[0] == target and cached[1] == prefixes:
+            return cached[2]
+        deadline = self._deadlines.site_deadline_s(target, prefixes) + self._options.counter_watch_s
+        self._deadline_of[site] = (target, prefixes, deadline)
+        return deadline
 
     async def _timed(
         self, site: Site, session: WatchSession, observation: SiteObservation

@@ -27,6 +27,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from sprmon.core.intent import (
+    ALL_PARTS,
     Application,
     GnmiTarget,
     Intent,
@@ -599,6 +600,8 @@ class _Compiler:
             self.problem(
                 scope, (), f"site '{name}' has no snmp or gnmi target: set snmp or gnmi in {where}"
             )
+        if gnmi is not None and snmp is None and spec.snmp is None and base.snmp is None:
+            self._check_gnmi_use(scope, name, gnmi)
         links = self._site_links(scope, name, spec.links or {}, base.links or {}, where)
         if len(self.problems) != before or links is None:
             return None
@@ -748,7 +751,19 @@ class _Compiler:
             tls=_given(_pick(high, low, lambda s: s.tls), d.tls),
             ca_file=self._path(ca_file) if ca_file is not None else None,
             timeout_s=_given(_pick(high, low, lambda s: s.timeout), d.timeout_s),
+            use=_given(_pick(high, low, lambda s: s.use), d.use),
         )
+
+    def _check_gnmi_use(self, scope: Scope, name: str, gnmi: GnmiTarget) -> None:
+        """A site with only a gNMI target must read everything over gNMI."""
+        missing = [part.value for part in ALL_PARTS if part not in gnmi.use]
+        if missing:
+            self.problem(
+                scope,
+                ("gnmi", "use"),
+                f"site '{name}' has no snmp target to read {' and '.join(missing)} with: "
+                f"add {', '.join(missing)} to gnmi.use, or give the site an snmp target",
+            )
 
     def _site_links(
         self,

@@ -28,7 +28,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from sprmon.core.intent import AuthProtocol, PrivProtocol, SnmpVersion
+from sprmon.core.intent import AuthProtocol, DataPart, PrivProtocol, SnmpVersion
 from sprmon.core.prefixes import Address, Prefix
 from sprmon.intentfile.problems import FieldPath, Problems, Scope
 from sprmon.intentfile.values import (
@@ -92,6 +92,20 @@ def _label_value(value: object) -> object:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return value
+
+
+def _parts(value: object) -> object:
+    """``use: bgp`` is ``use: [bgp]``; each part once, and at least one."""
+    items = _one_or_many(value)
+    if isinstance(items, list | tuple):
+        if not items:
+            raise ValueError("name at least one of bgp, interfaces (or leave the gnmi target out)")
+        lowered = [_lower(item) for item in items]
+        repeated = sorted({str(i) for i in lowered if lowered.count(i) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} is listed twice")
+        return lowered
+    return items
 
 
 def _non_empty(value: str) -> str:
@@ -238,6 +252,8 @@ class GnmiSpec(Spec):
     tls: bool | None = None
     ca_file: Text | None = None
     timeout: Duration | None = None
+    #: What is read over gNMI (default: everything); the rest comes over SNMP.
+    use: Annotated[tuple[DataPart, ...], BeforeValidator(_parts)] | None = None
 
 
 class SiteLinkSpec(Spec):
@@ -279,7 +295,7 @@ TOP_LEVEL_KEYS = (
 )
 
 #: Site fields that hold lists; in a CSV cell their items are separated by ";".
-LIST_FIELDS = frozenset({"neighbors", "next_hops"})
+LIST_FIELDS = frozenset({"neighbors", "next_hops", "use"})
 
 _M = TypeVar("_M", bound=BaseModel)
 

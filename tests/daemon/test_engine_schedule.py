@@ -129,7 +129,7 @@ async def test_a_site_no_collector_speaks_is_unknown_and_a_reload_can_take_it_th
         (explained,) = {c.explanation for c in changes if c.site == "branch-02" and c.app}
         assert explained == (
             "BGP table not collected: no collector for this site's gnmi target "
-            "(sprmon polls SNMP; gNMI is planned)"
+            "(the daemon runs without one)"
         )
         assert {p.site for p in collector.polls} == {"branch-01"}
 
