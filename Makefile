@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_snapshot.py
 	$(BIN)/python bench/bench_intent.py
+	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_snmp.py
 	$(BIN)/python bench/bench_lab.py --sites 200
 	$(BIN)/python bench/bench_daemon.py --cycles 2

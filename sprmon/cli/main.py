@@ -80,8 +80,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 
 
 class SprmonGroup(click.Group):
-    """A group whose commands load when used and whose failures follow the monitoring-plugin
-    convention.
+    """A group of lazily loaded commands whose failures follow the monitoring-plugin convention.
 
     Usage errors exit 3 (click's own 2 would read as CRITICAL) and print one
     line; an unexpected exception prints one line too, with its traceback only
