@@ -31,7 +31,7 @@ from sprmon.lab.v2c_responder import EncodedView, respond
 from sprmon.smi import Oid, SnmpValue, ValueKind
 
 oids = st.tuples(st.integers(0, 2), st.integers(0, 39)).flatmap(
-    lambda head: st.lists(st.integers(0, 2**40), max_size=14).map(lambda tail: (*head, *tail))
+    lambda head: st.lists(st.integers(0, 2**32 - 1), max_size=14).map(lambda tail: (*head, *tail))
 )
 values = st.one_of(
     st.integers(-(2**31), 2**31 - 1).map(lambda n: SnmpValue(ValueKind.INTEGER, n)),

@@ -347,7 +347,7 @@ def _near(view_oids: Sequence[Oid]) -> st.SearchStrategy[Oid]:
         rows.flatmap(lambda oid: st.integers(2, len(oid)).map(lambda n: oid[:n])),
         rows.flatmap(_shifted),
         rows.map(lambda oid: (*oid, 0)),
-        st.lists(st.integers(0, 2**32), max_size=12).map(lambda tail: (1, 3, *tail)),
+        st.lists(st.integers(0, 2**32 - 1), max_size=12).map(lambda tail: (1, 3, *tail)),
         st.sampled_from([(0, 0), (1, 3, 6, 1, 2, 1, 99), (2, 999), MIB_2, BGP]),
     )
 
