@@ -1,9 +1,11 @@
 # The two commands a newcomer needs (see README.md):
 #   make demo   install sprmon in .venv and run it against the built-in simulated WAN
+#               (make demo DEMO_ARGS="--keep-running --mqtt 127.0.0.1:1883" for the options)
 #   make test   install everything the tests need (Debian packages + pip) and run the whole suite
 # .ci/run calls `make test` and nothing else.
 
 PYTHON ?= python3
+DEMO_ARGS ?=
 VENV   := .venv
 BIN    := $(VENV)/bin
 
@@ -18,7 +20,7 @@ $(BIN)/sprmon: pyproject.toml
 install: $(BIN)/sprmon
 
 demo: install
-	$(BIN)/sprmon demo
+	$(BIN)/sprmon demo $(DEMO_ARGS)
 
 system-deps:
 	scripts/install-system-deps
@@ -37,9 +39,11 @@ test: system-deps install lint typecheck pytest
 
 bench: install
 	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/bench_snapshot.py
 	$(BIN)/python bench/bench_intent.py
 	$(BIN)/python bench/bench_snmp.py
 	$(BIN)/python bench/bench_lab.py --sites 200
+	$(BIN)/python bench/bench_daemon.py --cycles 2
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

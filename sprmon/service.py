@@ -14,7 +14,10 @@ once or twice" has one answer:
 - every application prefix of the intent (what targeted sites ask for
   instead of walking their BGP table);
 - twice ``interval_s`` apart (start to start), so that rates are known, or
-  once when the interval is 0.
+  once when the interval is 0;
+- all within ``deadline_s`` (:data:`DEFAULT_DEADLINE_S`, inside a monitoring
+  plugin's usual 60 s timeout): a site not done by then is ``unknown`` with
+  the reason, and the others are reported.
 
 The functions raise :class:`ServiceError` subclasses with a message a user
 can act on; the command-line layer turns them into its own one-line errors.
@@ -22,7 +25,6 @@ can act on; the command-line layer turns them into its own one-line errors.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
+    "DEFAULT_DEADLINE_S",
     "DEFAULT_INTERVAL_S",
     "LiveResult",
     "NoPollableSiteError",
@@ -58,6 +61,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_S = 5.0
 DEFAULT_CONCURRENCY = 64
+#: A whole check ends within this: monitoring plugins are usually killed at 60 s.
+DEFAULT_DEADLINE_S = 50.0
 
 
 class ServiceError(Exception):
@@ -107,12 +112,17 @@ async def collect(
     interval_s: float = DEFAULT_INTERVAL_S,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_site_done: OnSiteDone | None = None,
+    deadline_s: float | None = DEFAULT_DEADLINE_S,
+    min_site_budget: int = 0,
 ) -> Snapshot:
     """Read ``sites``: twice ``interval_s`` apart (start to start), once if 0.
 
     Over SNMP, gNMI or both (see the module docstring); both protocols run at
     the same time, each with its own concurrency bound. A site that cannot be
     read comes back with ``SiteObservation.error`` set, never as an exception.
+    SNMP sites are all read within ``deadline_s`` (None: no deadline but each
+    site's own), and each site's agent may send at least ``min_site_budget``
+    octets per poll (:mod:`sprmon.collector.budget`).
     Raises :class:`NoPollableSiteError` when no site has a target.
     """
     polled, skipped = pollable_sites(sites)
@@ -141,9 +151,13 @@ async def collect(
     started = time.monotonic()
     snmp_rounds: list[list[SiteObservation]] = []
     gnmi_rounds: list[list[SiteObservation]] = []
+    import asyncio  # noqa: PLC0415 - a snapshot check and --help must not pay for it
+
     async with asyncio.TaskGroup() as group:
         if snmp_sites:
-            job = _Rounds(snmp_sites, prefixes, interval_s, concurrency, progress)
+            job = _Rounds(
+                snmp_sites, prefixes, interval_s, concurrency, progress, deadline_s, min_site_budget
+            )
             group.create_task(_snmp_rounds(job, snmp_rounds))
         if gnmi_sites:
             job = _Rounds(gnmi_sites, prefixes, interval_s, concurrency, progress)
@@ -197,11 +211,15 @@ class _Rounds:
     interval_s: float
     concurrency: int
     progress: _Progress
+    #: SNMP only: the whole collection's deadline, and each site's least byte budget.
+    deadline_s: float | None = None
+    min_site_budget: int = 0
 
 
 async def _snmp_rounds(job: _Rounds, out: list[list[SiteObservation]]) -> None:
     sites, prefixes, interval_s, progress = job.sites, job.prefixes, job.interval_s, job.progress
     from sprmon.collector.poller import SnmpPoller  # noqa: PLC0415
+    from sprmon.collector.snmp_collector import CollectOptions  # noqa: PLC0415
 
     count = len(sites)
 
@@ -209,17 +227,25 @@ async def _snmp_rounds(job: _Rounds, out: list[list[SiteObservation]]) -> None:
         # Every site of the first poll finishes before the second poll starts.
         progress.finished(site, 0 if finished <= count else 1, ok)
 
-    async with SnmpPoller(max_concurrency=job.concurrency, on_site_done=done) as poller:
+    async with SnmpPoller(
+        max_concurrency=job.concurrency,
+        on_site_done=done,
+        options=CollectOptions(min_site_budget=job.min_site_budget),
+    ) as poller:
         if interval_s == 0:
-            snapshot = await poller.poll(sites, prefixes)
+            snapshot = await poller.poll(sites, prefixes, deadline_s=job.deadline_s)
         else:
-            snapshot = await poller.poll_twice(sites, prefixes, interval_s=interval_s)
+            snapshot = await poller.poll_twice(
+                sites, prefixes, interval_s=interval_s, deadline_s=job.deadline_s
+            )
     observations = list(snapshot.observations)
     out.extend(observations[i : i + count] for i in range(0, len(observations), count))
 
 
 async def _gnmi_rounds(job: _Rounds, out: list[list[SiteObservation]]) -> None:
     sites, prefixes, interval_s, progress = job.sites, job.prefixes, job.interval_s, job.progress
+    import asyncio  # noqa: PLC0415 - a snapshot check and --help must not pay for it
+
     from sprmon.collector.gnmi.poller import GnmiPoller  # noqa: PLC0415
 
     current = 0

@@ -8,7 +8,7 @@ code mean the same either way.
 
 from __future__ import annotations
 
-import asyncio
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +37,7 @@ from sprmon.core.intent import Intent
 from sprmon.core.observed import Snapshot
 from sprmon.service import (
     DEFAULT_CONCURRENCY,
+    DEFAULT_DEADLINE_S,
     DEFAULT_INTERVAL_S,
     ServiceError,
     collect,
@@ -53,7 +54,13 @@ _LIVE_ONLY = {
     "interval": "--interval",
     "concurrency": "--concurrency",
     "save_snapshot": "--save-snapshot",
+    "deadline": "--deadline",
+    "site_budget": "--site-budget",
 }
+#: --deadline bounds: a check shorter than a second polls nothing; an hour is no plugin.
+_DEADLINE_RANGE = (1.0, 3600.0)
+#: --site-budget bounds, in MiB.
+_BUDGET_RANGE = (1, 4096)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +73,18 @@ class LiveOptions:
     save_to: Path | None = None
     #: Draw a progress bar on stderr (only for a terminal: see sprmon.cli.progress).
     progress: bool = False
+    #: The whole check's deadline (None: only each site's own).
+    deadline_s: float | None = DEFAULT_DEADLINE_S
+    #: Every site's agent may send at least this many MiB per poll (0: sized from the intent).
+    site_budget_mib: int = 0
 
     def __post_init__(self) -> None:
         if self.interval_s < 0:
             raise ValueError(f"the interval cannot be negative, not {self.interval_s}")
+        if self.deadline_s is not None and not (
+            math.isfinite(self.deadline_s) and self.deadline_s > 0
+        ):
+            raise ValueError(f"the deadline must be a positive duration, not {self.deadline_s}")
         if self.concurrency < 1:
             raise ValueError(f"the concurrency must be at least 1, not {self.concurrency}")
 
@@ -92,6 +107,8 @@ def obtain_snapshot(
     """
     if snapshot_path is not None:
         return load_snapshot_or_fail(snapshot_path)
+    import asyncio  # noqa: PLC0415 - only a live poll needs it, not a saved snapshot
+
     live = live or LiveOptions()
     selected = select_sites(intent, sites)
     with PollProgress(
@@ -108,6 +125,8 @@ def obtain_snapshot(
                     interval_s=live.interval_s,
                     concurrency=live.concurrency,
                     on_site_done=progress.on_site_done,
+                    deadline_s=live.deadline_s,
+                    min_site_budget=live.site_budget_mib * 2**20,
                 )
             )
         except ServiceError as exc:
@@ -155,6 +174,26 @@ def obtain_snapshot(
     help="Live: poll at most N sites at once.",
 )
 @click.option(
+    "--deadline",
+    type=click.FloatRange(*_DEADLINE_RANGE),
+    callback=lambda _ctx, _param, value: _finite(value, "--deadline"),
+    default=DEFAULT_DEADLINE_S,
+    show_default=True,
+    metavar="SECONDS",
+    help="Live: the whole check ends within this; a site not done by then is unknown, "
+    "with the reason, and every other site is reported. The default fits a monitoring "
+    f"plugin's 60 s timeout. {_DEADLINE_RANGE[0]:g} to {_DEADLINE_RANGE[1]:g}.",
+)
+@click.option(
+    "--site-budget",
+    type=click.IntRange(*_BUDGET_RANGE),
+    default=None,
+    metavar="MIB",
+    help="Live: let each site's agent send at least this many MiB per poll. By default "
+    "the budget is sized from the intent (about 6 MiB for a small site; "
+    "docs/hostile-input.md); a site past it is unknown, so that no agent can fill memory.",
+)
+@click.option(
     "--save-snapshot",
     type=click.Path(path_type=Path, dir_okay=False),
     metavar="FILE",
@@ -171,6 +210,8 @@ def check(  # noqa: PLR0917 - click passes every option as an argument
     output: Path | None,
     interval: float,
     concurrency: int,
+    deadline: float,
+    site_budget: int | None,
     save_snapshot: Path | None,
 ) -> None:
     """Report, for every site and application prefix, which link it leaves over.
@@ -178,6 +219,9 @@ def check(  # noqa: PLR0917 - click passes every option as an argument
     Without --snapshot, sprmon polls every site of the intent (or the --site
     ones) over SNMP, twice --interval seconds apart, and judges what it read
     as of now; with --snapshot it judges a saved snapshot as of its own time.
+
+    A live check ends within --deadline seconds whatever the routers do: a
+    site still being polled then is unknown, with the reason.
 
     Every path is compliant, failover (the preferred link is down: expected, but
     degraded), drift (the preferred link is up but the path avoids it: the policy
@@ -219,6 +263,8 @@ def check(  # noqa: PLR0917 - click passes every option as an argument
         concurrency=concurrency,
         save_to=save_snapshot,
         progress=stderr_is_terminal(),
+        deadline_s=deadline,
+        site_budget_mib=site_budget or 0,
     )
     snapshot = obtain_snapshot(intent, snapshot_file, sites, live)
     # A live poll is judged as of now, like any monitoring check; a saved
@@ -232,4 +278,11 @@ def check(  # noqa: PLR0917 - click passes every option as an argument
         report.severity().name,
     )
     render_report(report, output_format, output)
-    ctx.exit(int(report.severity()))
+    ctx.exit(report.severity().exit_code)
+
+
+def _finite(value: float, option: str) -> float:
+    # click's FloatRange lets NaN through: it compares false with both bounds.
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds", param_hint=option)
+    return value

@@ -1,31 +1,57 @@
 """``sprmon demo``: a newcomer's first command (``make demo``).
 
-It starts the lab in this process, checks it live, breaks two sites in the
-two ways the scenario cares about most (a drift and a failover), checks
-again, and shows what changed and how to do the same by hand. It checks its
-own story too: if the lab does not show what the demo says it will, the demo
-says so and exits 3, so ``make demo`` cannot pass while showing nonsense.
+It starts the lab and the daemon (``sprmon run``) in this process, checks the
+lab live, shows what the daemon's ``/metrics`` says, breaks two sites in the
+two ways the scenario cares about most (a drift and a failover), shows the
+daemon's metrics and log move and the same check again, repairs the sites,
+and shows how to do the same by hand. It checks its own story too: if the
+lab or the daemon does not show what the demo says it will, the demo says so
+and exits 3, so ``make demo`` cannot pass while showing nonsense.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 import tempfile
-import textwrap
-from collections.abc import AsyncIterator
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from sprmon.cli.common import CliError, load_intent_or_fail, print_renderable, render_report
+from sprmon.cli import demo_text as text
+from sprmon.cli.common import (
+    CliError,
+    CliUsageError,
+    load_intent_or_fail,
+    print_renderable,
+    render_report,
+)
+from sprmon.cli.demo_daemon import (
+    DemoDaemon,
+    Metrics,
+    Sample,
+    add_daemon_sections,
+    default_port_or_free,
+)
+from sprmon.cli.demo_text import (
+    DAEMON_INTERVAL_S,
+    DRIFT_QUERY,
+    DRIFT_SITE,
+    FAILOVER_SITE,
+    LEGACY,
+    SITES,
+    WIDTH,
+)
 from sprmon.cli.progress import PollProgress, stderr_is_terminal
+from sprmon.cli.run import parse_listen
 from sprmon.core.diff import diff_reports
 from sprmon.core.findings import PathState, Report, Severity
 from sprmon.core.intent import Intent
 from sprmon.core.prefixes import Prefix
+from sprmon.exporters.mqtt_topics import Topics
+from sprmon.exporters.web import DEFAULT_HOST, DEFAULT_PORT
 from sprmon.lab.control import default_state_dir
 from sprmon.lab.errors import LabError
 from sprmon.reports.diff_view import diff_renderable, render_diff_table
@@ -36,7 +62,6 @@ if TYPE_CHECKING:
 
 __all__ = ["demo"]
 
-SITES = 5
 #: The lab's own default seed: the demo shows the numbers `sprmon lab` shows.
 SEED = 1
 #: The lab's counters move every tick, and rates come from the collector's
@@ -44,32 +69,30 @@ SEED = 1
 #: per cent of the simulated traffic.
 TICK_S = 0.1
 LAB_NAME = "demo"
-DRIFT_SITE = "site-002"
-FAILOVER_SITE = "site-004"
 LEGACY_PREFIX = Prefix("10.0.21.0/24")
-WIDTH = 80
+#: After a preferred link returns, how long a path on the fallback is failover
+#: (converging) before it is drift; short, like the demo's poll interval.
+GRACE_S = 10.0
+#: A fault shows within two intervals plus the view's once-a-second publishing;
+#: the rest is room for a busy machine. Only a broken demo waits this long.
+SEEN_WITHIN_S = 4 * DAEMON_INTERVAL_S + 8.0
 
 
-def _say(text: str = "") -> None:
-    """A paragraph of the demo's story, wrapped to the report's width."""
-    if not text:
-        click.echo()
-        return
-    for paragraph in text.split("\n"):
-        click.echo(textwrap.fill(paragraph, WIDTH, break_on_hyphens=False) if paragraph else "")
-
-
-def _heading(text: str) -> None:
-    click.echo()
-    click.echo(text)
-    click.echo("=" * len(text))
+@dataclass(frozen=True, slots=True)
+class _Options:
+    interval_s: float
+    host: str
+    port: int
+    mqtt: tuple[str, int] | None
+    keep_running: bool
 
 
 _EPILOG = """\b
 Exit codes:
   0  the demo ran (whatever the checks inside it found)
-  3  it could not run (no free port), or the lab did not
-     show what the demo expected
+  3  it could not run (a port in use), or the lab or the
+     daemon did not show what the demo expected
+  130  interrupted (Ctrl-C) before the end of the story
 """
 
 
@@ -86,31 +109,64 @@ Exit codes:
     "0 polls once and leaves rates unknown.",
 )
 @click.option(
+    "--listen",
+    metavar="HOST:PORT",
+    help=f"Serve the daemon's /metrics and /healthz here [default: {DEFAULT_HOST}:"
+    f"{DEFAULT_PORT}, or a free port when that one is taken; port 0 picks a free one].",
+)
+@click.option(
+    "--mqtt",
+    metavar="HOST:PORT",
+    help="Also publish the daemon's state changes to this MQTT broker (topics under sprmon/).",
+)
+@click.option(
     "--keep-running",
     is_flag=True,
-    help="Leave the lab running after the demo, until Ctrl-C, to try sprmon on it "
-    "from another terminal.",
+    help="Leave the lab and the daemon running after the demo, until Ctrl-C, to point "
+    "Prometheus or Grafana at it or try sprmon on it from another terminal.",
 )
-def demo(interval: float, keep_running: bool) -> None:
-    """Start a simulated WAN of 5 sites, check it live, break it, check again.
+def demo(interval: float, listen: str | None, mqtt: str | None, keep_running: bool) -> None:
+    """Start a simulated WAN of 5 sites and the daemon; break the WAN, watch sprmon see it.
 
-    The lab runs in this process: real SNMP agents on 127.0.0.1, on free
-    ports, with their intent file in a temporary folder; nothing else is
-    touched. The demo takes a few seconds, then stops the lab; --keep-running
-    leaves it up for you to try sprmon on.
+    The lab and the daemon (`sprmon run`) run in this process: real SNMP
+    agents on 127.0.0.1, on free ports, with their intent file in a temporary
+    folder, and the daemon's /metrics on 127.0.0.1:10472; nothing else is
+    touched. The demo takes about 15 seconds, then stops both;
+    --keep-running leaves them up for you to try sprmon on.
 
     \b
     Examples:
       sprmon demo
-      sprmon demo --keep-running      then try `sprmon lab --name demo inject ...`
+      sprmon demo --mqtt 127.0.0.1:1883    also publish MQTT events
+      sprmon demo --keep-running           then point Prometheus at the
+                                           /metrics address it prints
     """
+    if listen is None:
+        host, port = DEFAULT_HOST, default_port_or_free(DEFAULT_HOST, DEFAULT_PORT)
+    else:
+        host, port = parse_listen(listen)
+    options = _Options(interval, host, port, _broker(mqtt), keep_running)
     try:
-        asyncio.run(_demo(interval_s=interval, keep_running=keep_running))
+        finished = asyncio.run(_demo(options))
     except LabError as exc:
         raise CliError(str(exc)) from exc
+    if not finished:
+        raise click.exceptions.Exit(130)
 
 
-async def _demo(*, interval_s: float, keep_running: bool) -> None:
+def _broker(text: str | None) -> tuple[str, int] | None:
+    if text is None:
+        return None
+    try:
+        return parse_listen(text)
+    except CliUsageError as exc:
+        raise CliUsageError(
+            f"--mqtt {text}: expected the HOST:PORT of an MQTT broker, e.g. 127.0.0.1:1883"
+        ) from exc
+
+
+async def _demo(options: _Options) -> bool:
+    """The whole demo; False if Ctrl-C ended it before the story did."""
     # Imported here: the lab's agents import pysnmp (about 0.4 s), which other
     # commands should not pay for at start-up.
     from sprmon.lab.runner import run_lab  # noqa: PLC0415
@@ -120,7 +176,7 @@ async def _demo(*, interval_s: float, keep_running: bool) -> None:
         # A lab left running must be found by `sprmon lab inject` from another
         # terminal, so it registers where labs normally do; a lab that stops
         # with the demo stays out of sight of any lab the user runs.
-        state_dir = default_state_dir() if keep_running else root / "state"
+        state_dir = default_state_dir() if options.keep_running else root / "state"
         async with run_lab(
             sites=SITES,
             seed=SEED,
@@ -130,66 +186,52 @@ async def _demo(*, interval_s: float, keep_running: bool) -> None:
             name=LAB_NAME,
         ) as lab:
             assert lab.intent_path is not None  # run_lab was given one
+            add_daemon_sections(
+                lab.intent_path, interval_s=DAEMON_INTERVAL_S, grace_s=GRACE_S, mqtt=options.mqtt
+            )
             intent = load_intent_or_fail(lab.intent_path)
-            await _story(lab, intent, interval_s)
-            if keep_running:
-                await _keep_running(lab)
-            else:
-                _by_hand()
-    _say()
-    _say("The demo lab is stopped.")
+            async with DemoDaemon(
+                lab.intent_path, intent, host=options.host, port=options.port
+            ) as daemon:
+                finished = await daemon.run_until_stopped(_story(lab, intent, daemon, options))
+                if finished and options.keep_running:
+                    text.keep_running(lab, daemon)
+                    await daemon.stopped()
+                elif finished:
+                    text.by_hand()
+    text.say()
+    if not finished:
+        click.echo("sprmon: interrupted", err=True)
+    text.say("The demo lab is stopped.")
+    return finished
 
 
-async def _story(lab: Lab, intent: Intent, interval_s: float) -> None:
-    _say(f"sprmon demo: a simulated WAN of {SITES} sites on this machine, checked live over SNMP.")
-    _say()
-    _say(
-        f"Each site (site-001 .. site-{SITES:03d}) and the two core routers core-mpls and "
-        "core-inet are real SNMP agents on 127.0.0.1. Every site has two uplinks: mpls "
-        "(10 Mbps, meant for the legacy application, 10.0.21.0/24) and inet (100 Mbps, for "
-        "everything else). The cores steer with BGP MEDs: core-mpls sends the legacy prefix "
-        "with MED 100, core-inet with MED 200, so it leaves over mpls; the other prefixes "
-        "leave over inet."
-    )
-    _say(f"The intent file that says so: {lab.intent_path}")
-    how = (
-        f"two polls {interval_s:g} s apart, so that link utilisation is known"
-        if interval_s
-        else "one poll: link rates are unknown"
-    )
+async def _story(lab: Lab, intent: Intent, daemon: DemoDaemon, options: _Options) -> None:
+    text.intro(lab, options.interval_s)
 
-    _heading("1. The healthy network")
-    _say(f"$ sprmon check --intent {lab.intent_path}")
-    _say(f"({how})")
-    _say()
-    before = await _live_check(intent, interval_s)
+    text.heading("1. The healthy network")
+    text.say(f"$ sprmon check --intent {lab.intent_path}")
+    text.say()
+    before = await _live_check(intent, options.interval_s)
     render_report(before, "table", None)
 
-    _heading("2. Two things go wrong")
-    lab.inject(DRIFT_SITE, "med-drift", "mpls")
-    lab.inject(FAILOVER_SITE, "link-down", "mpls")
-    # Counters move at the lab's ticks: advance now, so that the next poll
-    # already counts from the moment of the faults.
-    lab.tick()
-    click.echo(f"$ sprmon lab inject {DRIFT_SITE} med-drift")
-    _say(
-        "core-mpls now sends the legacy prefix with MED 300 instead of 100, so core-inet's "
-        "200 wins. Every link is up, yet the application leaves over the wrong one: the "
-        "policy is broken (drift)."
-    )
-    click.echo(f"$ sprmon lab inject {FAILOVER_SITE} link-down mpls")
-    _say(
-        "The mpls link fails. The legacy prefix falls back to inet as designed (failover), "
-        "and the site has no backup left."
-    )
+    text.heading("2. The daemon watches")
+    text.daemon_intro(lab, intent, daemon)
+    healthy = await _until(daemon, _healthy, "every path of the lab compliant")
+    text.say()
+    text.say(f"What {daemon.url}/metrics says now about the two sites that are about to break:")
+    text.metric_lines(healthy, options.mqtt is not None)
 
-    _heading("3. The same check again")
-    after = await _live_check(intent, interval_s)
+    text.heading("3. Two things go wrong")
+    await _break_and_watch(lab, intent, daemon)
+
+    text.heading("5. The same check again")
+    after = await _live_check(intent, options.interval_s)
     render_report(after, "table", None)
-    _say()
-    _say("What moved between the two checks (`sprmon diff` shows the same for two saved")
-    _say("snapshots, e.g. across a maintenance window):")
-    _say()
+    text.say()
+    text.say("What moved between the two checks (`sprmon diff` shows the same for two saved")
+    text.say("snapshots, e.g. across a maintenance window):")
+    text.say()
     changes = diff_reports(before, after)
     print_renderable(
         diff_renderable(changes, before, after),
@@ -197,6 +239,90 @@ async def _story(lab: Lab, intent: Intent, interval_s: float) -> None:
         None,
     )
     _verify(before, after)
+
+    text.heading("6. Repaired")
+    await _repair_and_watch(lab, intent, daemon)
+    text.where_next()
+
+
+async def _break_and_watch(lab: Lab, intent: Intent, daemon: DemoDaemon) -> None:
+    """Steps 3 and 4: the faults, and what the daemon's log and /metrics show of them."""
+    seen = len(daemon.changes)
+    started = asyncio.get_running_loop().time()
+    lab.inject(DRIFT_SITE, "med-drift", "mpls")
+    lab.inject(FAILOVER_SITE, "link-down", "mpls")
+    # Counters move at the lab's ticks: advance now, so that the next poll
+    # already counts from the moment of the faults.
+    lab.tick()
+    text.faults()
+
+    text.heading("4. The daemon notices")
+    broken = await _until(daemon, _broken, f"drift at {DRIFT_SITE}, failover at {FAILOVER_SITE}")
+    took = asyncio.get_running_loop().time() - started
+    text.say(f"Within {took:.1f} s (it polls every {DAEMON_INTERVAL_S:g} s), the daemon logged:")
+    text.change_lines(daemon.changes[seen:])
+    text.say()
+    drifting = sorted({s.labels.get("site", "?") for s in _drifting(broken)})
+    text.say(f"and /metrics says ({DRIFT_QUERY} now returns {', '.join(drifting)}):")
+    text.metric_lines(broken, intent.mqtt is not None)
+    if intent.mqtt is not None:
+        text.say()
+        text.say("The same changes went to the broker as events, on the topics:")
+        topics = Topics(intent.mqtt.topic_prefix)
+        for topic in dict.fromkeys(topics.event(change) for change in daemon.changes[seen:]):
+            click.echo(f"  {topic}")
+
+
+async def _repair_and_watch(lab: Lab, intent: Intent, daemon: DemoDaemon) -> None:
+    seen = len(daemon.changes)
+    for site in (DRIFT_SITE, FAILOVER_SITE):
+        lab.clear(site)
+        click.echo(f"$ sprmon lab clear {site}")
+    repaired = await _until(daemon, _healthy, "every path compliant again after the repair")
+    text.say("The daemon logged:")
+    text.change_lines(daemon.changes[seen:])
+    text.say()
+    text.say(f"and {DRIFT_QUERY} is empty again:")
+    text.metric_lines(repaired, intent.mqtt is not None)
+
+
+def _legacy(metrics: Metrics, site: str, state: str) -> float | None:
+    return metrics.value("sprmon_paths", site=site, app=LEGACY, state=state)
+
+
+def _healthy(metrics: Metrics) -> bool:
+    # Every site, not only the two the story breaks: a site the daemon has not
+    # judged yet would announce itself among the changes the faults cause.
+    sites = [f"site-{n:03d}" for n in range(1, SITES + 1)]
+    return (
+        all(_legacy(metrics, site, "compliant") == 1 for site in sites)
+        and metrics.value("sprmon_link_up", site=FAILOVER_SITE, link="mpls") == 1
+        and not _drifting(metrics)
+    )
+
+
+def _drifting(metrics: Metrics) -> list[Sample]:
+    """What the PromQL query ``sprmon_paths{state="drift"} > 0`` would return."""
+    return [s for s in metrics.find("sprmon_paths", state="drift") if s.value > 0]
+
+
+def _broken(metrics: Metrics) -> bool:
+    return (
+        _legacy(metrics, DRIFT_SITE, "drift") == 1
+        and _legacy(metrics, FAILOVER_SITE, "failover") == 1
+        and metrics.value("sprmon_link_up", site=FAILOVER_SITE, link="mpls") == 0
+    )
+
+
+async def _until(daemon: DemoDaemon, condition: Callable[[Metrics], bool], what: str) -> Metrics:
+    metrics, held = await daemon.wait_for(condition, SEEN_WITHIN_S)
+    if not held:
+        raise CliError(
+            f"the demo did not go as it should: the daemon's /metrics did not show {what} "
+            f"within {SEEN_WITHIN_S:g} s (a busy machine can make agents time out: try "
+            "again; if it persists, report it)"
+        )
+    return metrics
 
 
 async def _live_check(intent: Intent, interval_s: float) -> Report:
@@ -242,46 +368,3 @@ def _verify(before: Report, after: Report) -> None:
             + "; ".join(problems)
             + " (a busy machine can make agents time out: try again; if it persists, report it)"
         )
-
-
-def _by_hand() -> None:
-    _heading("Now by hand")
-    _say("In one terminal, run the lab (it writes its intent file and stays up until Ctrl-C):")
-    click.echo("  $ sprmon lab --write-intent lab.yaml")
-    _say("In another terminal, break a site and check:")
-    click.echo("  $ sprmon check --intent lab.yaml")
-    click.echo("  $ sprmon lab inject site-003 med-drift")
-    click.echo("  $ sprmon check --intent lab.yaml --site site-003")
-    click.echo("  $ sprmon lab clear site-003")
-    _say(
-        "Every fault is in `sprmon lab inject --help` and docs/lab.md; `sprmon check --help` "
-        "has the options (JSON and JUnit output, --save-snapshot, --interval)."
-    )
-
-
-async def _keep_running(lab: Lab) -> None:
-    for site in (DRIFT_SITE, FAILOVER_SITE):
-        lab.clear(site)
-    _heading("The lab keeps running")
-    _say(f"Faults cleared. Until Ctrl-C, from another terminal (the lab is named {lab.name!r}):")
-    click.echo(f"  $ sprmon check --intent {lab.intent_path}")
-    click.echo(f"  $ sprmon lab --name {lab.name} inject site-003 med-drift")
-    click.echo(f"  $ sprmon lab --name {lab.name} status")
-    click.echo(f"  $ sprmon lab --name {lab.name} clear site-003")
-    async with _until_signalled() as stopped:
-        await stopped.wait()
-
-
-@contextlib.asynccontextmanager
-async def _until_signalled() -> AsyncIterator[asyncio.Event]:
-    """An event set by SIGINT or SIGTERM, which end the lab cleanly instead of killing it."""
-    loop = asyncio.get_running_loop()
-    stopped = asyncio.Event()
-    signals = (signal.SIGINT, signal.SIGTERM)
-    for sig in signals:
-        loop.add_signal_handler(sig, stopped.set)
-    try:
-        yield stopped
-    finally:
-        for sig in signals:
-            loop.remove_signal_handler(sig)

@@ -1,8 +1,8 @@
 """``sprmon lab``: run the simulated WAN, and inject faults into the one that runs.
 
     sprmon lab [--sites N] [--seed S] [--write-intent FILE] [--base-port P]
-               [--tick SECONDS] [--snmp-version 2c|3] [--protocols P] [--name NAME]
-               [--state-dir DIR]
+               [--tick SECONDS] [--counter-refresh SECONDS] [--snmp-version 2c|3]
+               [--protocols P] [--name NAME] [--state-dir DIR]
     sprmon lab inject SITE FAULT [LINK] [--prefix P] [--med N]
     sprmon lab clear SITE
     sprmon lab status [--json]
@@ -36,7 +36,16 @@ if TYPE_CHECKING:
     from sprmon.lab.runner import Lab
 
 DEFAULT_NAME = "default"
-_RUN_ONLY = ("sites", "seed", "intent_path", "base_port", "tick", "snmp_version", "protocols")
+_RUN_ONLY = (
+    "sites",
+    "seed",
+    "intent_path",
+    "base_port",
+    "tick",
+    "counter_refresh",
+    "snmp_version",
+    "protocols",
+)
 
 _name_option = click.option(
     "--name",
@@ -52,7 +61,11 @@ _state_dir_option = click.option(
 )
 
 
-@click.group(name="lab", invoke_without_command=True)
+@click.group(
+    name="lab",
+    short_help="Run a simulated WAN of real SNMP agents and gNMI targets.",
+    invoke_without_command=True,
+)
 @click.option(
     "--sites",
     type=click.IntRange(1, MAX_SITES),
@@ -89,6 +102,14 @@ _state_dir_option = click.option(
     help="Seconds between two updates of the simulation (counters, uptimes).",
 )
 @click.option(
+    "--counter-refresh",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Interface counters change only every SECONDS, each router at its own phase, "
+    "as real agents cache them (Net-SNMP: 3); 0: at every tick. Keep --tick well below it.",
+)
+@click.option(
     "--snmp-version",
     type=click.Choice(["2c", "3"]),
     default="2c",
@@ -115,6 +136,7 @@ def lab(
     intent_path: Path | None,
     base_port: int | None,
     tick: float,
+    counter_refresh: float,
     snmp_version: str,
     protocols: str,
     name: str | None,
@@ -161,6 +183,7 @@ def lab(
                 intent_path=intent_path,
                 base_port=base_port,
                 tick=tick,
+                counter_refresh_s=counter_refresh,
                 snmp_version=snmp_version,
                 protocols=protocols,
                 name=lab_name,
@@ -178,6 +201,7 @@ async def _serve(
     intent_path: Path,
     base_port: int | None,
     tick: float,
+    counter_refresh_s: float,
     snmp_version: str,
     protocols: str,
     name: str,
@@ -200,6 +224,7 @@ async def _serve(
             intent_path=intent_path,
             base_port=base_port,
             tick=tick,
+            counter_refresh_s=counter_refresh_s,
             name=name,
             snmp_version="3" if snmp_version == "3" else "2c",
             protocols=protocols,

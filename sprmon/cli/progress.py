@@ -11,18 +11,10 @@ from __future__ import annotations
 import sys
 import time
 from types import TracebackType
-from typing import IO, Self
+from typing import IO, TYPE_CHECKING, Self
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 __all__ = ["PollProgress", "stderr_is_terminal"]
 
@@ -69,6 +61,17 @@ class PollProgress:
         self._started = time.monotonic()
         if not self._enabled:
             return self
+        # rich only when a bar is drawn: a check from a monitoring system has no terminal.
+        from rich.console import Console  # noqa: PLC0415
+        from rich.progress import (  # noqa: PLC0415
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         console = Console(file=sys.stderr, highlight=False, markup=False, emoji=False)
         self._progress = Progress(
             SpinnerColumn(),

@@ -77,14 +77,18 @@ class SnmpClient:
         self._pysnmp.close()
 
     @contextlib.asynccontextmanager
-    async def session(self, target: SnmpTarget) -> AsyncIterator[SnmpSession]:
-        """A session to ``target``; raises :class:`SnmpConfigError` when its
-        secrets cannot be read or its v3 settings are incomplete."""
+    async def session(
+        self, target: SnmpTarget, *, budget_octets: int | None = None
+    ) -> AsyncIterator[SnmpSession]:
+        """A session to ``target``, held to ``budget_octets`` (None: no limit);
+        raises :class:`SnmpConfigError` when its secrets cannot be read or its v3
+        settings are incomplete."""
         if not self._open:
             raise RuntimeError("SnmpClient used outside 'async with'")
         semaphore = self._semaphores.setdefault(
             (target.host, target.port), asyncio.Semaphore(self._per_target)
         )
+        session: SnmpSession
         if target.version is SnmpVersion.V2C:
             community = self._secret(target, target.community, "community")
             if community is None:
@@ -93,15 +97,17 @@ class SnmpClient:
                     target=target_address(target),
                 )
             if self._v2c_backend == "native":
-                v2c = await open_v2c(target, semaphore, community)
-                try:
-                    yield v2c
-                finally:
-                    v2c.close()
-                return
-            yield await self._pysnmp.open_v2c(target, semaphore, community)
-            return
-        yield await self._pysnmp.open_v3(target, semaphore, self._usm_credentials(target))
+                session = await open_v2c(target, semaphore, community)
+            else:
+                session = await self._pysnmp.open_v2c(target, semaphore, community)
+        else:
+            credentials = self._usm_credentials(target)
+            session = await self._pysnmp.open_v3(target, semaphore, credentials)
+        session.budget_octets = budget_octets
+        try:
+            yield session
+        finally:
+            session.close()
 
     def _secret(self, target: SnmpTarget, ref: SecretRef | None, what: str) -> Secret | None:
         if ref is None:

@@ -95,5 +95,9 @@ class SnmpTableTooLarge(SnmpError):
     """A walk went past the configured row limit (a runaway or endless table)."""
 
 
+class SnmpBudgetExceeded(SnmpError):
+    """The agent sent more than the site's byte budget allows (endless rows, huge values)."""
+
+
 class SnmpNotSupported(SnmpError):
     """The agent does not serve a table or object we need."""

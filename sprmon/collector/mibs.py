@@ -291,8 +291,10 @@ def decode_peers(columns: Columns) -> tuple[BgpPeer, ...]:
                 f"{instance_name(BgpPeerEntry.STATE, index)} is {code}, "
                 "expected 1..6 (idle..established)"
             )
-        remote_as = _counter(columns, BgpPeerEntry.REMOTE_AS, index, _NUMBER)
-        established = _counter(columns, BgpPeerEntry.FSM_ESTABLISHED_TIME, index, _NUMBER)
+        remote_as = _not_negative(columns, BgpPeerEntry.REMOTE_AS, index, "an AS number")
+        established = _not_negative(
+            columns, BgpPeerEntry.FSM_ESTABLISHED_TIME, index, "a number of seconds"
+        )
         transitions = _counter(columns, BgpPeerEntry.FSM_ESTABLISHED_TRANSITIONS, index, _COUNTER32)
         if transitions is not None:
             _check_range(
@@ -314,6 +316,21 @@ def decode_peers(columns: Columns) -> tuple[BgpPeer, ...]:
             )
         )
     return tuple(peers)
+
+
+def _not_negative(columns: Columns, column: Oid, index: Oid, what: str) -> int | None:
+    """An Integer32 or Gauge32 object that cannot be negative (an AS number, a time).
+
+    The codec keeps an Integer32 within its range; these objects are narrower,
+    and a negative one would be refused when a saved snapshot is read back.
+    """
+    number = _counter(columns, column, index, _NUMBER)
+    if number is not None and number < 0:
+        raise SnmpProtocolError(
+            f"{instance_name(column, index)} is {number}, expected {what} "
+            f"(0..{RANGES[ValueKind.GAUGE32][1]})"
+        )
+    return number
 
 
 def _index_address(column: Oid, index: Oid) -> Address:

@@ -7,12 +7,17 @@ listens there" instead of a timeout.
 
 Requests are matched to responses by request-id. A retry resends the same
 request-id, so a slow answer to an earlier try still counts; an answer with
-no waiter (to an abandoned request) is dropped.
+no waiter (to an abandoned request) is dropped. So is a datagram that is not
+a well-formed SNMPv2c message: it is counted, the requests in flight keep
+waiting for their true answers (a stray or spoofed packet must not fail
+them), and a request that then times out says that malformed datagrams came
+instead of an answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import socket
 from collections.abc import Sequence
@@ -22,36 +27,39 @@ from sprmon.collector import ber
 from sprmon.collector.errors import (
     SnmpConfigError,
     SnmpError,
-    SnmpMalformedResponse,
     SnmpProtocolError,
-    SnmpUnreachable,
 )
-from sprmon.collector.session import SnmpSession, target_address
+from sprmon.collector.session import SnmpSession, target_address, unreachable_error
 from sprmon.core.intent import SnmpTarget
 from sprmon.secrets import Secret
 from sprmon.smi import Oid, VarBind
+
+log = logging.getLogger(__name__)
 
 #: request-id is an Integer32 (RFC 3416): wrap to 1 before it overflows.
 _MAX_REQUEST_ID = (1 << 31) - 1
 
 
 class _V2cProtocol(asyncio.DatagramProtocol):
-    """Hands each response to the request waiting for its request-id."""
+    """Hands each response to the request waiting for its request-id; drops and
+    counts what is not an SNMPv2c message."""
 
     def __init__(self, address: str) -> None:
         self.address = address
         self.pending: dict[int, asyncio.Future[ber.Message]] = {}
+        #: Datagrams dropped as malformed, and why the last one was.
+        self.malformed = 0
+        self.last_malformed = ""
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
         try:
             message = ber.decode_message(data)
+            if message.version != ber.VERSION_2C:
+                raise ber.BerError(f"version {message.version}, not 1 (SNMPv2c)")
         except ber.BerError as exc:
-            self._fail_all(
-                SnmpMalformedResponse(
-                    f"agent {self.address} sent a malformed SNMP message ({exc})",
-                    target=self.address,
-                )
-            )
+            self.malformed += 1
+            self.last_malformed = str(exc)
+            log.debug("dropped a malformed datagram from %s: %s", self.address, exc)
             return
         future = self.pending.get(message.request_id)
         # No waiter: a late answer to a retransmitted or abandoned request.
@@ -60,13 +68,7 @@ class _V2cProtocol(asyncio.DatagramProtocol):
 
     def error_received(self, exc: Exception) -> None:
         if isinstance(exc, ConnectionRefusedError):
-            self._fail_all(
-                SnmpUnreachable(
-                    f"{self.address} answered ICMP port unreachable: no SNMP agent listens "
-                    "on that port",
-                    target=self.address,
-                )
-            )
+            self._fail_all(unreachable_error(self.address))
         else:
             self._fail_all(SnmpError(f"cannot talk to {self.address}: {exc}", target=self.address))
 
@@ -114,7 +116,9 @@ class V2cSession(SnmpSession):
         )
         loop = asyncio.get_running_loop()
         future: asyncio.Future[ber.Message] = loop.create_future()
-        self._protocol.pending[request_id] = future
+        protocol = self._protocol
+        protocol.pending[request_id] = future
+        malformed = protocol.malformed
         try:
             for attempt in range(self.target.retries + 1):
                 if attempt:
@@ -125,9 +129,13 @@ class V2cSession(SnmpSession):
                 if done:
                     break
             else:
+                dropped = protocol.malformed - malformed
+                if dropped:
+                    raise self._malformed_error(dropped, protocol.last_malformed)
                 raise self._timeout_error(v3=False)
         finally:
-            del self._protocol.pending[request_id]
+            self.stats.malformed += protocol.malformed - malformed
+            del protocol.pending[request_id]
             if not future.done():
                 future.cancel()
             elif not future.cancelled():

@@ -10,32 +10,53 @@ polled at once (``max_concurrency``) and the client bounds requests in flight
 per agent (``per_target_concurrency``). Every site gets its own deadline,
 counted from when it starts (not while it waits for a slot): the target's
 ``timeout_s`` x tries x an expected number of requests, capped at
-``deadline_cap_s``. A slow, dead or misbehaving agent therefore delays no
-other site beyond its own deadline, and every failure becomes that site's
-``SiteObservation.error`` instead of an exception.
+``deadline_cap_s``, and its own byte budget for what the agent may send
+(:mod:`sprmon.collector.budget`). A slow, dead or misbehaving agent therefore
+delays no other site beyond its own deadline, holds no more memory than its
+budget, and every failure becomes that site's ``SiteObservation.error``
+instead of an exception.
+
+A whole check can also have a deadline (``deadline_s`` of :meth:`SnmpPoller.poll`
+and :meth:`SnmpPoller.poll_twice`, :class:`CheckDeadline`): every site's poll
+ends by it, a site still waiting for a slot then is not polled, and both
+say so in the site's error; the sites that finished are reported as usual.
+With two polls, a site whose first poll was whole and whose second the check's
+deadline cut is judged on its first (its rates are then unknown), and the
+second poll is skipped when the deadline leaves no time for it.
 
 Rates need two observations of the same site: :meth:`SnmpPoller.poll_twice`
 polls, waits ``interval_s`` from the first poll's start, polls again and
 returns both observations of every site in one snapshot. Long-running
 callers (an exporter loop) instead keep the previous snapshot and merge.
 Sites without an SNMP target are skipped (a gNMI collector serves them).
+
+``poll_twice`` (and ``poll(time_counters=True)``) times each site's link
+counters by the agent's refresh of them (:mod:`sprmon.collector.counter_timing`):
+after its poll, a site's link interfaces are re-read until their counters
+change. That mostly waits, so it does not hold one of the ``max_concurrency``
+slots: at most ``max_watches`` sites are watched at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
 from sprmon import __version__
+from sprmon.collector.budget import site_budget_octets
 from sprmon.collector.client import SnmpClient, V2cBackend
+from sprmon.collector.counter_timing import time_counters
+from sprmon.collector.deadline import CheckDeadline, acquire_before
 from sprmon.collector.errors import SnmpError
-from sprmon.collector.snmp_collector import CollectOptions, SiteCollector, targeted_candidates
+from sprmon.collector.snmp_collector import PEERS, CollectOptions, SiteCollector
+from sprmon.collector.targeted import targeted_candidates
 from sprmon.core.intent import Site, SnmpTarget
 from sprmon.core.observed import SiteObservation, Snapshot
 from sprmon.core.prefixes import Prefix
@@ -58,6 +79,17 @@ class SitePollStats:
     #: Wall time of this site's poll, from its start (not its wait for a slot).
     elapsed_s: float
     deadline_s: float
+    #: Requests and variable bindings spent watching for the counters' refresh
+    #: (not in ``requests``/``varbinds``), and the interfaces it timed.
+    watch_requests: int = 0
+    watch_varbinds: int = 0
+    timed_interfaces: int = 0
+    #: Octets of variable bindings received (what the byte budget counts), and
+    #: datagrams dropped as malformed.
+    octets: int = 0
+    malformed: int = 0
+    #: The whole check's deadline cut this poll (or came before it could start).
+    cut_by_check_deadline: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +122,14 @@ class SnmpPoller:
         clock: Callable[[], float] = time.time,
         v2c_backend: V2cBackend = "native",
         client: SnmpClient | None = None,
+        max_watches: int | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
         self._max_concurrency = max_concurrency
+        # A watch is one small request every few tens of milliseconds: many can
+        # run for each poll slot (each holds a socket).
+        self._max_watches = max(1, max_watches or 8 * max_concurrency)
         self._options = options or CollectOptions()
         self._expected_requests = expected_requests
         self._deadline_cap_s = deadline_cap_s
@@ -124,26 +160,78 @@ class SnmpPoller:
     def site_deadline_s(self, target: SnmpTarget, prefixes: Sequence[Prefix] = ()) -> float:
         """How long one site's poll may take before it is cut off."""
         requests = self._expected_requests
-        if target.targeted_bgp:
+        if prefixes and (target.targeted_bgp or self._options.auto_targeted):
             candidates = len(targeted_candidates(prefixes))
             requests += math.ceil(candidates / max(1, self._options.probe_batch)) + candidates
         tries = target.retries + 1
         return min(self._deadline_cap_s, target.timeout_s * tries * requests)
 
-    async def poll(self, sites: Iterable[Site], prefixes: Iterable[Prefix] = ()) -> Snapshot:
-        return (await self.poll_with_stats(sites, prefixes)).snapshot
+    def site_budget_octets(self, site: Site, prefixes: Sequence[Prefix] = ()) -> int:
+        """The octets the site's agent may send in one poll (:mod:`~sprmon.collector.budget`)."""
+        options = self._options
+        return site_budget_octets(
+            site,
+            prefixes,
+            walk_rows=min(options.max_rows, options.targeted_above_rows),
+            minimum=options.min_site_budget,
+        )
+
+    async def poll(
+        self,
+        sites: Iterable[Site],
+        prefixes: Iterable[Prefix] = (),
+        *,
+        time_counters: bool = False,
+        previous: Mapping[str, SiteObservation] | None = None,
+        deadline_s: float | None = None,
+    ) -> Snapshot:
+        result = await self.poll_with_stats(
+            sites, prefixes, time_counters=time_counters, previous=previous, deadline_s=deadline_s
+        )
+        return result.snapshot
 
     async def poll_with_stats(
-        self, sites: Iterable[Site], prefixes: Iterable[Prefix] = ()
+        self,
+        sites: Iterable[Site],
+        prefixes: Iterable[Prefix] = (),
+        *,
+        time_counters: bool = False,
+        previous: Mapping[str, SiteObservation] | None = None,
+        deadline_s: float | None = None,
     ) -> PollResult:
+        """One poll of every site with an SNMP target.
+
+        ``time_counters``: time the link interfaces' counters by the agent's
+        refresh (``CollectOptions.counter_watch_s``); ``previous`` (site name ->
+        its previous observation) lets links that carried nothing since go
+        unwatched; ``deadline_s``: the whole poll ends within this (see the
+        module docstring).
+        """
         polled = [site for site in sites if site.snmp is not None]
-        return await self._poll(polled, tuple(dict.fromkeys(prefixes)), 0, len(polled))
+        return await self._poll(
+            polled,
+            tuple(dict.fromkeys(prefixes)),
+            0,
+            len(polled),
+            time_counters=time_counters,
+            previous=previous or {},
+            deadline=None if deadline_s is None else CheckDeadline.starting_now(deadline_s),
+        )
 
     async def _poll(
-        self, polled: Sequence[Site], wanted: Sequence[Prefix], done_before: int, total: int
+        self,
+        polled: Sequence[Site],
+        wanted: Sequence[Prefix],
+        done_before: int,
+        total: int,
+        *,
+        time_counters: bool = False,
+        previous: Mapping[str, SiteObservation],
+        deadline: CheckDeadline | None = None,
     ) -> PollResult:
         """Poll ``polled``; progress counts on from ``done_before`` up to ``total``."""
         semaphore = asyncio.Semaphore(self._max_concurrency)
+        watches = asyncio.Semaphore(self._max_watches)
         done = done_before
         results: list[tuple[SiteObservation, SitePollStats] | None] = [None] * len(polled)
         started = time.perf_counter()
@@ -151,8 +239,31 @@ class SnmpPoller:
         async def one(position: int, site: Site) -> None:
             nonlocal done
             assert site.snmp is not None  # only sites with a target are in ``polled``
-            async with semaphore:
-                observation, stats = await self._poll_site(site, site.snmp, wanted)
+            if await acquire_before(semaphore, deadline):
+                try:
+                    observation, stats, answering = await self._poll_site(
+                        site, site.snmp, wanted, deadline
+                    )
+                finally:
+                    semaphore.release()
+            else:
+                assert deadline is not None  # only a deadline refuses a slot
+                observation, stats, answering = self._not_polled(site, deadline), None, False
+            stats = stats or SitePollStats(
+                site=site.name,
+                ok=False,
+                requests=0,
+                retries=0,
+                varbinds=0,
+                elapsed_s=0.0,
+                deadline_s=0.0,
+                cut_by_check_deadline=True,
+            )
+            if time_counters and answering and site.links and observation.interfaces:
+                async with watches:
+                    observation, stats = await self._time_site(
+                        site, site.snmp, observation, stats, previous.get(site.name), check=deadline
+                    )
             results[position] = (observation, stats)
             done += 1
             if self._on_site_done is not None:
@@ -175,34 +286,124 @@ class SnmpPoller:
         )
 
     async def poll_twice(
-        self, sites: Iterable[Site], prefixes: Iterable[Prefix] = (), *, interval_s: float
+        self,
+        sites: Iterable[Site],
+        prefixes: Iterable[Prefix] = (),
+        *,
+        interval_s: float,
+        deadline_s: float | None = None,
     ) -> Snapshot:
-        """Two polls ``interval_s`` apart (start to start), for counter rates.
+        """Two polls ``interval_s`` apart (start to start), for counter rates,
+        both within ``deadline_s`` if given (see the module docstring).
 
         Progress runs once from 1 to twice the number of sites.
         """
         polled = [site for site in sites if site.snmp is not None]
         wanted = tuple(dict.fromkeys(prefixes))
+        timed = self._options.counter_watch_s > 0
+        deadline = None if deadline_s is None else CheckDeadline.starting_now(deadline_s)
         started = time.monotonic()
-        first = await self._poll(polled, wanted, 0, 2 * len(polled))
-        await asyncio.sleep(max(0.0, interval_s - (time.monotonic() - started)))
-        second = await self._poll(polled, wanted, len(polled), 2 * len(polled))
+        first = await self._poll(
+            polled, wanted, 0, 2 * len(polled), time_counters=timed, previous={}, deadline=deadline
+        )
+        pause = max(0.0, interval_s - (time.monotonic() - started))
+        if deadline is not None and deadline.remaining() <= pause:
+            log.warning(
+                "the check's deadline of %g s leaves no time for the second poll: "
+                "every site is judged on its first poll, without rates",
+                deadline.total_s,
+            )
+            return first.snapshot
+        await asyncio.sleep(pause)
+        second = await self._poll(
+            polled,
+            wanted,
+            len(polled),
+            2 * len(polled),
+            time_counters=timed,
+            previous={o.site: o for o in first.snapshot.observations},
+            deadline=deadline,
+        )
+        # A site the check's deadline cut in its second poll only is judged on its
+        # first: one slow agent must not turn the healthy sites it delayed unknown.
+        whole = {o.site for o in first.snapshot.observations if o.error is None}
+        cut = {
+            stat.site for stat in second.stats if stat.cut_by_check_deadline and stat.site in whole
+        }
+        for site in sorted(cut):
+            log.info("site %s: second poll cut by the check's deadline; judged on its first", site)
         return Snapshot(
-            observations=first.snapshot.observations + second.snapshot.observations,
+            observations=first.snapshot.observations
+            + tuple(o for o in second.snapshot.observations if o.site not in cut),
             taken_at=second.snapshot.taken_at,
             source=second.snapshot.source,
         )
 
-    async def _poll_site(
-        self, site: Site, target: SnmpTarget, prefixes: Sequence[Prefix]
+    async def _time_site(
+        self,
+        site: Site,
+        target: SnmpTarget,
+        observation: SiteObservation,
+        stats: SitePollStats,
+        previous: SiteObservation | None,
+        *,
+        check: CheckDeadline | None,
     ) -> tuple[SiteObservation, SitePollStats]:
+        """``observation`` with its link counters timed (see counter_timing)."""
+        options = self._options
+        # Room for one request that times out after the watch, besides the watch.
+        bound = options.counter_watch_s + 2 * target.timeout_s * (target.retries + 1)
+        if check is not None:
+            bound = min(bound, check.remaining())
+            if bound <= 0:
+                return observation, stats
+        budget = self.site_budget_octets(site)
+        try:
+            async with (
+                asyncio.timeout(bound),
+                self._client.session(target, budget_octets=budget) as session,
+            ):
+                timed, watch = await time_counters(
+                    session,
+                    observation,
+                    site.links,
+                    previous=previous,
+                    watch_s=options.counter_watch_s,
+                    every_s=options.counter_watch_every_s,
+                    grace_s=options.counter_watch_grace_s,
+                    max_varbinds=options.max_varbinds,
+                    clock=self._clock,
+                )
+        except (TimeoutError, SnmpError) as exc:
+            log.info("site %s: counters not timed: %s", site.name, exc)
+            return observation, stats
+        return timed, dataclasses.replace(
+            stats,
+            watch_requests=watch.requests,
+            watch_varbinds=watch.varbinds,
+            timed_interfaces=watch.timed,
+        )
+
+    async def _poll_site(
+        self,
+        site: Site,
+        target: SnmpTarget,
+        prefixes: Sequence[Prefix],
+        check: CheckDeadline | None = None,
+    ) -> tuple[SiteObservation, SitePollStats, bool]:
+        """The site's observation, what it cost, and whether the agent still answers."""
         deadline = self.site_deadline_s(target, prefixes)
+        by_check = check is not None and check.remaining() < deadline
+        if check is not None and by_check:
+            deadline = max(0.0, check.remaining())
         started = time.perf_counter()
         collector: SiteCollector | None = None
-        requests = retries = varbinds = 0
+        requests = retries = varbinds = octets = malformed = 0
+        timed_out = False
+        budget = self.site_budget_octets(site, prefixes)
         try:
             async with asyncio.timeout(deadline):
-                async with self._client.session(target) as session:
+                async with self._client.session(target, budget_octets=budget) as session:
                     hint_key = (site.name, target.host, target.port)
                     collector = SiteCollector(
                         session,
@@ -210,7 +411,7 @@ class SnmpPoller:
                         prefixes=prefixes,
                         options=self._options,
                         clock=self._clock,
-                        hints=self._hints.get(hint_key),
+                        hints=self._hints.get(hint_key) or _first_hints(site),
                     )
                     try:
                         await collector.run()
@@ -220,10 +421,15 @@ class SnmpPoller:
                         requests = session.stats.requests
                         retries = session.stats.retries
                         varbinds = session.stats.varbinds
+                        octets = session.stats.octets
+                        malformed = session.stats.malformed
             observation = collector.observation()
         except TimeoutError:
+            timed_out = True
             reason = (
-                f"poll of {site.name} did not finish within its deadline of {deadline:.1f} s "
+                check.cut(site.name)
+                if check is not None and by_check
+                else f"poll of {site.name} did not finish within its deadline of {deadline:.1f} s "
                 "(agent too slow, or a table too large for the timeout)"
             )
             observation = (
@@ -250,8 +456,24 @@ class SnmpPoller:
             varbinds=varbinds,
             elapsed_s=time.perf_counter() - started,
             deadline_s=deadline,
+            octets=octets,
+            malformed=malformed,
+            cut_by_check_deadline=timed_out and by_check,
         )
-        return observation, stats
+        answering = collector is not None and collector.answering and not timed_out
+        return observation, stats, answering
 
     def _failed(self, site: Site, reason: str) -> SiteObservation:
         return SiteObservation(site=site.name, collected_at=self._clock(), error=reason)
+
+    def _not_polled(self, site: Site, deadline: CheckDeadline) -> SiteObservation:
+        reason = deadline.missed(site.name)
+        log.info("site %s: %s", site.name, reason)
+        return self._failed(site, reason)
+
+
+def _first_hints(site: Site) -> dict[str, int]:
+    """What the intent says of a site's tables before its first poll: its BGP
+    neighbours are the peers to expect (the walk still reads any others)."""
+    neighbors = {address for link in site.links for address in link.neighbors}
+    return {PEERS: len(neighbors)} if neighbors else {}

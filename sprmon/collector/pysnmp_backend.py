@@ -10,15 +10,28 @@ secrets before it reaches a message.
 :class:`PysnmpBackend` keeps one ``SnmpEngine`` per distinct credential set:
 pysnmp keys its user table by user name, so two targets with the same user
 name but different keys must not share an engine.
+
+The boundary also holds for what arrives: pysnmp decodes each datagram in an
+asyncio callback, and some garbage (the three octets ``f8 6c b9``) makes
+pyasn1 raise a ``TypeError`` that pysnmp does not catch, which asyncio
+printed as a 28-line traceback per datagram. Each engine's dispatcher is a
+:class:`_GuardedDispatcher`: a datagram pysnmp fails on or drops as
+unparsable is counted against its sender, and a request to that sender which
+then times out says "malformed" (not "no answer", nor "wrong privacy key"),
+as the native transport does. Each session also opens a
+:class:`~sprmon.collector.port_probe.PortProbe`, so that a closed port is
+reported as the native transport reports it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 from pyasn1.type import univ
+from pysnmp.carrier.asyncio.dispatch import AsyncioDispatcher
 from pysnmp.entity.engine import SnmpEngine
 from pysnmp.entity.rfc3413 import cmdgen
 from pysnmp.error import PySnmpError
@@ -45,12 +58,21 @@ from sprmon.collector.errors import (
     SnmpAuthError,
     SnmpConfigError,
     SnmpError,
+    SnmpMalformedResponse,
     SnmpProtocolError,
 )
-from sprmon.collector.session import SnmpSession, UsmCredentials, target_address
+from sprmon.collector.port_probe import PortProbe, open_probe
+from sprmon.collector.session import (
+    SnmpSession,
+    UsmCredentials,
+    target_address,
+    unreachable_error,
+)
 from sprmon.core.intent import AuthProtocol, PrivProtocol, SnmpTarget, SnmpVersion
 from sprmon.secrets import Secret
-from sprmon.smi import Oid, SnmpValue, ValueKind, VarBind, format_oid
+from sprmon.smi import Oid, SnmpValue, ValueKind, VarBind, format_oid, oid_problem, value_problem
+
+log = logging.getLogger(__name__)
 
 _AUTH_PROTOCOLS = {
     AuthProtocol.SHA: USM_AUTH_HMAC96_SHA,
@@ -94,18 +116,35 @@ _INT_KINDS = frozenset(
 _BYTES_KINDS = frozenset({ValueKind.OCTET_STRING, ValueKind.IP_ADDRESS, ValueKind.OPAQUE})
 
 
-def _from_pysnmp(name: Any, value: Any) -> VarBind:
+def from_pysnmp(name: Any, value: Any) -> VarBind:
+    """One of pysnmp's variable bindings as sprmon's, held to the codec's limits.
+
+    pyasn1 already refuses numbers past their type's range and IpAddresses of
+    other than 4 octets; it does not limit OBJECT IDENTIFIERs (an arc of
+    2**16000 decodes, and then cannot even be printed), so both OIDs are checked
+    here with :mod:`sprmon.smi`'s limits, as the native codec checks them.
+    Raises :class:`SnmpMalformedResponse`.
+    """
     oid: Oid = tuple(name)
+    problem = oid_problem(oid)
+    if problem is not None:
+        raise SnmpMalformedResponse(f"a variable-binding name is {problem}")
     kind = _KINDS_BY_TAGSET.get(value.tagSet)
     if kind is None:
         raise SnmpProtocolError(f"value of {format_oid(oid)} has an unknown SMI type")
+    converted: SnmpValue
     if kind in _INT_KINDS:
-        return oid, SnmpValue(kind, int(value))
-    if kind in _BYTES_KINDS:
-        return oid, SnmpValue(kind, value.asOctets())
-    if kind is ValueKind.OBJECT_IDENTIFIER:
-        return oid, SnmpValue(kind, tuple(value))
-    return oid, SnmpValue(kind)
+        converted = SnmpValue(kind, int(value))
+    elif kind in _BYTES_KINDS:
+        converted = SnmpValue(kind, value.asOctets())
+    elif kind is ValueKind.OBJECT_IDENTIFIER:
+        converted = SnmpValue(kind, tuple(value))
+    else:
+        converted = SnmpValue(kind)
+    problem = value_problem(converted)
+    if problem is not None:
+        raise SnmpMalformedResponse(f"the value of {format_oid(oid)} is {problem}")
+    return oid, converted
 
 
 def _auth_failure(address: str, indication: Any, user: str) -> SnmpError | None:
@@ -147,6 +186,55 @@ def _auth_failure(address: str, indication: Any, user: str) -> SnmpError | None:
     return None
 
 
+def _address_key(address: Any) -> tuple[str, int]:
+    """A transport address (IPv4 pair or IPv6 quadruple) as (host, port)."""
+    return str(address[0]), int(address[1])
+
+
+class _GuardedDispatcher(AsyncioDispatcher):  # type: ignore[misc]  # pysnmp is untyped
+    """pysnmp's asyncio dispatcher, with the boundary around its decoding.
+
+    A datagram that pysnmp fails on (any exception) or drops as unparsable (its
+    ``snmpInASNParseErrs`` grows) is counted against its sender in
+    :attr:`malformed`, and nothing reaches asyncio's exception handler.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: (host, port) -> (datagrams dropped as malformed, why the last one was).
+        self.malformed: dict[tuple[str, int], tuple[int, str]] = {}
+        self.parse_errors: Any = None
+
+    def dropped(self, key: tuple[str, int]) -> int:
+        return self.malformed.get(key, (0, ""))[0]
+
+    def _callback_function(self, transport: Any, address: Any, message: Any) -> None:
+        counter = self.parse_errors
+        before = int(counter.syntax) if counter is not None else 0
+        try:
+            super()._callback_function(transport, address, message)
+        except Exception as exc:  # any failure inside pysnmp's decoding is a bad datagram
+            self._count(address, f"pysnmp could not decode it: {type(exc).__name__}")
+            log.debug("dropped a datagram from %s that pysnmp failed on", address, exc_info=True)
+            return
+        if counter is not None and int(counter.syntax) > before:
+            self._count(address, "not BER")
+
+    def _count(self, address: Any, reason: str) -> None:
+        key = _address_key(address)
+        self.malformed[key] = (self.dropped(key) + 1, reason)
+
+
+def _new_engine() -> tuple[SnmpEngine, _GuardedDispatcher]:
+    engine = SnmpEngine()
+    dispatcher = _GuardedDispatcher()
+    engine.register_transport_dispatcher(dispatcher)
+    (dispatcher.parse_errors,) = engine.get_mib_builder().import_symbols(
+        "__SNMPv2-MIB", "snmpInASNParseErrs"
+    )
+    return engine, dispatcher
+
+
 class PysnmpSession(SnmpSession):
     def __init__(
         self,
@@ -157,18 +245,30 @@ class PysnmpSession(SnmpSession):
         *,
         user: str | None,
         secrets: Sequence[str] = (),
+        dispatcher: _GuardedDispatcher,
+        peer: tuple[str, int],
+        probe: PortProbe | None = None,
     ) -> None:
         super().__init__(target, semaphore)
         self._engine = engine
         self._addr_name = addr_name
         self._user = user
         self._secrets = tuple(secrets)
+        self._dispatcher = dispatcher
+        self._peer = peer
+        self._probe = probe
+        self._probed = False
+
+    def close(self) -> None:
+        if self._probe is not None:
+            self._probe.close()
 
     async def _request(
         self, pdu_type: int, oids: Sequence[Oid], non_repeaters: int, max_repetitions: int
     ) -> list[VarBind]:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[tuple[int, int, list[VarBind]]] = loop.create_future()
+        dropped_before = self._dispatcher.dropped(self._peer)
 
         def on_response(  # noqa: PLR0917 - pysnmp calls it with seven positional arguments
             engine: Any,
@@ -182,10 +282,18 @@ class PysnmpSession(SnmpSession):
             if future.done():
                 return
             if indication:
-                future.set_exception(self._translate(indication))
+                future.set_exception(self._translate(indication, dropped_before))
                 return
             try:
-                converted = [_from_pysnmp(name, value) for name, value in varbinds]
+                converted = [from_pysnmp(name, value) for name, value in varbinds]
+            except SnmpMalformedResponse as exc:
+                future.set_exception(
+                    SnmpMalformedResponse(
+                        f"agent {self.address} sent a malformed SNMP message ({exc.message})",
+                        target=self.address,
+                    )
+                )
+                return
             except SnmpError as exc:
                 future.set_exception(exc)
                 return
@@ -217,13 +325,41 @@ class PysnmpSession(SnmpSession):
                 f"cannot send a request to {self.address}: {_scrub(str(exc), self._secrets)}",
                 target=self.address,
             ) from exc
-        status, index, varbinds = await future
+        try:
+            status, index, varbinds = await self._answer(future)
+        finally:
+            self.stats.malformed += self._dispatcher.dropped(self._peer) - dropped_before
         if status:
             raise self._agent_error(status, index, oids)
         return varbinds
 
-    def _translate(self, indication: Any) -> SnmpError:
+    async def _answer(
+        self, future: asyncio.Future[tuple[int, int, list[VarBind]]]
+    ) -> tuple[int, int, list[VarBind]]:
+        """The request's answer, or :class:`SnmpUnreachable` as soon as the probe
+        hears that nothing listens at the target."""
+        probe = self._probe
+        if probe is None:
+            return await future
+        if not self._probed:
+            self._probed = True
+            probe.send()
+        try:
+            await asyncio.wait((future, probe.refused), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not future.done():
+                # pysnmp's own timeout still calls back later: it finds the future done.
+                future.cancel()
+        if not future.cancelled():
+            return future.result()
+        raise unreachable_error(self.address)
+
+    def _translate(self, indication: Any, dropped_before: int) -> SnmpError:
         if isinstance(indication, errind.RequestTimedOut):
+            dropped = self._dispatcher.dropped(self._peer) - dropped_before
+            if dropped:
+                reason = self._dispatcher.malformed[self._peer][1]
+                return self._malformed_error(dropped, reason)
             return self._timeout_error(v3=self.target.version is SnmpVersion.V3)
         auth = _auth_failure(self.address, indication, self._user or "")
         if auth is not None:
@@ -246,13 +382,13 @@ class PysnmpBackend:
     """
 
     def __init__(self) -> None:
-        self._engines: dict[object, SnmpEngine] = {}
+        self._engines: dict[object, tuple[SnmpEngine, _GuardedDispatcher]] = {}
         self._lcd = CommandGeneratorLcdConfigurator()
         self._communities: dict[Secret, str] = {}
 
     def close(self) -> None:
         engines, self._engines = list(self._engines.values()), {}
-        for engine in engines:
+        for engine, _ in engines:
             engine.close_dispatcher()
 
     async def open_v2c(
@@ -297,16 +433,28 @@ class PysnmpBackend:
             transport_target = await target_class.create(
                 (target.host, target.port), timeout=target.timeout_s, retries=target.retries
             )
-            engine = self._engines.get(engine_key)
-            if engine is None:
-                engine = self._engines[engine_key] = SnmpEngine()
+            known = self._engines.get(engine_key)
+            if known is None:
+                known = self._engines[engine_key] = _new_engine()
+            engine, dispatcher = known
             addr_name, _ = self._lcd.configure(engine, auth, transport_target, b"")
         except PySnmpError as exc:
             raise SnmpConfigError(
                 f"cannot set up SNMP to {address}: {_scrub(_first_line(exc), secrets)}",
                 target=address,
             ) from exc
-        return PysnmpSession(target, semaphore, engine, addr_name, user=user, secrets=secrets)
+        peer = _address_key(transport_target.transport_address)
+        return PysnmpSession(
+            target,
+            semaphore,
+            engine,
+            addr_name,
+            user=user,
+            secrets=secrets,
+            dispatcher=dispatcher,
+            peer=peer,
+            probe=await open_probe(*peer),
+        )
 
 
 def _usm_user_data(credentials: UsmCredentials) -> UsmUserData:

@@ -9,9 +9,11 @@ A poll runs in stages, each filling part of the observation as it completes:
    with 32-bit counters when the agent has no ifXTable;
 3. BGP peers: bgpPeerTable;
 4. BGP paths: bgp4PathAttrTable, walked whole, or in targeted mode only the
-   rows of the intent's prefixes and the prefixes covering them. Targeted
-   mode is used when the intent asks for it (``targeted_bgp``) and, by
-   itself, for a router whose table turns out larger than
+   rows of the intent's prefixes (or of their longest covering prefix,
+   :mod:`sprmon.collector.targeted`). Targeted mode is used when the intent
+   asks for it (``targeted_bgp``), when it costs less than a walk could
+   (decided before anything is read, :func:`~sprmon.collector.targeted.choose_targeted`)
+   and, by itself, for a router whose walked table turns out larger than
    ``CollectOptions.targeted_above_rows`` (a full Internet table): that walk is
    abandoned, and the site's later polls go targeted from the start.
 
@@ -33,14 +35,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from sprmon.collector.errors import (
     SnmpAuthError,
+    SnmpBudgetExceeded,
     SnmpError,
-    SnmpNonIncreasingOid,
     SnmpNotSupported,
     SnmpProtocolError,
     SnmpTableTooLarge,
@@ -56,19 +58,22 @@ from sprmon.collector.mibs import (
     decode_paths,
     decode_peers,
     decode_uptime,
-    path_index_prefix,
 )
+from sprmon.collector.targeted import choose_targeted, read_targeted, targeted_candidates
 from sprmon.collector.walk import BulkSession, walk
 from sprmon.core.intent import SnmpTarget
 from sprmon.core.observed import BgpPath, BgpPeer, Interface, SiteObservation
-from sprmon.core.prefixes import Prefix, covering_prefixes, prefix_version
+from sprmon.core.prefixes import Prefix
 from sprmon.smi import EXCEPTION_KINDS, Oid, SnmpValue, ValueKind, VarBind, format_oid
-from sprmon.snmp_oids import BGP, IF_NUMBER, SYS_UP_TIME, BgpPathEntry, IfXEntry
+from sprmon.snmp_oids import BGP, IF_NUMBER, SYS_UP_TIME, IfXEntry
+
+__all__ = ["CollectOptions", "CollectorSession", "SiteCollector", "targeted_candidates"]
 
 log = logging.getLogger(__name__)
 
-#: Errors after which the agent will not answer the next stage either.
-_FATAL = (SnmpTimeout, SnmpUnreachable, SnmpAuthError)
+#: Errors after which the agent will not answer the next stage either (or, for
+#: the budget, must not be asked to).
+_FATAL = (SnmpTimeout, SnmpUnreachable, SnmpAuthError, SnmpBudgetExceeded)
 
 #: Row-count keys of :attr:`SiteCollector.row_counts` / ``hints``.
 INTERFACES, PEERS, PATHS = "interfaces", "peers", "paths"
@@ -102,16 +107,38 @@ class CollectOptions:
     #: A BGP table walk that passes this many rows is abandoned for targeted
     #: requests: a poll then costs O(intent prefixes) instead of O(table).
     targeted_above_rows: int = 10_000
+    #: Choose targeted mode before the first walk when it costs no more than a
+    #: walk could (:func:`~sprmon.collector.targeted.choose_targeted`); False:
+    #: walk first, and go targeted only past ``targeted_above_rows``.
+    auto_targeted: bool = True
+    #: After a poll, how long to re-read the link interfaces' octet counters
+    #: waiting for the agent to refresh them, so that rates are timed by the
+    #: refresh instead of the poll (:mod:`sprmon.collector.counter_timing`); 0: never.
+    #: At least the agents' refresh period (Net-SNMP: 3 s).
+    counter_watch_s: float = 4.0
+    #: Seconds between two reads while watching: the timing error of each end
+    #: of a rate is at most half of it (about 1 % of the interval is plenty).
+    counter_watch_every_s: float = 0.05
+    #: Once one link's refresh is seen, how much longer to watch the others
+    #: (an agent refreshing interfaces at different moments), instead of up to
+    #: ``counter_watch_s`` for a link that carries nothing.
+    counter_watch_grace_s: float = 1.0
+    #: Every site's byte budget for one poll is at least this many octets
+    #: (the budget is otherwise sized from the intent: :mod:`sprmon.collector.budget`).
+    min_site_budget: int = 0
 
-
-def targeted_candidates(prefixes: Iterable[Prefix]) -> tuple[Prefix, ...]:
-    """The IPv4 intent prefixes and every prefix covering one, each once, in
-    table order (BGP4-MIB knows no IPv6)."""
-    candidates: set[Prefix] = set()
-    for prefix in prefixes:
-        if prefix_version(prefix) == 4:
-            candidates.update(covering_prefixes(prefix))
-    return tuple(sorted(candidates, key=path_index_prefix))
+    def __post_init__(self) -> None:
+        if self.counter_watch_s < 0 or self.counter_watch_every_s <= 0:
+            raise ValueError(
+                "counter_watch_s must be 0 (off) or positive and counter_watch_every_s "
+                f"positive, not {self.counter_watch_s} and {self.counter_watch_every_s}"
+            )
+        if self.counter_watch_grace_s < 0:
+            raise ValueError(
+                f"counter_watch_grace_s cannot be negative, not {self.counter_watch_grace_s}"
+            )
+        if self.min_site_budget < 0:
+            raise ValueError(f"min_site_budget cannot be negative, not {self.min_site_budget}")
 
 
 class SiteCollector:
@@ -148,6 +175,8 @@ class SiteCollector:
         self.peers: tuple[BgpPeer, ...] | None = None
         self.paths: tuple[BgpPath, ...] | None = None
         self.errors: list[str] = []
+        #: False once the agent stopped answering (timeout, unreachable, refused).
+        self.answering = True
         #: The exceptions behind ``errors``, for callers that classify failures.
         self.failures: list[SnmpError] = []
 
@@ -169,6 +198,7 @@ class SiteCollector:
             has_bgp, has_ifx = await self._probe()
         except SnmpError as exc:
             self.errors.append(exc.message)
+            self.answering = not isinstance(exc, _FATAL)
             self.failures.append(exc)
             return
         stages: list[tuple[str, Callable[[], Awaitable[None]]]] = [
@@ -188,6 +218,7 @@ class SiteCollector:
                 await stage()
             except _FATAL as exc:
                 self.errors.append(exc.message)
+                self.answering = False
                 self.failures.append(exc)
                 return
             except SnmpError as exc:
@@ -243,8 +274,12 @@ class SiteCollector:
         self.row_counts[PEERS] = len(self.peers)
 
     async def _paths(self) -> None:
-        if self.session.target.targeted_bgp:
+        if self._targeted():
             self.paths = await self._targeted_paths()
+            # What made the choice still holds at the next poll.
+            for key in (TARGETED, PATHS):
+                if key in self.hints:
+                    self.row_counts[key] = self.hints[key]
             return
         if not self.hints.get(TARGETED):
             limit = min(self.options.max_rows, self.options.targeted_above_rows)
@@ -285,54 +320,26 @@ class SiteCollector:
             expected_rows=self.hints.get(table) if table is not None else None,
         )
 
-    async def _targeted_paths(self) -> tuple[BgpPath, ...]:
-        """Only the rows of intent prefixes and their covering prefixes.
+    def _targeted(self) -> bool:
+        if self.session.target.targeted_bgp or self.hints.get(TARGETED):
+            return True
+        return self.options.auto_targeted and choose_targeted(
+            self.prefixes,
+            self.peers,
+            walked_rows=self.hints.get(PATHS),
+            limit_rows=min(self.options.max_rows, self.options.targeted_above_rows),
+        )
 
-        FRR answers noSuchInstance to any GET in bgp4PathAttrTable, so rows are
-        found with GETNEXT from just below ``prefix.length`` (the index is
-        prefix(4).length.peer(4)) and read with GETBULK from the same place.
-        """
-        candidates = targeted_candidates(self.prefixes)
-        found: list[Prefix] = []
-        batch = max(1, self.options.probe_batch)
-        for start in range(0, len(candidates), batch):
-            chunk = candidates[start : start + batch]
-            asked = [(*BgpPathEntry.PEER, *path_index_prefix(prefix)) for prefix in chunk]
-            varbinds = await self.session.get_next(asked)
-            if len(varbinds) != len(asked):
-                raise SnmpProtocolError(
-                    f"agent {self.session.address} answered {len(varbinds)} variable "
-                    f"bindings to a GETNEXT of {len(asked)}",
-                    target=self.session.address,
-                )
-            for prefix, below, (oid, value) in zip(chunk, asked, varbinds, strict=True):
-                if value.kind not in EXCEPTION_KINDS and oid <= below:
-                    raise SnmpNonIncreasingOid(
-                        f"agent {self.session.address} returned an OID that does not increase "
-                        f"at {format_oid(oid)} after {format_oid(below)} (walk loop)",
-                        target=self.session.address,
-                    )
-                if _inside(oid, value, below):
-                    found.append(prefix)
-        if not found:
-            return ()
-        # Without ADD-PATH a prefix has at most one path per peer; one more
-        # repetition shows where its rows end.
-        per_prefix = max(1, len(self.peers) if self.peers else 2) + 1
-        per_request = max(1, self.options.max_varbinds // (len(PATH_COLUMNS) * per_prefix))
-        merged: dict[Oid, dict[Oid, SnmpValue]] = {column: {} for column in PATH_COLUMNS}
-        for start in range(0, len(found), per_request):
-            group = found[start : start + per_request]
-            subtrees = [
-                (*column, *path_index_prefix(prefix)) for prefix in group for column in PATH_COLUMNS
-            ]
-            rows = await self._walk(subtrees, per_prefix)
-            for prefix in group:
-                index = path_index_prefix(prefix)
-                for column in PATH_COLUMNS:
-                    for suffix, value in rows[(*column, *index)].items():
-                        merged[column][(*index, *suffix)] = value
-        return decode_paths(merged)
+    async def _targeted_paths(self) -> tuple[BgpPath, ...]:
+        return await read_targeted(
+            self.session,
+            self.prefixes,
+            self.peers,
+            max_rows=self.options.max_rows,
+            max_varbinds=self.options.max_varbinds,
+            max_repetitions=self.session.target.max_repetitions,
+            probe_batch=self.options.probe_batch,
+        )
 
 
 def _inside(oid: Oid, value: SnmpValue, subtree: Oid) -> bool:

@@ -8,8 +8,9 @@ as well as against real agents. What it decides:
 - how many rows each request asks for: at most ``max_repetitions``, about
   ``max_varbinds`` values per response (agents truncate or refuse bigger
   ones), and on the first request the rows expected plus one;
-- where a subtree ends: at the first OID outside it, or at an exception value
-  (endOfMibView, noSuchObject, noSuchInstance);
+- where a subtree ends: at the first OID outside it, at an exception value
+  (endOfMibView, noSuchObject, noSuchInstance), or at the last row that can
+  exist when the caller knows it (``last_row``);
 - when to give up: an OID that does not increase (the walk would loop
   forever), more than ``max_rows`` rows (a runaway table), an empty answer;
 - tooBig: ask for half the repetitions, down to one.
@@ -50,6 +51,7 @@ async def walk(
     max_repetitions: int,
     max_varbinds: int = 64,
     expected_rows: int | None = None,
+    last_row: Oid | None = None,
 ) -> dict[Oid, dict[Oid, SnmpValue]]:
     """Walk several subtrees (usually table columns) side by side with GETBULK.
 
@@ -65,12 +67,19 @@ async def walk(
     request to those rows plus one that shows the end: every repetition past
     a column's end returns the next column's rows again, which the agent
     encodes and we decode for nothing.
+
+    ``last_row``: no subtree can hold a row after this suffix (e.g. a
+    bgp4PathAttrTable prefix's rows end at its highest known peer), so a
+    subtree that reaches it is complete without one more row to show its end,
+    and the first request asks for ``expected_rows`` exactly.
     """
     result: dict[Oid, dict[Oid, SnmpValue]] = {subtree: {} for subtree in subtrees}
     # (subtree, last OID seen in it)
     open_: list[tuple[Oid, Oid]] = [(subtree, subtree) for subtree in dict.fromkeys(subtrees)]
     repetitions = max(1, max_repetitions)
-    first = expected_rows + 1 if expected_rows is not None and expected_rows >= 0 else None
+    # The row past the expected ones shows the end, unless the last row itself does.
+    past = 0 if last_row is not None else 1
+    first = expected_rows + past if expected_rows is not None and expected_rows >= 0 else None
     while open_:
         count = len(open_)
         asked = max(1, min(repetitions, max_varbinds // count))
@@ -109,12 +118,15 @@ async def walk(
                 ended[slot] = True
                 continue
             rows = result[subtree]
-            rows[oid[depth:]] = value
+            suffix = oid[depth:]
+            rows[suffix] = value
             if len(rows) > max_rows:
                 raise SnmpTableTooLarge(
                     f"{table_name(subtree)} larger than the limit of {max_rows} rows",
                     target=session.address,
                 )
             last[slot] = oid
+            if last_row is not None and suffix >= last_row:
+                ended[slot] = True
         open_ = [(open_[slot][0], last[slot]) for slot in range(count) if not ended[slot]]
     return result

@@ -4,12 +4,13 @@ A rate is only reported when the two samples can honestly be compared. Every
 case that would otherwise produce a spike or a negative rate (a reboot, a
 counter reset, a changed counter width, a wrap that is not one) yields no rate
 and a note that says why, because a made-up spike on a dashboard is worse than
-a gap.
+a gap. So does a counter past its width (a snapshot may hold any integer):
+no arithmetic here overflows, whatever the numbers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
 
 from sprmon.core.observed import Interface, SiteObservation
 
@@ -24,33 +25,13 @@ OUT_OF_RANGE = "counter value out of range for its width: agent or decoder fault
 _WRAP_32 = 2**32
 
 
-@dataclass(frozen=True, slots=True)
-class RateResult:
-    """Units per second (``None`` when no honest rate exists) and why, or what was corrected."""
-
-    rate: float | None
-    note: str | None = None
-
-
-def counter_rate(
-    before: int | None,
-    after: int | None,
-    seconds: float,
-    *,
-    bits: int,
-    reset: bool,
-    max_rate: float | None,
-) -> RateResult:
-    """The per-second rate of a counter that went from ``before`` to ``after`` in ``seconds``.
-
-    ``bits`` is the counter width (32 or 64). ``reset`` is the caller's verdict
-    that the counter may have restarted between the samples (see
-    :func:`discontinuity`). ``max_rate`` is the fastest the counter can
-    plausibly move (e.g. twice the interface speed in octets per second) or
-    ``None`` for no bound. The rate is never negative.
-    """
-    rate, note = rate_and_note(before, after, seconds, bits=bits, reset=reset, max_rate=max_rate)
-    return RateResult(rate, note)
+def as_float(number: int | float) -> float:
+    """``number`` as a float; one too large for a float is infinite (Python would
+    raise ``OverflowError`` on the conversion or on a true division)."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf if number > 0 else -math.inf
 
 
 def rate_and_note(
@@ -62,7 +43,15 @@ def rate_and_note(
     reset: bool,
     max_rate: float | None,
 ) -> tuple[float | None, str | None]:
-    """:func:`counter_rate` as a plain tuple, for the evaluation's inner loop."""
+    """The per-second rate of a counter that went from ``before`` to ``after`` in ``seconds``,
+    and a note: why there is no rate (the rate is then ``None``) or what was corrected.
+
+    ``bits`` is the counter width (32 or 64). ``reset`` is the caller's verdict
+    that the counter may have restarted between the samples (see
+    :func:`discontinuity`). ``max_rate`` is the fastest the counter can
+    plausibly move (e.g. twice the interface speed in octets per second) or
+    ``None`` for no bound. The rate is never negative.
+    """
     if seconds <= 0:
         return None, NOT_IN_ORDER
     delta, note = counter_delta(
@@ -93,7 +82,8 @@ def counter_delta(
         return None, NOT_COLLECTED
     if reset:
         return None, DISCONTINUITY
-    if before < 0 or after < 0 or (bits == 32 and (before >= _WRAP_32 or after >= _WRAP_32)):
+    if before < 0 or after < 0 or before >> bits or after >> bits:
+        # Past the width: neither a wrap nor a rate can be made of it.
         return None, OUT_OF_RANGE
     note: str | None = None
     delta = after - before

@@ -78,8 +78,8 @@ class SnmpTarget:
     timeout_s: float = 2.0
     retries: int = 1
     max_repetitions: int = 25
-    #: Fetch only the BGP rows for intent prefixes instead of walking the table
-    #: (for routers carrying a full Internet table).
+    #: Always fetch only the BGP rows for intent prefixes; False lets the collector
+    #: choose targeted reading or a walk by which reads fewer rows.
     targeted_bgp: bool = False
 
 
@@ -211,12 +211,6 @@ class Intent:
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
     #: Where ``sprmon run`` publishes events; None: no MQTT.
     mqtt: MqttTarget | None = None
-
-    def application(self, name: str) -> Application | None:
-        for app in self.applications:
-            if app.name == name:
-                return app
-        return None
 
     def site(self, name: str) -> Site | None:
         for site in self.sites:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sprmon.core.counters import discontinuity, rate_and_note
+from sprmon.core.counters import as_float, discontinuity, rate_and_note
 from sprmon.core.findings import LinkFinding, Severity
 from sprmon.core.intent import SiteLink, Thresholds
 from sprmon.core.observed import Interface, OperStatus, PeerState, SiteObservation
@@ -87,7 +87,10 @@ def link_status(link: SiteLink, obs: SiteObservation | None) -> LinkStatus:
     if link.interface_name is None and link.interface_index is None:
         note = "no interface configured for the link"
     elif obs.interfaces is None:
-        note = f"interfaces not collected: {obs.error}" if obs.error else "interfaces not collected"
+        note = "interfaces not collected"
+        if obs.error:
+            # The collector's error often says these words already.
+            note = obs.error if note in obs.error else f"{note}: {obs.error}"
     else:
         iface = find_interface(link, obs.interfaces)
         if iface is None:
@@ -106,7 +109,9 @@ def link_status(link: SiteLink, obs: SiteObservation | None) -> LinkStatus:
                 age = peer.established_for_s
                 if age is not None and (longest is None or age > longest):
                     longest = age
-        if longest is not None:
+        # An age reaching back before 1970 is not a session's (a hostile or
+        # broken source): left unknown rather than rendered as an impossible date.
+        if longest is not None and longest <= obs.collected_at:
             since = obs.collected_at - longest
     return LinkStatus(link.role, oper_up, established, since, iface, note)
 
@@ -165,12 +170,20 @@ def link_rates(link: SiteLink, samples: Sequence[SiteObservation]) -> _Rates:
     if reason is not None:
         notes.append(reason)
     reset = reason is not None
-    seconds = _interval_s(first, second, reset=reset)
+    seconds = _interval_s(_sample_time(first, before), _sample_time(second, after), reset=reset)
+    if not reset and _moved(before, after):
+        watched = _untimed_watch(first, before) or _untimed_watch(second, after)
+        if watched is not None:
+            notes.append(
+                f"counter refresh not seen within the {watched:g} s watched: rate timed by "
+                "the polls, off by up to the agent's refresh period over the interval"
+            )
     bits = after.counter_bits
     speed = after.speed_bps
     # Twice the line rate: anything faster is a reset that looks like a wrap.
-    max_octets = 2 * speed / 8 if speed else None
-    max_packets = 2 * speed / 8 / _MIN_FRAME_OCTETS if speed else None
+    # (A speed too large for a float bounds nothing, and must not overflow.)
+    max_octets = 2 * as_float(speed) / 8 if speed else None
+    max_packets = 2 * as_float(speed) / 8 / _MIN_FRAME_OCTETS if speed else None
 
     in_rate, note = rate_and_note(
         before.in_octets, after.in_octets, seconds, bits=bits, reset=reset, max_rate=max_octets
@@ -214,22 +227,48 @@ def link_rates(link: SiteLink, samples: Sequence[SiteObservation]) -> _Rates:
 _UPTIME_TOLERANCE = 0.1
 
 
-def _interval_s(first: SiteObservation, second: SiteObservation, *, reset: bool) -> float:
-    """Seconds between two samples, by the device's clock when it can be trusted.
+def _sample_time(obs: SiteObservation, iface: Interface) -> tuple[float, int | None]:
+    """When ``iface``'s counters were current, by the collector's clock and the device's.
 
-    Each poll reads sysUpTime in the same sequence of requests as the
-    counters, so its difference times the two polls by the clock the counters
-    advance on, without the scheduling and queueing delays that the
-    collector's clock adds; it is used unless there was a discontinuity or it
-    disagrees with the collector's clock by more than 10 %.
+    An agent serves counters from a cache it refreshes every few seconds, so a
+    poll's own time can be a whole refresh period after the moment its values
+    describe; a collector that saw the refresh says when it was (``counters_at``).
     """
-    seconds = second.collected_at - first.collected_at
-    if reset or first.uptime_ticks is None or second.uptime_ticks is None:
+    if iface.counters_at is not None:
+        return iface.counters_at, iface.counters_uptime_ticks
+    return obs.collected_at, obs.uptime_ticks
+
+
+def _interval_s(
+    first: tuple[float, int | None], second: tuple[float, int | None], *, reset: bool
+) -> float:
+    """Seconds between two samples given as (collector time, sysUpTime ticks).
+
+    sysUpTime is read in the same requests as the counters, so its difference
+    times the two samples by the clock the counters advance on, without the
+    scheduling and queueing delays that the collector's clock adds; it is used
+    unless there was a discontinuity or it disagrees with the collector's clock
+    by more than 10 %.
+    """
+    (first_at, first_ticks), (second_at, second_ticks) = first, second
+    seconds = second_at - first_at
+    if reset or first_ticks is None or second_ticks is None:
         return seconds
-    device = (second.uptime_ticks - first.uptime_ticks) / 100
+    device = as_float(second_ticks - first_ticks) / 100
     if device > 0 and abs(device - seconds) <= _UPTIME_TOLERANCE * seconds:
         return device
     return seconds
+
+
+def _moved(before: Interface, after: Interface) -> bool:
+    return before.in_octets != after.in_octets or before.out_octets != after.out_octets
+
+
+def _untimed_watch(obs: SiteObservation, iface: Interface) -> float | None:
+    """The seconds watched, when the collector watched ``iface`` but saw no refresh."""
+    if obs.counter_watch_s is not None and iface.counters_at is None:
+        return obs.counter_watch_s
+    return None
 
 
 _FIRST_POLL = _Rates(notes=("fewer than two recent polls of the interfaces: no rate yet",))

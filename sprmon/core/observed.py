@@ -99,6 +99,12 @@ class Interface:
     out_discards: int | None = None
     #: ifCounterDiscontinuityTime in hundredths of a second of sysUpTime, if known.
     discontinuity_ticks: int | None = None
+    #: When the agent last refreshed these counters (POSIX seconds, the collector's
+    #: clock), if the collector timed it; None: they are as of the observation's
+    #: ``collected_at``, up to one agent refresh period old (docs/snmp-collector.md).
+    counters_at: float | None = None
+    #: The same moment by the agent's clock: sysUpTime, hundredths of a second.
+    counters_uptime_ticks: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +121,9 @@ class SiteObservation:
     interfaces: tuple[Interface, ...] | None = None
     #: Why the poll failed or is partial (e.g. "timeout after 2.0 s"); None if fine.
     error: str | None = None
+    #: Seconds the collector watched the link interfaces' counters for the agent's
+    #: refresh (an interface whose refresh it saw has ``counters_at``); None: not watched.
+    counter_watch_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,16 +57,21 @@ class TargetTracker:
         #: Consecutive failed polls (0 after a success): the backoff's input.
         self.failures = 0
         self._errors: Counter[str] = Counter()
+        # Every published view (once a second) asks every site's health, and polls
+        # are a minute apart: the frozen answer is reused until something changes.
+        self._health: TargetHealth | None = None
 
     def succeeded(self, at: float) -> None:
         self.last_success_at = at
         self.last_error = None
         self.failures = 0
+        self._health = None
 
     def failed(self, reason: FailureReason, message: str) -> None:
         self.last_error = message
         self.failures += 1
         self._errors[reason.value] += 1
+        self._health = None
 
     def health(self, now: float, stale_after_s: float) -> TargetHealth:
         up = (
@@ -74,11 +79,14 @@ class TargetTracker:
             and self.last_success_at is not None
             and now - self.last_success_at <= stale_after_s
         )
-        return TargetHealth(
-            site=self.site,
-            protocol=self.protocol,
-            up=up,
-            last_success_at=self.last_success_at,
-            last_error=self.last_error,
-            errors_total=tuple(sorted(self._errors.items())),
-        )
+        health = self._health
+        if health is None or health.up != up:
+            health = self._health = TargetHealth(
+                site=self.site,
+                protocol=self.protocol,
+                up=up,
+                last_success_at=self.last_success_at,
+                last_error=self.last_error,
+                errors_total=tuple(sorted(self._errors.items())),
+            )
+        return health

@@ -13,8 +13,9 @@
 See docs/lab.md. :mod:`sprmon.lab.model` (the simulation, with the modules
 it builds on: ``plan``, ``bgp``, ``faults``, ``traffic``, ``counters``,
 ``state``) and :mod:`sprmon.lab.control` (talking to a running lab) need only
-the standard library; :func:`run_lab` imports pysnmp on first use, and grpc
-(:mod:`sprmon.lab.gnmi`) only when some site answers gNMI.
+the standard library; so do a v2c lab's agents (:mod:`sprmon.lab.v2c_agents`).
+pysnmp is imported only by an SNMPv3 lab (or ``v2c_backend="pysnmp"``), and
+grpc (:mod:`sprmon.lab.gnmi`) only when some site answers gNMI.
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # pysnmp takes 0.2 s to import: load the
-    # agent side only when somebody runs a lab.
+    # Load the agent side (and the control server) only when somebody runs a
+    # lab: ``sprmon lab inject`` and friends need only the model's names.
     if name in ("Lab", "run_lab"):
         from sprmon.lab import runner  # noqa: PLC0415
 

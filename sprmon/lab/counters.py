@@ -100,6 +100,12 @@ class Counters:
         )
 
 
+def last_refresh(now: float, period_s: float, phase_s: float) -> float:
+    """The latest refresh at or before ``now`` of counters refreshed every ``period_s``
+    seconds at ``phase_s`` past each multiple of the period (POSIX seconds)."""
+    return phase_s + math.floor((now - phase_s) / period_s) * period_s
+
+
 def initial_counters(rng: random.Random) -> CounterValues:
     # Arbitrary starting values, as on a router that has been up for a while;
     # below 2**40 so that a 64-bit counter never wraps by itself.

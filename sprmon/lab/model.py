@@ -22,6 +22,7 @@ produces, so a collector test can compare what it read with what the lab holds.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, replace
 
@@ -77,12 +78,25 @@ class WanModel:
     ``start`` is the simulated time at creation (POSIX seconds); the routers
     have been up for a while by then (seed-dependent), with counters that
     started at seed-dependent values.
+
+    ``counter_refresh_s``: the routers show interface counters that change only
+    every that many seconds, each router at its own seed-dependent phase, as
+    real agents serve them from a cache (Net-SNMP refreshes IF-MIB every 3 s);
+    0 shows them as of every reading.
     """
 
-    def __init__(self, *, sites: int, seed: int = 1, start: float) -> None:
+    def __init__(
+        self, *, sites: int, seed: int = 1, start: float, counter_refresh_s: float = 0.0
+    ) -> None:
         if not 1 <= sites <= MAX_SITES:
             raise ValueError(f"the lab simulates 1 to {MAX_SITES} sites, not {sites}")
+        if not 0 <= counter_refresh_s < math.inf:
+            raise ValueError(
+                f"the counter refresh period is 0 (off) or a positive number of seconds, "
+                f"not {counter_refresh_s}"
+            )
         self.seed = seed
+        self.counter_refresh_s = counter_refresh_s
         self.now = start
         #: Increases on every change (time or faults): a cache of rendered
         #: state is valid while the generation it was made at is current.
@@ -100,7 +114,11 @@ class WanModel:
         for core in CORES:
             rng = self._rng("core", core.name)
             router = RouterState(
-                core.name, core.asn, core.router_id, start - rng.uniform(100, 200) * 86400
+                core.name,
+                core.asn,
+                core.router_id,
+                start - rng.uniform(100, 200) * 86400,
+                **self._refresh(core.name),
             )
             router.interfaces[LOOPBACK_INDEX] = _loopback(rng, start)
             self._routers[core.name] = router
@@ -110,7 +128,9 @@ class WanModel:
         for site in self.sites:
             rng = self._rng("site", site.name)
             boot = start - rng.uniform(1, 90) * 86400
-            router = RouterState(site.name, site.asn, site.router_id, boot)
+            router = RouterState(
+                site.name, site.asn, site.router_id, boot, **self._refresh(site.name)
+            )
             router.interfaces[LOOPBACK_INDEX] = _loopback(rng, start)
             for link in site.links:
                 router.interfaces[link.if_index] = InterfaceState(
@@ -135,6 +155,21 @@ class WanModel:
                 p: draw_demand(self._rng("demand", site.name, p), p) for p in DC_PREFIXES
             }
             self._reconcile(site, start)
+        for state in self._routers.values():
+            state.refresh_counters(start)
+
+    def _refresh(self, router: str) -> dict[str, float]:
+        """A router's counter refresh period and phase (RouterState's keywords)."""
+        if not self.counter_refresh_s:
+            return {}
+        # Its own random stream: the other draws stay what they were without refresh.
+        phase = self._rng("refresh", router).uniform(0, self.counter_refresh_s)
+        return {"refresh_s": self.counter_refresh_s, "refresh_phase_s": phase}
+
+    def counter_refresh_phase(self, router: str) -> float:
+        """Seconds past each multiple of ``counter_refresh_s`` (POSIX time) at which
+        ``router`` refreshes its interface counters (0 when they are live)."""
+        return self._router(router).refresh_phase_s
 
     def _rng(self, *parts: str) -> random.Random:
         # A string seed is hashed with SHA-512 by random.Random: stable across
@@ -149,6 +184,9 @@ class WanModel:
             raise ValueError(f"time runs forwards: {now} is before the model's {self.now}")
         self.now = now
         self.generation += 1
+        if self.counter_refresh_s:
+            for state in self._routers.values():
+                state.refresh_counters(now)
 
     # -- faults -------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sprmon.lab.agents import AgentPool
+from sprmon.lab.agents import AgentPool, V2cBackend
 from sprmon.lab.control import (
     ControlServer,
     LabRecord,
@@ -253,6 +253,8 @@ async def run_lab(
     protocols: str = SNMP,
     gnmi_auth: bool = True,
     gnmi_tls: GnmiTls | None = None,
+    counter_refresh_s: float = 0.0,
+    v2c_backend: V2cBackend = "native",
 ) -> AsyncIterator[Lab]:
     """Run a lab until the ``async with`` block ends.
 
@@ -260,7 +262,9 @@ async def run_lab(
     (``snmp_version`` "2c" or "3" authPriv SHA-256/AES-128, fresh random
     credentials in ``lab.credentials``) on ``host``, on free ports unless
     ``base_port`` is given (site N on base+N, the cores after the last site).
-    The model advances every ``tick`` seconds of ``clock``.
+    The model advances every ``tick`` seconds of ``clock``; ``counter_refresh_s``
+    makes each router's interface counters change only that often (see
+    :class:`~sprmon.lab.model.WanModel`; keep ``tick`` well below it).
 
     ``protocols`` ("snmp", "gnmi", "snmp,gnmi" or "mixed": see
     :mod:`sprmon.lab.protocols`) says which sites answer SNMP and which gNMI;
@@ -273,6 +277,8 @@ async def run_lab(
     files next to it. ``control``: serve ``sprmon lab inject/clear/status`` on
     a socket in ``state_dir`` (default: see :func:`default_state_dir`) under
     ``name`` (default: a name unique to this process and call).
+    ``v2c_backend="pysnmp"`` serves a v2c lab with pysnmp's agents instead of
+    the native ones (same answers, several times the CPU; for comparisons).
     """
     if not 1 <= sites <= MAX_SITES:
         raise LabError(f"the lab runs 1 to {MAX_SITES} sites, not {sites}")
@@ -280,9 +286,13 @@ async def run_lab(
         raise LabError(f"the lab speaks SNMP 2c or 3, not {snmp_version!r}")
     if tick <= 0:
         raise LabError(f"the tick must be a positive number of seconds, not {tick}")
+    if counter_refresh_s < 0:
+        raise LabError(
+            f"the counter refresh period must be 0 (off) or positive, not {counter_refresh_s}"
+        )
     host = _check_host(host)
     lab_name = validate_name(name or f"lab-{os.getpid()}-{next(_unique)}")
-    model = WanModel(sites=sites, seed=seed, start=clock())
+    model = WanModel(sites=sites, seed=seed, start=clock(), counter_refresh_s=counter_refresh_s)
     ports = _plan_ports(model, base_port)
     directory, control_socket = _control_location(state_dir, lab_name) if control else (None, None)
     credentials = generate_credentials(snmp_version)
@@ -319,6 +329,7 @@ async def run_lab(
                 clock=clock,
                 routers=snmp_routers,
                 on_tick=None if gnmi is None else gnmi.changed,
+                v2c_backend=v2c_backend,
             )
         )
         lab = Lab(

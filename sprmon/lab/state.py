@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sprmon.core.observed import BgpPeer, Interface, OperStatus, PeerState
 from sprmon.core.prefixes import Address
-from sprmon.lab.counters import ZERO, Counters
+from sprmon.lab.counters import ZERO, Counters, CounterValues, last_refresh
 from sprmon.lab.faults import ActiveFault
 
 IF_TYPE_ETHERNET = 6
@@ -30,6 +30,7 @@ class InterfaceState:
         "index",
         "name",
         "oper_up",
+        "shown",
         "speed_bps",
     )
 
@@ -49,10 +50,17 @@ class InterfaceState:
         self.counters = counters
         #: When the counters last jumped (None: not since boot).
         self.discontinuity: float | None = None
+        #: The counters as of the router's last refresh, when it refreshes them
+        #: periodically (None: live, as of every reading).
+        self.shown: CounterValues | None = None
+
+    def refresh(self, at: float) -> None:
+        """Show the counters as they were at ``at`` until the next refresh."""
+        self.shown = self.counters.at(at)
 
     def reading(self, now: float, boot_time: float) -> Interface:
         """The interface as IF-MIB shows it at ``now`` on a router booted at ``boot_time``."""
-        values = self.counters.at(now)
+        values = self.shown if self.shown is not None else self.counters.at(now)
         discontinuity = (
             0
             if self.discontinuity is None
@@ -158,15 +166,60 @@ class Session:
 
 
 class RouterState:
-    __slots__ = ("asn", "boot_time", "faults", "interfaces", "name", "router_id")
+    __slots__ = (
+        "asn",
+        "boot_time",
+        "faults",
+        "interfaces",
+        "name",
+        "refresh_phase_s",
+        "refresh_s",
+        "refreshed_at",
+        "router_id",
+    )
 
-    def __init__(self, name: str, asn: int, router_id: Address, boot_time: float) -> None:
+    def __init__(
+        self,
+        name: str,
+        asn: int,
+        router_id: Address,
+        boot_time: float,
+        *,
+        refresh_s: float = 0.0,
+        refresh_phase_s: float = 0.0,
+    ) -> None:
         self.name = name
         self.asn = asn
         self.router_id = router_id
         self.boot_time = boot_time
         self.interfaces: dict[int, InterfaceState] = {}
         self.faults: list[ActiveFault] = []
+        #: Interface counters change only every ``refresh_s`` seconds (0: at every
+        #: reading), at ``refresh_phase_s`` past each multiple of the period, as a
+        #: router's agent serves them from a cache it refreshes (Net-SNMP: 3 s).
+        self.refresh_s = refresh_s
+        self.refresh_phase_s = refresh_phase_s
+        self.refreshed_at = -math.inf
+
+    def refresh_counters(self, now: float) -> None:
+        """Take the refresh due by ``now``, at the moment it was due.
+
+        The caller does so before changing any rate, so the counters between
+        the last refresh and ``now`` follow the rates of that stretch.
+        """
+        if self.refresh_s <= 0:
+            return
+        due = last_refresh(now, self.refresh_s, self.refresh_phase_s)
+        if due > self.refreshed_at:
+            for interface in self.interfaces.values():
+                interface.refresh(due)
+            self.refreshed_at = due
+
+    def _refresh_now(self, now: float) -> None:
+        # A jump (reboot, wrap) shows at once, as an agent starting afresh would.
+        if self.refresh_s > 0:
+            for interface in self.interfaces.values():
+                interface.refresh(now)
 
     def uptime_ticks(self, now: float) -> int:
         """sysUpTime in hundredths of a second (unbounded; the MIB wraps it at 2**32)."""
@@ -178,6 +231,7 @@ class RouterState:
         for interface in self.interfaces.values():
             interface.counters.reset(ZERO, now)
             interface.discontinuity = None
+        self._refresh_now(now)
 
     def wrap_counters(self, now: float, seconds: float) -> None:
         """Every link interface's octet counters jump to ``seconds`` of traffic below the wrap."""
@@ -188,3 +242,4 @@ class RouterState:
             # The jump itself is a discontinuity (a rate across it means
             # nothing); the wrap that follows is ordinary counter behaviour.
             interface.discontinuity = now
+        self._refresh_now(now)

@@ -7,81 +7,12 @@ import contextlib
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pyasn1.codec.ber import decoder, encoder
-from pysnmp.proto import rfc1902, rfc1905
+from pyasn1.codec.ber import decoder
 from pysnmp.proto.api import v2c
 
 from sprmon.collector import ber
 from sprmon.smi import Oid, SnmpValue, ValueKind
-
-oids = st.tuples(
-    st.integers(0, 2),
-    st.integers(0, 39),
-    *[st.integers(0, 2**32 - 1) for _ in range(3)],
-).flatmap(
-    lambda head: st.lists(st.integers(0, 2**32 - 1), max_size=12).map(lambda tail: (*head, *tail))
-)
-
-values = st.one_of(
-    st.integers(-(2**31), 2**31 - 1).map(lambda n: SnmpValue(ValueKind.INTEGER, n)),
-    st.binary(max_size=300).map(lambda b: SnmpValue(ValueKind.OCTET_STRING, b)),
-    st.binary(min_size=4, max_size=4).map(lambda b: SnmpValue(ValueKind.IP_ADDRESS, b)),
-    st.integers(0, 2**32 - 1).map(lambda n: SnmpValue(ValueKind.COUNTER32, n)),
-    st.integers(0, 2**32 - 1).map(lambda n: SnmpValue(ValueKind.GAUGE32, n)),
-    st.integers(0, 2**32 - 1).map(lambda n: SnmpValue(ValueKind.TIMETICKS, n)),
-    st.integers(0, 2**64 - 1).map(lambda n: SnmpValue(ValueKind.COUNTER64, n)),
-    oids.map(lambda oid: SnmpValue(ValueKind.OBJECT_IDENTIFIER, oid)),
-    st.sampled_from(
-        [
-            SnmpValue(ValueKind.NULL),
-            SnmpValue(ValueKind.NO_SUCH_OBJECT),
-            SnmpValue(ValueKind.NO_SUCH_INSTANCE),
-            SnmpValue(ValueKind.END_OF_MIB_VIEW),
-        ]
-    ),
-)
-
-
-def _to_pyasn1(value: SnmpValue) -> object:
-    match value.kind:
-        case ValueKind.INTEGER:
-            return rfc1902.Integer32(value.value)
-        case ValueKind.OCTET_STRING:
-            return rfc1902.OctetString(value.value)
-        case ValueKind.IP_ADDRESS:
-            return rfc1902.IpAddress(value.value)
-        case ValueKind.COUNTER32:
-            return rfc1902.Counter32(value.value)
-        case ValueKind.GAUGE32:
-            return rfc1902.Gauge32(value.value)
-        case ValueKind.TIMETICKS:
-            return rfc1902.TimeTicks(value.value)
-        case ValueKind.COUNTER64:
-            return rfc1902.Counter64(value.value)
-        case ValueKind.OBJECT_IDENTIFIER:
-            return rfc1902.ObjectIdentifier(value.value)
-        case ValueKind.NULL:
-            return rfc1902.Null("")
-        case ValueKind.NO_SUCH_OBJECT:
-            return rfc1905.noSuchObject
-        case ValueKind.NO_SUCH_INSTANCE:
-            return rfc1905.noSuchInstance
-        case _:
-            return rfc1905.endOfMibView
-
-
-def _pysnmp_response(request_id: int, varbinds: list[tuple[Oid, SnmpValue]]) -> bytes:
-    message = v2c.Message()
-    v2c.apiMessage.set_defaults(message)
-    v2c.apiMessage.set_community(message, b"s3cret")
-    pdu = v2c.ResponsePDU()
-    v2c.apiPDU.set_defaults(pdu)
-    v2c.apiPDU.set_request_id(pdu, request_id)
-    v2c.apiPDU.set_varbinds(
-        pdu, [(rfc1902.ObjectName(oid), _to_pyasn1(value)) for oid, value in varbinds]
-    )
-    v2c.apiMessage.set_pdu(message, pdu)
-    return bytes(encoder.encode(message))
+from tests.collector.snmp_wire import oids, pysnmp_response, values
 
 
 @settings(max_examples=300, deadline=None)
@@ -92,7 +23,7 @@ def _pysnmp_response(request_id: int, varbinds: list[tuple[Oid, SnmpValue]]) -> 
 def test_decoder_reads_every_value_type_as_pysnmp_encodes_it(
     request_id: int, varbinds: list[tuple[Oid, SnmpValue]]
 ) -> None:
-    message = ber.decode_message(_pysnmp_response(request_id, varbinds))
+    message = ber.decode_message(pysnmp_response(request_id, varbinds))
 
     assert message.pdu_type == ber.RESPONSE
     assert message.community == b"s3cret"
@@ -145,7 +76,7 @@ def test_requests_decode_in_pysnmp_as_sent(
 def test_truncated_messages_raise_ber_error_only(
     varbinds: list[tuple[Oid, SnmpValue]], cut: int
 ) -> None:
-    data = _pysnmp_response(7, varbinds)
+    data = pysnmp_response(7, varbinds)
     truncated = data[: cut % len(data)]
 
     with pytest.raises(ber.BerError):
@@ -168,21 +99,21 @@ def test_arbitrary_bytes_decode_or_raise_ber_error(data: bytes) -> None:
 def test_corrupted_messages_decode_or_raise_ber_error(
     varbinds: list[tuple[Oid, SnmpValue]], position: int, byte: int
 ) -> None:
-    data = bytearray(_pysnmp_response(7, varbinds))
+    data = bytearray(pysnmp_response(7, varbinds))
     data[position % len(data)] = byte
     with contextlib.suppress(ber.BerError):
         ber.decode_message(bytes(data))
 
 
 def test_trailing_bytes_after_the_message_are_an_error() -> None:
-    data = _pysnmp_response(1, [((1, 3, 6, 1), SnmpValue(ValueKind.INTEGER, 5))])
+    data = pysnmp_response(1, [((1, 3, 6, 1), SnmpValue(ValueKind.INTEGER, 5))])
 
     with pytest.raises(ber.BerError, match="after the end"):
         ber.decode_message(data + b"\x00")
 
 
 def test_unknown_value_tag_is_named_in_the_error() -> None:
-    good = _pysnmp_response(1, [((1, 3, 6, 1), SnmpValue(ValueKind.INTEGER, 5))])
+    good = pysnmp_response(1, [((1, 3, 6, 1), SnmpValue(ValueKind.INTEGER, 5))])
     # The INTEGER value's tag is the third-last octet: 02 01 05.
     bad = good[:-3] + b"\x47" + good[-2:]
 
@@ -193,7 +124,7 @@ def test_unknown_value_tag_is_named_in_the_error() -> None:
 def test_counter_without_leading_zero_octet_reads_as_unsigned() -> None:
     # Some agents encode 0xFFFFFFFF in four octets (its top bit would make a
     # BER INTEGER negative); application types are unsigned, so accept it.
-    good = _pysnmp_response(1, [((1, 3, 6, 1), SnmpValue(ValueKind.COUNTER32, 0x0FFFFFFF))])
+    good = pysnmp_response(1, [((1, 3, 6, 1), SnmpValue(ValueKind.COUNTER32, 0x0FFFFFFF))])
     assert good.endswith(b"\x41\x04\x0f\xff\xff\xff")
     bad = good[:-4] + b"\xff\xff\xff\xff"
 

@@ -362,3 +362,25 @@ def test_targeted_candidates_are_the_covering_prefixes_of_ipv4_prefixes_once() -
     assert [mibs.path_index_prefix(p) for p in candidates] == sorted(
         mibs.path_index_prefix(p) for p in candidates
     )
+
+
+@pytest.mark.parametrize(
+    ("column", "name", "what"),
+    [
+        (BgpPeerEntry.REMOTE_AS, "bgpPeerRemoteAs", "an AS number"),
+        (BgpPeerEntry.FSM_ESTABLISHED_TIME, "bgpPeerFsmEstablishedTime", "a number of seconds"),
+    ],
+)
+def test_a_negative_as_number_or_established_time_is_a_protocol_error(
+    column: Oid, name: str, what: str
+) -> None:
+    # In the Integer32 range, so the codec lets it through; a snapshot could not hold it.
+    columns: dict[Oid, dict[Oid, SnmpValue]] = {
+        BgpPeerEntry.STATE: {(198, 51, 100, 1): integer(6)},
+        column: {(198, 51, 100, 1): integer(-5)},
+    }
+
+    with pytest.raises(SnmpProtocolError) as caught:
+        mibs.decode_peers(columns)
+
+    assert str(caught.value) == (f"{name}.198.51.100.1 is -5, expected {what} (0..4294967295)")

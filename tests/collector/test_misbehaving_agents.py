@@ -7,7 +7,7 @@ import pytest
 from pysnmp.proto import rfc1902
 
 from sprmon.collector.snmp_collector import CollectOptions
-from sprmon.core.intent import AuthProtocol, PrivProtocol, SecretRef, SnmpVersion
+from sprmon.core.intent import AuthProtocol, PrivProtocol, SecretRef, Site, SnmpVersion
 from sprmon.realpeers.snmpd import free_udp_port
 from sprmon.snmp_oids import SYS_UP_TIME, BgpPathEntry, IfEntry, IfXEntry
 from tests.peers.bad_agent import Fault, router_objects, run_bad_agent, silent_socket
@@ -37,12 +37,42 @@ async def test_agent_that_never_answers_times_out_after_its_tries(
     assert stats.requests == 1
 
 
-async def test_closed_port_is_reported_as_unreachable_at_once(
-    community: str, poll_one: PollOne
-) -> None:
-    port = free_udp_port()
+def _v3_site(name: str, host: str, port: int, **target: object) -> Site:
+    return snmp_site(
+        name,
+        host,
+        port,
+        version=SnmpVersion.V3,
+        community=None,
+        user="alice",
+        auth_protocol=AuthProtocol.SHA256,
+        auth_key=SecretRef(env="SPRMON_TEST_AUTH"),
+        priv_protocol=PrivProtocol.AES128,
+        priv_key=SecretRef(env="SPRMON_TEST_PRIV"),
+        **target,
+    )
 
-    observation, stats = await poll_one(snmp_site("r1", "127.0.0.1", port, timeout_s=5.0))
+
+@pytest.fixture
+def v3_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPRMON_TEST_AUTH", "auth-passphrase")
+    monkeypatch.setenv("SPRMON_TEST_PRIV", "priv-passphrase")
+
+
+@pytest.mark.parametrize(("version", "backend"), [("2c", "native"), ("2c", "pysnmp"), ("3", "")])
+async def test_closed_port_is_reported_as_unreachable_at_once(
+    community: str, v3_keys: None, poll_one: PollOne, version: str, backend: str
+) -> None:
+    # Every backend and version says the same, at once: pysnmp's own socket never
+    # hears the ICMP port unreachable, its session's probe does.
+    port = free_udp_port()
+    site = (
+        _v3_site("r1", "127.0.0.1", port, timeout_s=5.0)
+        if version == "3"
+        else snmp_site("r1", "127.0.0.1", port, timeout_s=5.0)
+    )
+
+    observation, stats = await poll_one(site, backend=backend or "native")
 
     assert observation.error == (
         f"127.0.0.1:{port} answered ICMP port unreachable: no SNMP agent listens on that port"
@@ -118,24 +148,29 @@ async def test_endless_table_stops_at_the_row_limit(community: str, poll_one: Po
     assert stats.varbinds < 2000
 
 
-async def test_malformed_answer_is_reported_as_such(community: str, poll_one: PollOne) -> None:
-    async with run_bad_agent(router_objects(), fault=Fault.MALFORMED) as agent:
-        observation, _ = await poll_one(snmp_site("r1", agent.host, agent.port, timeout_s=5.0))
-
-    assert observation.error is not None
-    assert observation.error.startswith(f"agent {agent.address} sent a malformed SNMP message (")
-
-
-async def test_pysnmp_backend_drops_malformed_answers_and_times_out(
-    community: str, poll_one: PollOne
+@pytest.mark.parametrize(
+    ("backend", "reason"),
+    [
+        ("native", "message: length at octet 4 runs past the end of its container"),
+        ("pysnmp", "not BER"),
+    ],
+)
+async def test_malformed_answers_are_dropped_counted_and_named_when_the_request_times_out(
+    community: str, poll_one: PollOne, backend: str, reason: str
 ) -> None:
+    # Both backends drop what they cannot decode and keep waiting (a stray
+    # packet must not fail a request), then say what came instead of an answer.
     async with run_bad_agent(router_objects(), fault=Fault.MALFORMED) as agent:
-        observation, _ = await poll_one(
-            snmp_site("r1", agent.host, agent.port, timeout_s=0.2, retries=0), backend="pysnmp"
+        observation, stats = await poll_one(
+            snmp_site("r1", agent.host, agent.port, timeout_s=0.2, retries=1), backend=backend
         )
 
-    assert observation.error is not None
-    assert observation.error.startswith(f"no answer from {agent.address} after 1 try")
+    assert observation.error == (
+        f"agent {agent.address} sent a malformed SNMP message ({reason}) and no valid answer "
+        "after 2 tries (timeout 0.2 s); 2 malformed datagrams dropped"
+    )
+    assert observation.interfaces is None
+    assert stats.malformed == 2
 
 
 async def test_agent_without_bgp4_mib_leaves_bgp_unknown_and_says_so(

@@ -49,3 +49,15 @@ def test_failures_count_by_reason_and_the_last_error_is_kept_until_a_success() -
     assert health.last_error is None
     # Totals are since the daemon started: a success does not reset them.
     assert health.errors_total == (("auth", 1), ("timeout", 2))
+
+
+def test_the_health_is_reused_between_views_until_a_poll_or_the_stale_time_changes_it() -> None:
+    tracker = TargetTracker("site-001", Protocol.SNMP)
+    tracker.succeeded(90.0)
+    first = tracker.health(100.0, 300.0)
+    assert tracker.health(101.0, 300.0) is first
+    tracker.succeeded(150.0)
+    assert tracker.health(160.0, 300.0).last_success_at == 150.0
+    assert not tracker.health(451.0, 300.0).up
+    tracker.failed(FailureReason.TIMEOUT, "no answer")
+    assert tracker.health(452.0, 300.0).errors_total == (("timeout", 1),)

@@ -10,12 +10,21 @@ encoder. It serves a fixed table of ``(OID, pyasn1 value)`` and can:
 - ``TRUNCATED``: answer endOfMibView from ``at`` to the end of its column;
 - ``ENDLESS``: serve rows ``at.1``, ``at.2``, ... without end;
 - ``MALFORMED``: answer with bytes that are not BER;
-- ``SLOW``: answer every request after ``delay_s``;
+- ``SLOW``: answer every request after ``delay_s`` (any fault does, given a
+  ``delay_s``: a slow agent with an endless table);
 - ``TOO_BIG``: answer error-status tooBig, without variable bindings, when
   a response would hold more than ``max_varbinds`` (instead of truncating).
 
-Wrong value types need no mode: put them in the table. Requests with another
-community are dropped without an answer, as real agents do.
+Wrong value types need no mode: put them in the table. Values outside their
+type's range too: :func:`unchecked` makes a pyasn1 value of any SMI tag that
+pyasn1 encodes without checking its range. A value may also be a function,
+called for every answer (a counter that grows). ``ENDLESS`` rows carry
+``endless_value`` (default Integer32 1). Requests with another community are
+dropped without an answer, as real agents do.
+
+:func:`run_junk_responder` answers every datagram with fixed bytes (whatever
+the SNMP version asked), and :func:`run_corrupting_proxy` sits in front of a
+healthy agent and sends a corrupted copy of each answer just before it.
 """
 
 from __future__ import annotations
@@ -24,12 +33,13 @@ import asyncio
 import bisect
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from pyasn1.codec.ber import decoder, encoder
+from pyasn1.type import univ
 from pysnmp.proto import rfc1902, rfc1905
 from pysnmp.proto.api import v2c
 
@@ -71,6 +81,13 @@ class BadAgent:
         return f"{self.host}:{self.port}"
 
 
+def unchecked(kind: Any, number: int) -> Any:
+    """A value with the tag of ``kind`` (e.g. ``rfc1902.Gauge32``) holding ``number``,
+    which pyasn1 encodes without checking ``kind``'s range: 2**1032 as a Gauge32."""
+    unbounded = type(f"Unchecked{kind.__name__}", (univ.Integer,), {"tagSet": kind.tagSet})
+    return unbounded(number)
+
+
 class _Responder(asyncio.DatagramProtocol):
     def __init__(
         self,
@@ -82,6 +99,8 @@ class _Responder(asyncio.DatagramProtocol):
         community: str,
         max_varbinds: int,
         stats: BadAgentStats,
+        endless_value: Any,
+        max_octets: int,
     ) -> None:
         table = sorted(objects, key=lambda item: item[0])
         self.keys = [oid for oid, _ in table]
@@ -92,6 +111,8 @@ class _Responder(asyncio.DatagramProtocol):
         self.community = community.encode()
         self.max_varbinds = max_varbinds
         self.stats = stats
+        self.endless_value = endless_value
+        self.max_octets = max_octets
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -117,7 +138,7 @@ class _Responder(asyncio.DatagramProtocol):
             self._send(b"\x30\x82\x01\x00\x02\x01\x01\x04", addr)
             return
         response = self._respond(request)
-        if self.fault is Fault.SLOW:
+        if self.delay_s > 0:
             stats.in_flight += 1
             stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
             asyncio.get_running_loop().call_later(self.delay_s, self._send_late, response, addr)
@@ -138,7 +159,7 @@ class _Responder(asyncio.DatagramProtocol):
         response_pdu = v2c.apiMessage.get_pdu(response)
         asked = [tuple(oid) for oid, _ in v2c.apiPDU.get_varbinds(pdu)]
         if pdu.tagSet == v2c.GetRequestPDU.tagSet:
-            varbinds = [(oid, self.values.get(oid, rfc1905.noSuchInstance)) for oid in asked]
+            varbinds = [(oid, self._value(oid, rfc1905.noSuchInstance)) for oid in asked]
         elif pdu.tagSet == v2c.GetNextRequestPDU.tagSet:
             varbinds = [self._next(oid) for oid in asked]
         elif pdu.tagSet == v2c.GetBulkRequestPDU.tagSet:
@@ -158,22 +179,26 @@ class _Responder(asyncio.DatagramProtocol):
         )
         return bytes(encoder.encode(response))
 
+    def _value(self, oid: Oid, default: Any) -> Any:
+        value = self.values.get(oid, default)
+        return value() if callable(value) else value
+
     def _next(self, oid: Oid) -> tuple[Oid, Any]:
         at = self.at
         if self.fault is Fault.NON_INCREASING and oid >= at:
-            return at, self.values.get(at, rfc1902.Integer32(1))
+            return at, self._value(at, rfc1902.Integer32(1))
         if self.fault is Fault.ENDLESS and oid[: len(at)] == at and len(oid) > len(at):
-            return (*at, oid[len(at)] + 1), rfc1902.Integer32(1)
+            return (*at, oid[len(at)] + 1), self.endless_value
         position = bisect.bisect_right(self.keys, oid)
         found = self.keys[position] if position < len(self.keys) else None
         if self.fault is Fault.ENDLESS and oid < at and (found is None or found >= at):
-            return (*at, 1), rfc1902.Integer32(1)
+            return (*at, 1), self.endless_value
         if found is None:
             return oid, rfc1905.endOfMibView
         # Truncation hits one column, as when a sub-agent stops answering part-way.
         if self.fault is Fault.TRUNCATED and found >= at and found[: len(at) - 1] == at[:-1]:
             return oid, rfc1905.endOfMibView
-        return found, self.values[found]
+        return found, self._value(found, None)
 
     def _bulk(
         self, asked: list[Oid], non_repeaters: int, repetitions: int
@@ -183,8 +208,13 @@ class _Responder(asyncio.DatagramProtocol):
         current = asked[non_repeaters:]
         if current:
             repetitions = min(max(0, repetitions), self.max_varbinds // len(current))
+        size = 0
         for _ in range(repetitions if current else 0):
             row = [self._next(oid) for oid in current]
+            # As real agents do: no more rows than fit a datagram (one at least).
+            size += sum(len(oid) + len(encoder.encode(value)) for oid, value in row)
+            if size > self.max_octets and varbinds:
+                break
             varbinds += row
             current = [oid for oid, _ in row]
         return varbinds
@@ -200,6 +230,8 @@ async def run_bad_agent(
     community: str = "public",
     max_varbinds: int = 64,
     host: str = "127.0.0.1",
+    endless_value: Any = None,
+    max_octets: int = 60_000,
 ) -> AsyncIterator[BadAgent]:
     # Bound here, not by asyncio, so a bind failure is an error we see.
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -220,6 +252,8 @@ async def run_bad_agent(
             community=community,
             max_varbinds=max_varbinds,
             stats=stats,
+            endless_value=rfc1902.Integer32(1) if endless_value is None else endless_value,
+            max_octets=max_octets,
         ),
         sock=sock,
     )
@@ -227,6 +261,132 @@ async def run_bad_agent(
         yield BadAgent(host=host, port=port, community=community, stats=stats)
     finally:
         transport.close()
+
+
+class _Junk(asyncio.DatagramProtocol):
+    def __init__(self, answer: bytes, stats: BadAgentStats) -> None:
+        self.answer = answer
+        self.stats = stats
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        self.stats.requests += 1
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.sendto(self.answer, addr)
+
+
+@contextlib.asynccontextmanager
+async def run_junk_responder(answer: bytes, host: str = "127.0.0.1") -> AsyncIterator[BadAgent]:
+    """A UDP port that answers every datagram with ``answer`` (an SNMPv3 engine
+    discovery included): the agent of a target that sends garbage."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((host, 0))
+    except OSError:
+        sock.close()
+        raise
+    stats = BadAgentStats()
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+        lambda: _Junk(answer, stats), sock=sock
+    )
+    try:
+        yield BadAgent(host=host, port=sock.getsockname()[1], community="", stats=stats)
+    finally:
+        transport.close()
+
+
+def truncated(answer: bytes) -> bytes:
+    """The answer without its last octet: its outer length no longer fits, always."""
+    return answer[:-1]
+
+
+@dataclass
+class ProxyStats:
+    forwarded: int = 0
+    corrupted: int = 0
+
+
+class _Upstream(asyncio.DatagramProtocol):
+    def __init__(self, on_answer: Callable[[bytes], None]) -> None:
+        self.on_answer = on_answer
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        self.on_answer(data)
+
+
+class _Proxy(asyncio.DatagramProtocol):
+    def __init__(
+        self, target: tuple[str, int], corrupt: Callable[[bytes], bytes], stats: ProxyStats
+    ) -> None:
+        self.target = target
+        self.corrupt = corrupt
+        self.stats = stats
+        self.transport: asyncio.DatagramTransport | None = None
+        self.upstreams: dict[Any, asyncio.DatagramTransport] = {}
+        self.opening: set[asyncio.Task[None]] = set()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        upstream = self.upstreams.get(addr)
+        if upstream is not None:
+            upstream.sendto(data)
+            return
+        task = asyncio.get_running_loop().create_task(self._open(addr, data))
+        self.opening.add(task)
+        task.add_done_callback(self.opening.discard)
+
+    async def _open(self, client: Any, first: bytes) -> None:
+        # One upstream socket per client, so that each answer goes back to its asker.
+        transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+            lambda: _Upstream(lambda answer: self._answer(client, answer)),
+            remote_addr=self.target,
+        )
+        self.upstreams[client] = transport
+        transport.sendto(first)
+
+    def _answer(self, client: Any, answer: bytes) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        self.stats.corrupted += 1
+        self.transport.sendto(self.corrupt(answer), client)
+        self.stats.forwarded += 1
+        self.transport.sendto(answer, client)
+
+
+@contextlib.asynccontextmanager
+async def run_corrupting_proxy(
+    target_host: str,
+    target_port: int,
+    *,
+    corrupt: Callable[[bytes], bytes] = truncated,
+    host: str = "127.0.0.1",
+) -> AsyncIterator[tuple[str, int, ProxyStats]]:
+    """A UDP proxy in front of an agent that sends ``corrupt(answer)`` just before
+    each true answer: a stray or spoofed datagram racing every response."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((host, 0))
+    except OSError:
+        sock.close()
+        raise
+    stats = ProxyStats()
+    proxy = _Proxy((target_host, target_port), corrupt, stats)
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+        lambda: proxy, sock=sock
+    )
+    try:
+        yield host, sock.getsockname()[1], stats
+    finally:
+        transport.close()
+        for task in list(proxy.opening):
+            task.cancel()
+        for upstream in proxy.upstreams.values():
+            upstream.close()
 
 
 @contextlib.asynccontextmanager

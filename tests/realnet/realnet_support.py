@@ -93,7 +93,7 @@ class SprmonView:
                 )
                 for f in report.links
             },
-            exit_code=int(report.severity()),
+            exit_code=report.severity().exit_code,
         )
 
     @classmethod
@@ -194,6 +194,18 @@ def steady_paths(wan: FrrWan) -> dict[Key, Expect]:
         (site, prefix): Expect("compliant", ("mpls",) if prefix == LEGACY else ("inet",))
         for site in wan.site_names
         for prefix in APP_PREFIXES
+    }
+
+
+def mpls_unusable_paths(wan: FrrWan, site: str) -> dict[Key, Expect]:
+    """``site``'s paths while its mpls link or session is down: legacy fails over, no backups."""
+    return steady_paths(wan) | {
+        (site, LEGACY): Expect("failover", ("inet",), redundant=False, marking_ok=None),
+        **{
+            (site, prefix): Expect("compliant", ("inet",), redundant=False)
+            for prefix in APP_PREFIXES
+            if prefix != LEGACY
+        },
     }
 
 

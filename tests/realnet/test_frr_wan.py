@@ -24,11 +24,11 @@ from typing import Any
 import pytest
 from realnet_support import (
     Expect,
-    Key,
     LinkExpect,
     Observer,
     SprmonView,
     View,
+    mpls_unusable_paths,
     steady_links,
     steady_paths,
 )
@@ -36,6 +36,9 @@ from realnet_support import (
 from sprmon.collector.poller import SnmpPoller
 from sprmon.core.evaluate import evaluate
 from sprmon.core.findings import LinkFinding
+from sprmon.core.intent import SiteLink
+from sprmon.core.link_evaluation import find_interface
+from sprmon.core.observed import SiteObservation
 from sprmon.realpeers.frr import (
     HOLD_TIME_S,
     IF_MIB_CACHE_S,
@@ -113,21 +116,10 @@ async def test_steady_state_through_the_check_command_exits_ok(
     assert {row.severity for row in view.sprmon.links.values()} == {"ok"}
 
 
-def mpls_unusable_paths(wan: FrrWan) -> dict[Key, Expect]:
-    """SITE's paths while its mpls link or session is down: legacy fails over, no backups."""
-    return steady_paths(wan) | {
-        (SITE, LEGACY): Expect("failover", ("inet",), redundant=False, marking_ok=None),
-        **{
-            (SITE, prefix): Expect("compliant", ("inet",), redundant=False)
-            for prefix in ("10.0.10.0/24", INET_PREFIX)
-        },
-    }
-
-
 async def test_mpls_link_down_is_failover_with_link_and_session_down_then_compliant_again(
     observer: Observer, wan: FrrWan
 ) -> None:
-    paths = mpls_unusable_paths(wan)
+    paths = mpls_unusable_paths(wan, SITE)
     links = steady_links(wan) | {(SITE, "mpls"): LinkExpect(oper_up=False, bgp_established=False)}
 
     async with wan.link_down(SITE, "mpls"):
@@ -150,7 +142,7 @@ async def test_mpls_link_down_is_failover_with_link_and_session_down_then_compli
 async def test_silent_session_loss_is_failover_within_the_hold_time_while_the_link_is_up(
     observer: Observer, wan: FrrWan
 ) -> None:
-    paths = mpls_unusable_paths(wan)
+    paths = mpls_unusable_paths(wan, SITE)
     links = steady_links(wan) | {(SITE, "mpls"): LinkExpect(oper_up=True, bgp_established=False)}
 
     async with wan.session_blackholed(SITE, "mpls"):
@@ -283,6 +275,12 @@ async def _blast(wan: FrrWan, router: str, host: str, size: int, rate: float) ->
     return sent
 
 
+def _counters_at(observation: SiteObservation, link: SiteLink) -> float:
+    iface = find_interface(link, observation.interfaces)
+    assert iface is not None and iface.counters_at is not None, "refresh not timed"
+    return iface.counters_at
+
+
 async def test_mpls_utilisation_matches_the_bytes_sent_across_the_veth(
     observer: Observer, wan: FrrWan
 ) -> None:
@@ -315,13 +313,18 @@ async def test_mpls_utilisation_matches_the_bytes_sent_across_the_veth(
     snapshot, (out, back, kernel) = polled.result(), sending.result()
     report = evaluate(observer.intent, snapshot, now=time.time())
     first, second = [o for o in snapshot.observations if o.site == SITE]
-    seconds = second.collected_at - first.collected_at
+    intended = observer.intent.site(SITE)
+    mpls_link = None if intended is None else intended.link("mpls")
+    assert mpls_link is not None
+    # What the counters' difference covers: from one refresh of snmpd's cache to
+    # another, as the collector timed them (docs/snmp-collector.md).
+    seconds = _counters_at(second, mpls_link) - _counters_at(first, mpls_link)
     links: dict[tuple[str, str], LinkFinding] = {(f.site, f.link): f for f in report.links}
     mpls = links[(SITE, "mpls")]
     view = View(SprmonView.from_report(report), await observer.frr())
     context = (
         f"sent out {out}, in {back}; kernel tx/rx bytes {kernel}; {seconds:.2f} s between "
-        f"polls\n{view.side_by_side()}"
+        f"the counters' refreshes\n{view.side_by_side()}"
     )
 
     # The whole burst happened between the polls, and ended long enough before

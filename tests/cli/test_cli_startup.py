@@ -1,0 +1,120 @@
+"""Start-up: each command imports only what it needs (issue 10, part 2).
+
+A monitoring system starts ``sprmon check`` afresh for every check, so what a
+command imports is most of what it costs. These tests look at which modules a
+real ``python -m sprmon`` process imports (``-X importtime`` lists every one);
+how long that takes is measured by bench/bench_startup.py, not here.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_support import INTENT, ROOT, SNAPSHOTS, Run
+
+from sprmon.cli.main import COMMANDS
+
+#: Loaded by no command that neither polls, serves nor runs the lab.
+NETWORK_AND_DAEMON = (
+    "asyncio",
+    "pysnmp",
+    "grpc",
+    "google.protobuf",
+    "prometheus_client",
+    "aiomqtt",
+    "paho",
+    "sprmon.collector",
+    "sprmon.daemon",
+    "sprmon.lab",
+    "sprmon.exporters.web",
+    "sprmon.exporters.prometheus",
+    "sprmon.exporters.mqtt",
+    "sprmon.realpeers",
+)
+#: The modules of the commands (and their helpers) that ``check`` does not run.
+OTHER_COMMANDS = (
+    "sprmon.cli.run",
+    "sprmon.cli.diff",
+    "sprmon.cli.demo",
+    "sprmon.cli.demo_daemon",
+    "sprmon.cli.demo_text",
+    "sprmon.cli.lab_commands",
+)
+CHECK = ("check", "-i", INTENT, "-s", SNAPSHOTS / "mixed.json")
+
+
+def _imported(*args: str | Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """``python -X importtime -m sprmon ARGS``: the process, and every module it imported."""
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "COLUMNS")}
+    path = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "sprmon", *(str(a) for a in args)],
+        capture_output=True,
+        text=True,
+        env={**env, "NO_COLOR": "1", "PYTHONPATH": path},
+        timeout=60,
+        check=False,
+    )
+    modules = {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "[us]" not in line
+    }
+    assert "sprmon.cli.main" in modules  # the listing was read: a test that cannot fail is none
+    return result, modules
+
+
+def _within(modules: set[str], packages: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules for p in packages if m == p or m.startswith(p + "."))
+
+
+def test_the_command_list_short_helps_are_each_commands_own() -> None:
+    for name, lazy in COMMANDS.items():
+        command = lazy.load()
+        assert command.name == name
+        assert command.short_help == lazy.short_help, f"update COMMANDS[{name!r}] in cli/main.py"
+
+
+def test_help_lists_every_command_with_its_short_help(run: Run) -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for name, lazy in COMMANDS.items():
+        assert f"  {name:<8}  {lazy.short_help}\n" in result.stdout
+
+
+def test_help_imports_no_command_and_no_heavy_library() -> None:
+    result, modules = _imported("--help")
+    assert result.returncode == 0
+    assert "  validate  Check an intent file" in result.stdout
+    heavy = ("pydantic", "pydantic_core", "ruamel", "rich", "importlib.metadata")
+    assert _within(modules, NETWORK_AND_DAEMON + OTHER_COMMANDS + heavy) == []
+    assert _within(modules, ("sprmon.cli.check", "sprmon.cli.validate", "sprmon.intentfile")) == []
+
+
+def test_snapshot_check_imports_neither_the_network_the_daemon_nor_other_commands() -> None:
+    result, modules = _imported(*CHECK)
+    assert result.returncode == 2
+    assert result.stdout.startswith("sprmon check, evaluated at ")
+    assert _within(modules, NETWORK_AND_DAEMON + OTHER_COMMANDS) == []
+
+
+def test_json_check_of_a_snapshot_does_not_import_rich() -> None:
+    result, modules = _imported(*CHECK, "--format", "json")
+    assert result.returncode == 2
+    assert result.stdout.startswith("{")
+    assert _within(modules, ("rich",)) == []
+
+
+@pytest.mark.parametrize(
+    "args", [("validate", INTENT), ("check", "--help")], ids=["validate", "check --help"]
+)
+def test_validate_and_command_help_import_no_renderer_and_no_network(
+    args: tuple[str | Path, ...],
+) -> None:
+    result, modules = _imported(*args)
+    assert result.returncode == 0
+    assert _within(modules, NETWORK_AND_DAEMON + OTHER_COMMANDS + ("rich",)) == []
