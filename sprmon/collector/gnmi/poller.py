@@ -37,7 +37,7 @@ from sprmon.collector.gnmi.client import (
 )
 from sprmon.collector.gnmi.observe import observe
 from sprmon.collector.gnmi.paths import subscribe_request
-from sprmon.collector.gnmi.store import Limits, SiteStore
+from sprmon.collector.gnmi.store import COUNTERS, Limits, SiteStore
 from sprmon.core.intent import DataPart, GnmiTarget, Site
 from sprmon.core.observed import SiteObservation
 from sprmon.core.prefixes import Prefix, covering_prefixes
@@ -68,12 +68,20 @@ def relevant_prefixes(prefixes: Iterable[Prefix]) -> frozenset[Prefix] | None:
 
 
 async def read_until_sync(
-    channel: GnmiChannel, call: Any, store: SiteStore, target: GnmiTarget
-) -> None:
+    channel: GnmiChannel,
+    call: Any,
+    store: SiteStore,
+    target: GnmiTarget,
+    clock: Callable[[], float],
+) -> float | None:
     """Apply every notification of ``call`` to ``store`` until ``sync_response``.
 
+    Returns when (``clock``) the last counter update of the dump arrived, None if
+    none did: a large dump can take seconds, and the counters, which come first,
+    must be timed by when they were read, not by when the dump ended.
     Each message must come within the target's timeout; raises :class:`GnmiError`.
     """
+    counters_at: float | None = None
     first = True
     while True:
         try:
@@ -93,10 +101,11 @@ async def read_until_sync(
             )
         kind = response.WhichOneof("response")
         if kind == "update":
-            store.apply(response.update)
+            if store.apply(response.update) & COUNTERS:
+                counters_at = clock()
         elif kind == "sync_response":
             if response.sync_response:
-                return
+                return counters_at
         else:
             store.report(BadInput.UNEXPECTED_MESSAGE, f"a SubscribeResponse with {kind}")
 
@@ -171,7 +180,7 @@ class GnmiPoller:
                     subscribe_request(parts, stream=False), done_writing=True
                 )
                 try:
-                    await read_until_sync(channel, call, store, target)
+                    counters_at = await read_until_sync(channel, call, store, target, self._clock)
                 finally:
                     call.cancel()
         except TimeoutError:
@@ -188,7 +197,10 @@ class GnmiPoller:
             return self._failed(
                 site, f"internal error while reading over gNMI: {type(exc).__name__}: {exc}"
             )
-        observation = observe(store, collected_at=self._clock(), parts=parts)
+        collected_at = self._clock()
+        if counters_at is not None and DataPart.INTERFACES in parts:
+            collected_at = counters_at
+        observation = observe(store, collected_at=collected_at, parts=parts)
         if observation.error is not None:
             log.info("site %s: %s", site.name, observation.error)
         return observation

@@ -26,11 +26,13 @@ complete dump up to ``sync_response`` before it replaces the old one: a route
 withdrawn while the stream was down is gone after the resync, nothing changed
 meanwhile is missed. The observation is only ever built from a synced store.
 
-**Times.** ``collected_at`` is when the counters were last sampled (the
-collector's clock), so that two observations with counters are timed by their
-samples; with no interfaces read over gNMI it is when the target was last
-heard from. The uptime comes from the target's own timestamps (see
-:mod:`~sprmon.collector.gnmi.observe`).
+**Times.** ``collected_at`` is when the counters were sampled: the target's
+timestamp of the newest counter sample, shifted to the collector's clock by an
+offset taken once per connection (when the first sample arrived), so that two
+samples are as far apart as the target says even if it served the first from
+an older cache; the receive time when the target sends no timestamps. With no
+interfaces read over gNMI it is when the target was last heard from. The
+uptime comes from the same timestamps (see :mod:`~sprmon.collector.gnmi.observe`).
 """
 
 from __future__ import annotations
@@ -135,6 +137,8 @@ class SiteStream:
         )
         self._store: SiteStore | None = None
         self._counters_at = 0.0
+        #: Collector time minus the target's, fixed at each sync (None: no timestamps).
+        self._offset: float | None = None
         self._heard_at = 0.0
         self._counters_new = False
         self._failure: GnmiError | None = None
@@ -192,6 +196,8 @@ class SiteStream:
             parts = self.settings.parts
             counters = DataPart.INTERFACES in parts
             collected_at = self._counters_at if counters else self._heard_at
+            if counters and self._offset is not None and store.counters_ts:
+                collected_at = store.counters_ts / 1e9 + self._offset
             observation = observe(store, collected_at=collected_at, parts=parts)
             sampled, self._counters_new = self._counters_new and counters, False
             return StreamUpdate(observation, counters_sampled=sampled)
@@ -258,14 +264,23 @@ class SiteStream:
                 )
                 try:
                     async with asyncio.timeout(sync_timeout):
-                        await read_until_sync(channel, call, store, target)
+                        counters_at = await read_until_sync(
+                            channel, call, store, target, self._clock
+                        )
                 except TimeoutError:
                     raise GnmiProtocolError(
                         f"gNMI target of {self.site.name} sent no sync_response within "
                         f"{sync_timeout:g} s ({store.updates:,} updates so far)"
                     ) from None
                 now = self._clock()
-                self._store, self._counters_at, self._heard_at = store, now, now
+                self._store, self._heard_at = store, now
+                self._counters_at = now if counters_at is None else counters_at
+                # The counters are timed by the target's clock, shifted once per connection
+                # to the collector's: two samples are then exactly as far apart as the
+                # target says, even when it served the first from an older cache.
+                self._offset = None
+                if store.counters_ts:
+                    self._offset = self._counters_at - store.counters_ts / 1e9
                 self._counters_new = True
                 self._failure = None
                 self.syncs += 1
