@@ -14,7 +14,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NoReturn
 
+from sprmon.boundedfile import FileProblem, FileReadError, read_bounded
 from sprmon.core.intent import SecretRef
+
+#: A community, a key or a password is at most a few hundred bytes; a file
+#: far larger is the wrong file, and reading all of it would cost memory.
+SECRET_FILE_LIMIT = 64 * 1024
+#: Folders (separated by ``os.pathsep``) where an intent may name secret files,
+#: besides its own folder (docs/intent-file.md, "Secret files").
+SECRETS_DIR_ENV = "SPRMON_SECRETS_DIR"
 
 
 class SecretError(Exception):
@@ -71,19 +79,7 @@ def resolve_secret(ref: SecretRef, *, environ: Mapping[str, str] | None = None) 
         return Secret(value)
     if ref.file is None:
         raise SecretError("a secret reference names neither env nor file")
-    path = Path(ref.file)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise SecretError(f"secret file {ref.file} does not exist") from exc
-    except PermissionError as exc:
-        raise SecretError(f"secret file {ref.file} is not readable by this user") from exc
-    except IsADirectoryError as exc:
-        raise SecretError(f"secret file {ref.file} is a directory") from exc
-    except UnicodeDecodeError as exc:
-        raise SecretError(f"secret file {ref.file} is not UTF-8 text") from exc
-    except OSError as exc:
-        raise SecretError(f"secret file {ref.file} cannot be read: {exc.strerror}") from exc
+    text = read_secret_file(ref.file)
     if text.endswith("\r\n"):
         text = text[:-2]
     elif text.endswith("\n"):
@@ -91,3 +87,60 @@ def resolve_secret(ref: SecretRef, *, environ: Mapping[str, str] | None = None) 
     if text == "":
         raise SecretError(f"secret file {ref.file} is empty")
     return Secret(text)
+
+
+def read_secret_file(file: str) -> str:
+    """The text of a secret file: a regular file of at most :data:`SECRET_FILE_LIMIT`.
+
+    A FIFO, a device or an oversized file is a :class:`SecretError` at once:
+    the read never waits for a writer and never reads past the limit.
+    """
+    try:
+        data = read_bounded(file, limit=SECRET_FILE_LIMIT)
+    except FileReadError as exc:
+        raise SecretError(f"secret file {file} {_unreadable(exc)}") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SecretError(f"secret file {file} is not UTF-8 text") from exc
+
+
+def _unreadable(exc: FileReadError) -> str:
+    if exc.problem is FileProblem.MISSING:
+        return "does not exist"
+    if exc.problem is FileProblem.PERMISSION:
+        return "is not readable by this user"
+    if exc.problem is FileProblem.FOLDER:
+        return "is a directory"
+    if exc.problem is FileProblem.TOO_LARGE:
+        return f"{exc.message}: a secret is far shorter, is it the right file?"
+    if exc.problem is FileProblem.NOT_REGULAR:
+        return exc.message
+    return f"cannot be read: {exc.message}"
+
+
+def secret_file_problem(
+    file: str, intent_dir: Path, *, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """Why an intent file in ``intent_dir`` may not name ``file`` as a secret, or ``None``.
+
+    The file, once symbolic links are followed, must be in the intent file's
+    folder (or below it) or in a folder named by ``SPRMON_SECRETS_DIR``.
+    Otherwise whoever writes an intent could have sprmon send any file it can
+    read (``/etc/shadow``, a private key) as a community to any address.
+    Only paths are compared: the file need not exist yet.
+    """
+    env = os.environ if environ is None else environ
+    extra = [Path(p) for p in env.get(SECRETS_DIR_ENV, "").split(os.pathsep) if p.strip()]
+    real = Path(os.path.realpath(file))
+    for root in (intent_dir, *extra):
+        if real.is_relative_to(os.path.realpath(root)):
+            return None
+    link = f" (a link to {real})" if str(real) != os.path.normpath(file) else ""
+    where = f"the intent file's folder ({intent_dir})"
+    if extra:
+        where += f" or a folder in {SECRETS_DIR_ENV} ({env[SECRETS_DIR_ENV]})"
+    return (
+        f"secret file {file}{link} is outside {where}: keep secret files next to the intent, "
+        f"or name their folder in the environment variable {SECRETS_DIR_ENV}"
+    )

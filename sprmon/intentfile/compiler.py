@@ -40,7 +40,7 @@ from sprmon.core.intent import (
     Thresholds,
 )
 from sprmon.core.prefixes import Address, Prefix
-from sprmon.intentfile.csvsource import read_sites_csv
+from sprmon.intentfile.csvsource import SitesCsvUnreadable, read_sites_csv
 from sprmon.intentfile.daemon_sections import compile_monitor, compile_mqtt
 from sprmon.intentfile.problems import FieldPath, Problems, Scope
 from sprmon.intentfile.schema import (
@@ -58,8 +58,9 @@ from sprmon.intentfile.schema import (
     unknown_key_message,
     validate,
 )
-from sprmon.intentfile.values import describe, parse_prefix
+from sprmon.intentfile.values import describe, kind_of, parse_prefix
 from sprmon.intentfile.yamlsource import YamlDocument
+from sprmon.secrets import secret_file_problem
 
 SUPPORTED_VERSION = 1
 DEFAULT_APPLICATION = "default"
@@ -148,7 +149,7 @@ class _Compiler:
                 self.root,
                 (),
                 "expected a mapping of sections (version, links, applications, sites, ...), "
-                f"got {describe(data)}",
+                f"got {kind_of(data)}",
             )
             return None
         for key in data:
@@ -170,6 +171,10 @@ class _Compiler:
         mqtt, mqtt_valid = compile_mqtt(
             data.get("mqtt"), self.root, self.problems, secret=self._secret, path=self._path
         )
+        if mqtt is not None and mqtt.password is not None and mqtt.password.file is not None:
+            problem = secret_file_problem(mqtt.password.file, self.base_dir)
+            if problem is not None:
+                self.problem(self.root, ("mqtt", "password", "file"), problem)
         if (
             self.problems
             or links is None
@@ -266,7 +271,11 @@ class _Compiler:
         for name, value in (self._section(raw, "credentials") or {}).items():
             self._name(("credentials", name), name, _REF_NAME)
             scope = self.root.child(("credentials", name))
-            self.credentials[name] = validate(CredentialSpec, value, scope, self.problems)
+            spec = validate(CredentialSpec, value, scope, self.problems)
+            self.credentials[name] = spec
+            if spec is not None:
+                for rel, secret in _secret_specs(spec):
+                    self._check_secret_file(scope, rel, secret)
             self.credential_kinds[name] = frozenset(
                 kind for kind in _TARGET_KINDS if kind in _mapping(value)
             )
@@ -528,11 +537,11 @@ class _Compiler:
             return
         path = self.base_dir / raw
         display = str(Path(self.file).parent / raw)
-        if not path.is_file():
-            reason = "it is a folder" if path.is_dir() else "file not found"
-            self.problem(self.root, ("sites_csv",), f"cannot read sites from {display}: {reason}")
+        try:
+            rows = read_sites_csv(path, display, self.link_names, self.problems)
+        except SitesCsvUnreadable as exc:
+            self.problem(self.root, ("sites_csv",), f"cannot read sites from {display}: {exc}")
             return
-        rows = read_sites_csv(path, display, self.link_names, self.problems)
         if rows is None:
             return
         self.csv_broken = False
@@ -835,6 +844,13 @@ class _Compiler:
 
     # --- values ------------------------------------------------------------------------------
 
+    def _check_secret_file(self, scope: Scope, rel: FieldPath, spec: SecretSpec | None) -> None:
+        """A secret file must be where the policy allows (sprmon.secrets.secret_file_problem)."""
+        if spec is not None and spec.file is not None:
+            problem = secret_file_problem(self._path(spec.file), self.base_dir)
+            if problem is not None:
+                self.problem(scope, (*rel, "file"), problem)
+
     def _secret(self, spec: SecretSpec | None) -> SecretRef | None:
         if spec is None:
             return None
@@ -845,6 +861,20 @@ class _Compiler:
     def _path(self, text: str) -> str:
         """Relative paths in the file are relative to the file's folder."""
         return str(self.base_dir / text)
+
+
+def _secret_specs(spec: CredentialSpec) -> list[tuple[FieldPath, SecretSpec | None]]:
+    """Every secret a credential names, with where it is written."""
+    found: list[tuple[FieldPath, SecretSpec | None]] = []
+    if spec.snmp is not None:
+        found.append((("snmp", "community"), spec.snmp.community))
+        if spec.snmp.auth is not None:
+            found.append((("snmp", "auth", "key"), spec.snmp.auth.key))
+        if spec.snmp.priv is not None:
+            found.append((("snmp", "priv", "key"), spec.snmp.priv.key))
+    if spec.gnmi is not None:
+        found.append((("gnmi", "password"), spec.gnmi.password))
+    return found
 
 
 def merge(low: _M, high: BaseModel) -> _M:

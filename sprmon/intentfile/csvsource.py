@@ -8,10 +8,12 @@ against the site schema, so a misspelt column is one problem, not one per row.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from sprmon.boundedfile import FileProblem, FileReadError, format_size, read_bounded
 from sprmon.intentfile.problems import FieldPath, Problems, Scope
 from sprmon.intentfile.schema import (
     LIST_FIELDS,
@@ -21,6 +23,18 @@ from sprmon.intentfile.schema import (
     type_at,
     unknown_key_message,
 )
+
+#: The most sites one CSV file may hold: ten times the 10,000-site example
+#: (examples/large), which validates in about 1.4 s of CPU and 30 MB
+#: (bench/README.md); 100,000 rows cost about ten times that. Past this the
+#: file is refused as soon as the row is read, before any row is checked.
+MAX_CSV_ROWS = 100_000
+#: 330 bytes a row at the row limit; the example's rows take 63.
+MAX_CSV_BYTES = 32 * 1024 * 1024
+
+
+class SitesCsvUnreadable(Exception):
+    """The sites CSV file cannot be read at all; ``str()`` says why, without its name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,28 +48,39 @@ class CsvRow:
 def read_sites_csv(
     path: Path, display: str, link_names: Collection[str] | None, problems: Problems
 ) -> list[CsvRow] | None:
-    """Read the rows; ``None`` if the file cannot be used at all.
+    """Read the rows; ``None`` (and problems) if the file cannot be used at all.
 
     ``link_names`` (``None`` when the intent's links are themselves broken)
     lets a column such as ``links.mlps.capacity`` be reported once, here.
-    The caller has checked that the file can be opened.
+    Raises :class:`SitesCsvUnreadable` when the file cannot be read: missing,
+    a folder, a FIFO or device, or larger than :data:`MAX_CSV_BYTES`.
     """
-    records: list[tuple[int, list[str]]] = []
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle, strict=True)
-            start = 1
-            for cells in reader:
-                records.append((start, cells))
-                start = reader.line_num + 1
+        content = read_bounded(path, limit=MAX_CSV_BYTES)
+    except FileReadError as exc:
+        raise SitesCsvUnreadable(_unreadable(exc)) from exc
+    try:
+        text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.add_file(display, None, f"not UTF-8 text ({exc.reason})")
         return None
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        for cells in reader:
+            if len(records) > MAX_CSV_ROWS:
+                problems.add_file(
+                    display,
+                    start,
+                    f"more than {MAX_CSV_ROWS:,} rows: sprmon reads at most {MAX_CSV_ROWS:,} "
+                    "sites from one CSV file",
+                )
+                return None
+            records.append((start, cells))
+            start = reader.line_num + 1
     except csv.Error as exc:
         problems.add_file(display, start, f"CSV syntax error: {exc}")
-        return None
-    except OSError as exc:
-        problems.add_file(display, None, f"cannot read the file: {exc.strerror or exc}")
         return None
     if not records:
         problems.add_file(display, None, "the file is empty: expected a header row (name,...)")
@@ -85,11 +110,31 @@ def read_sites_csv(
     return rows
 
 
+def _unreadable(exc: FileReadError) -> str:
+    if exc.problem is FileProblem.MISSING:
+        return "file not found"
+    if exc.problem is FileProblem.FOLDER:
+        return "it is a folder"
+    if exc.problem is FileProblem.TOO_LARGE:
+        return (
+            f"the file {exc.message}: {MAX_CSV_ROWS:,} sites, the most one CSV file may "
+            f"hold, take far less ({format_size(MAX_CSV_BYTES)} is 330 bytes a site)"
+        )
+    if exc.problem is FileProblem.NOT_REGULAR:
+        return f"it {exc.message}"
+    return exc.message
+
+
 def _columns(
     header: list[str], display: str, link_names: Collection[str] | None, problems: Problems
 ) -> list[FieldPath | None] | None:
     """Each column's path, ``None`` for a bad column (reported, then ignored)."""
     scope = Scope(file=display, lines={}, fallback_line=1)
+    if "name" not in (cell.strip() for cell in header):
+        # Then this is not a sites file at all (a secret file, a log): its
+        # first line is no header, and must not be quoted column by column.
+        problems.add(scope, (), "no 'name' column: every site needs a name")
+        return None
     columns: list[FieldPath | None] = []
     seen: set[str] = set()
     for cell in header:
@@ -103,9 +148,6 @@ def _columns(
         else:
             problems.add(scope, (name,) if name else (), message)
             columns.append(None)
-    if "name" not in seen:
-        problems.add(scope, (), "no 'name' column: every site needs a name")
-        return None
     return columns
 
 

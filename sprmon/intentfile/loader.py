@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sprmon.boundedfile import FileProblem, FileReadError, read_bounded
 from sprmon.core.intent import Intent
 from sprmon.intentfile.compiler import compile_intent
 from sprmon.intentfile.problems import IntentFileError, Problem, Problems
-from sprmon.intentfile.yamlsource import parse_yaml
+from sprmon.intentfile.yamlsource import MAX_VALUES, parse_yaml
+
+#: An intent file holds a fleet's policy; its sites, past a few thousand, go
+#: in a sites_csv file. The 10,000-site example's YAML takes 2 KB; the most
+#: values a YAML document may hold (MAX_VALUES) fit in well under this.
+MAX_INTENT_BYTES = 2 * 1024 * 1024
 
 
 def load_intent(path: Path) -> Intent:
@@ -33,19 +39,9 @@ def load_intent(path: Path) -> Intent:
 
 def _read_text(path: Path, file: str) -> str:
     try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise IntentFileError([Problem(file, None, "", "file not found")]) from exc
-    except IsADirectoryError as exc:
-        raise IntentFileError([Problem(file, None, "", "is a folder, not a file")]) from exc
-    except PermissionError as exc:
-        raise IntentFileError(
-            [Problem(file, None, "", "permission denied: cannot read the file")]
-        ) from exc
-    except OSError as exc:
-        raise IntentFileError(
-            [Problem(file, None, "", f"cannot read the file: {exc.strerror or exc}")]
-        ) from exc
+        data = read_bounded(path, limit=MAX_INTENT_BYTES)
+    except FileReadError as exc:
+        raise IntentFileError([Problem(file, None, "", _unreadable(exc))]) from exc
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -53,3 +49,20 @@ def _read_text(path: Path, file: str) -> str:
         raise IntentFileError(
             [Problem(file, line, "", f"not UTF-8 text (byte 0x{data[exc.start]:02x})")]
         ) from exc
+
+
+def _unreadable(exc: FileReadError) -> str:
+    if exc.problem is FileProblem.MISSING:
+        return "file not found"
+    if exc.problem is FileProblem.FOLDER:
+        return "is a folder, not a file"
+    if exc.problem is FileProblem.PERMISSION:
+        return "permission denied: cannot read the file"
+    if exc.problem is FileProblem.TOO_LARGE:
+        return (
+            f"the file {exc.message}: an intent file holds at most {MAX_VALUES:,} values "
+            "and needs far less; put a large fleet's sites in a sites_csv file"
+        )
+    if exc.problem is FileProblem.NOT_REGULAR:
+        return f"the file {exc.message}"
+    return f"cannot read the file: {exc.message}"

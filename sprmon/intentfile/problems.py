@@ -17,6 +17,32 @@ PathItem = str | int
 FieldPath = tuple[PathItem, ...]
 
 
+#: The most characters of a value a message quotes. A value can be anything
+#: the file holds, a whole secret or a whole document when the wrong file is
+#: given as an intent: a message names it, it does not copy it.
+QUOTE_MAX = 32
+
+
+def excerpt(text: str, limit: int = QUOTE_MAX) -> str:
+    """``text`` as a message shows it: at most ``limit`` characters, each printable.
+
+    Control and other unprintable characters are escaped (``\\x1b``), so that a
+    message cannot rewrite a terminal; a longer text is cut and says how long
+    it was.
+    """
+    shown = text if len(text) <= limit else text[: limit - 3]
+    if not shown.isprintable():
+        shown = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in shown)
+    if len(text) > limit:
+        return f"{shown}... ({len(text):,} characters)"
+    return shown
+
+
+def quote(text: str) -> str:
+    """``text`` quoted in a message: ``'branch-01'``, or an escaped, shortened excerpt."""
+    return f"'{excerpt(text)}'"
+
+
 def render_path(path: FieldPath) -> str:
     """``("applications", "legacy", "links", 1)`` -> ``applications.legacy.links[1]``."""
     text = ""
@@ -24,7 +50,9 @@ def render_path(path: FieldPath) -> str:
         if isinstance(item, int):
             text += f"[{item}]"
         else:
-            text += f".{item}" if text else item
+            # Keys come from the file: a key is named, never copied whole.
+            key = excerpt(item)
+            text += f".{key}" if text else key
     return text
 
 

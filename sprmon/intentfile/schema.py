@@ -32,8 +32,10 @@ from sprmon.core.intent import AuthProtocol, DataPart, PrivProtocol, SnmpVersion
 from sprmon.core.prefixes import Address, Prefix
 from sprmon.intentfile.problems import FieldPath, Problems, Scope
 from sprmon.intentfile.values import (
+    MIN_DURATION_S,
     check_env_name,
     describe,
+    format_seconds,
     parse_address,
     parse_capacity,
     parse_community,
@@ -120,6 +122,39 @@ Addresses = Annotated[tuple[AddressStr, ...], BeforeValidator(_one_or_many)]
 Names = Annotated[tuple[str, ...], BeforeValidator(_one_or_many)]
 Capacity = Annotated[int, BeforeValidator(parse_capacity)]
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+def _duration_within(low: float, high: float, what: str) -> AfterValidator:
+    def check(seconds: float) -> float:
+        if not low <= seconds <= high:
+            raise ValueError(
+                f"{seconds:g} s is outside {format_seconds(low)}..{format_seconds(high)} ({what})"
+            )
+        return seconds
+
+    return AfterValidator(check)
+
+
+# Every duration has an upper bound: a timeout of 1e308 s is never meant, and
+# would overflow the clock arithmetic that uses it. The monitor and mqtt
+# sections bound theirs where they are compiled (daemon_sections.py).
+SnmpTimeout = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    # The site's whole poll is capped at 120 s (docs/hostile-input.md).
+    _duration_within(MIN_DURATION_S, 60.0, "an SNMP request's timeout"),
+]
+GnmiTimeout = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    _duration_within(MIN_DURATION_S, 300.0, "a gNMI request's timeout"),
+]
+StaleAfter = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    # Above the longest poll interval (1d), with room for missed polls.
+    _duration_within(1.0, 7 * 86400.0, "how old an observation may be"),
+]
 Ratio = Annotated[float, BeforeValidator(parse_ratio)]
 Rate = Annotated[float, BeforeValidator(parse_rate)]
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -159,7 +194,7 @@ class ThresholdsSpec(Spec):
     utilization_critical: Ratio | None = None
     error_rate_warning: Rate | None = None
     error_rate_critical: Rate | None = None
-    stale_after: Duration | None = None
+    stale_after: StaleAfter | None = None
 
 
 # --- credentials -----------------------------------------------------------------------------
@@ -239,7 +274,7 @@ class SnmpSpec(Spec):
     host: AddressStr | None = None
     port: Port | None = None
     credentials: str | None = None
-    timeout: Duration | None = None
+    timeout: SnmpTimeout | None = None
     retries: Annotated[int, Field(ge=0, le=10)] | None = None
     max_repetitions: Annotated[int, Field(ge=1, le=1000)] | None = None
     targeted_bgp: bool | None = None
@@ -251,7 +286,7 @@ class GnmiSpec(Spec):
     credentials: str | None = None
     tls: bool | None = None
     ca_file: Text | None = None
-    timeout: Duration | None = None
+    timeout: GnmiTimeout | None = None
     #: What is read over gNMI (default: everything); the rest comes over SNMP.
     use: Annotated[tuple[DataPart, ...], BeforeValidator(_parts)] | None = None
 

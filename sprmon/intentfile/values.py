@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 
 from sprmon.core.prefixes import Address, Prefix, canonical_address, canonical_prefix
+from sprmon.intentfile.problems import excerpt, quote
 
 #: Decimal SI, as links are sold: 10 Mbps is 10,000,000 bit/s.
 CAPACITY_UNITS: dict[str, int] = {
@@ -23,6 +24,9 @@ CAPACITY_UNITS: dict[str, int] = {
     "Tbps": 1_000_000_000_000,
 }
 DURATION_UNITS: dict[str, float] = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+#: The shortest duration a file can mean: its smallest unit. Below it, a
+#: number such as 1e-300 is a mistake, and would turn a timeout into "never wait".
+MIN_DURATION_S = 0.001
 
 _NUMBER_UNIT = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z/]*)\s*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -36,20 +40,35 @@ _U32 = 0xFFFF_FFFF
 
 
 def describe(value: object) -> str:
-    """How a value from the file reads in a message."""
+    """How a value from the file reads in a message (text as a short, escaped excerpt)."""
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int) and abs(value) >= 10**30:
+        # Never all the digits: Python refuses to print more than 4,300 of them.
+        return f"a number of {value.bit_length()} bits"
     if isinstance(value, int | float):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"'{value}'"
+        return quote(value)
     if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
     return type(value).__name__
+
+
+def kind_of(value: object) -> str:
+    """What a value is, never what it says: for a whole document, which may be a
+    secret file or /etc/passwd given as an intent by mistake."""
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    return describe(value)
 
 
 def parse_capacity(value: object) -> int:
@@ -76,7 +95,8 @@ def parse_capacity(value: object) -> int:
 
 
 def parse_duration(value: object) -> float:
-    """``"5m"`` -> ``300.0``; a plain number is seconds. Must be positive."""
+    """``"5m"`` -> ``300.0``; a plain number is seconds. At least 1ms; each field
+    bounds it further (schema.py)."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"expected a duration such as 30s or 5m, got {describe(value)}")
     if isinstance(value, int | float):
@@ -92,7 +112,17 @@ def parse_duration(value: object) -> float:
         seconds = float(number) * factor
     if not math.isfinite(seconds) or seconds <= 0:
         raise ValueError(f"a duration must be greater than 0, got {describe(value)}")
+    if seconds < MIN_DURATION_S:
+        raise ValueError(f"a duration must be at least 1ms, got {describe(value)}")
     return seconds
+
+
+def format_seconds(seconds: float) -> str:
+    """``0.5`` -> ``500ms``, ``3600`` -> ``1h``: a bound as the file would write it."""
+    for unit, factor in (("d", 86400.0), ("h", 3600.0), ("m", 60.0), ("s", 1.0)):
+        if seconds >= factor and seconds % factor == 0:
+            return f"{seconds / factor:g}{unit}"
+    return f"{seconds * 1000:g}ms"
 
 
 def parse_ratio(value: object) -> float:
@@ -140,7 +170,7 @@ def parse_prefix(value: object) -> Prefix:
         raise ValueError(f"expected a prefix such as 10.0.21.0/24, got {describe(value)}")
     text = value.strip()
     if "/" not in text:
-        raise ValueError(f"'{text}' has no prefix length: write e.g. {text}/24")
+        raise ValueError(f"{quote(text)} has no prefix length: write e.g. {excerpt(text)}/24")
     try:
         return canonical_prefix(text)
     except ValueError:
@@ -148,8 +178,8 @@ def parse_prefix(value: object) -> Prefix:
     try:
         network = ipaddress.ip_network(text, strict=False)
     except ValueError:
-        raise ValueError(f"'{text}' is not an IPv4 or IPv6 prefix") from None
-    raise ValueError(f"'{text}' has host bits set (did you mean {network.compressed}?)")
+        raise ValueError(f"{quote(text)} is not an IPv4 or IPv6 prefix") from None
+    raise ValueError(f"{quote(text)} has host bits set (did you mean {network.compressed}?)")
 
 
 def parse_address(value: object) -> Address:
@@ -161,7 +191,7 @@ def parse_address(value: object) -> Address:
     try:
         return canonical_address(value)
     except ValueError:
-        raise ValueError(f"'{value.strip()}' is not an IPv4 or IPv6 address") from None
+        raise ValueError(f"{quote(value.strip())} is not an IPv4 or IPv6 address") from None
 
 
 def parse_community(value: object) -> str:
@@ -172,7 +202,7 @@ def parse_community(value: object) -> str:
     limit = _U16 if len(parts) == 2 else _U32
     if len(parts) not in (2, 3) or not all(p.isdigit() and int(p) <= limit for p in parts):
         raise ValueError(
-            f"'{value}' is not a BGP community: write ASN:VALUE (\"65000:100\", each part "
+            f'{quote(value)} is not a BGP community: write ASN:VALUE ("65000:100", each part '
             f"0..65535) or a large community ASN:DATA1:DATA2"
         )
     return ":".join(str(int(p)) for p in parts)
@@ -180,14 +210,14 @@ def parse_community(value: object) -> str:
 
 def check_env_name(value: str) -> str:
     if not _ENV_NAME.fullmatch(value):
-        raise ValueError(f"'{value}' is not an environment variable name")
+        raise ValueError(f"{quote(value)} is not an environment variable name")
     return value
 
 
 def _unknown_unit(kind: str, unit: str, units: dict[str, int] | dict[str, float]) -> str:
     for known in units:
         if known.lower() == unit.lower():
-            return f"unknown {kind} unit '{unit}' (did you mean '{known}'?)"
+            return f"unknown {kind} unit {quote(unit)} (did you mean '{known}'?)"
     names = list(dict.fromkeys(units))
     listing = ", ".join(names[:-1]) + f" or {names[-1]}"
-    return f"unknown {kind} unit '{unit}' (use {listing})"
+    return f"unknown {kind} unit {quote(unit)} (use {listing})"

@@ -16,17 +16,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from sprmon.intentfile.problems import FieldPath, Problem, Problems, render_path
+from sprmon.intentfile.problems import FieldPath, Problem, Problems, quote, render_path
 
 _TAG = "tag:yaml.org,2002:"
-#: Aliases can expand a small file into a huge one ("billion laughs"): count
-#: values as if every alias were written out, and stop past this.
-_MAX_VALUES = 2_000_000
+#: The most values (scalars, lists and mappings, each alias counted as every
+#: value it repeats) one document may hold. ruamel.yaml composes about 10,000
+#: values a second, so this bounds the time a document can take before it is
+#: refused to about 10 s (bench/README.md), and aliases cannot expand a small
+#: file into a huge one ("billion laughs"). The 10,000-site example's YAML holds
+#: about 150 values (its sites are in sites_csv); written out in YAML, each
+#: site takes about 20.
+MAX_VALUES = 100_000
 _MAX_DEPTH = 64
 
 
@@ -41,11 +49,63 @@ class YamlDocument:
 class _TooBig(Exception):
     """The document expands beyond what an intent file could sensibly hold."""
 
+    def __init__(self, *, by_aliases: bool) -> None:
+        super().__init__()
+        #: Whether aliases repeated values: then they, not the text, are the problem.
+        self.by_aliases = by_aliases
+
+
+class _CountingComposer(Composer):
+    """ruamel.yaml's composer, stopped as soon as the document passes MAX_VALUES.
+
+    Counting while composing, not after, is what bounds the time: composing
+    is where a large document's cost lies (about 100 µs a value).
+    """
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader=loader)
+        self.count = 0
+        #: How many of them aliases repeat.
+        self.repeated = 0
+        #: An anchored node -> how many values it holds, for its aliases.
+        self.sizes: dict[int, int] = {}
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.parser.check_event(AliasEvent):
+            node = super().compose_node(parent, index)
+            size = self.sizes.get(id(node), 1)
+            self.repeated += size
+            self._add(size)
+            return node
+        before = self.count
+        self._add(1)
+        node = super().compose_node(parent, index)
+        if node.anchor is not None:
+            self.sizes[id(node)] = self.count - before
+        return node
+
+    def _add(self, size: int) -> None:
+        self.count += size
+        if self.count > MAX_VALUES:
+            raise _TooBig(by_aliases=self.repeated > 0)
+
 
 def parse_yaml(text: str, file: str, problems: Problems) -> YamlDocument | None:
     """Parse one YAML document; ``None`` (and a problem) when it is not valid YAML."""
+    yaml = YAML(typ="rt")
+    yaml.Composer = _CountingComposer
     try:
-        root = YAML(typ="rt").compose(text)
+        root = yaml.compose(text)
+    except _TooBig as exc:
+        if exc.by_aliases:
+            message = "the document expands to too many values (check anchors and aliases)"
+        else:
+            message = (
+                f"the document holds more than {MAX_VALUES:,} values: an intent file holds a "
+                "fleet's policy; put a large fleet's sites in a sites_csv file"
+            )
+        problems.add_file(file, None, message)
+        return None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -62,13 +122,7 @@ def parse_yaml(text: str, file: str, problems: Problems) -> YamlDocument | None:
     if root is None:
         return YamlDocument(data=None, lines={})
     walker = _Walker(file, problems)
-    try:
-        data, _ = walker.build(root, (), 0, frozenset())
-    except _TooBig:
-        problems.add_file(
-            file, None, "the document expands to too many values (check anchors and aliases)"
-        )
-        return None
+    data = walker.build(root, (), 0, frozenset())
     walker.lines[()] = root.start_mark.line + 1
     return YamlDocument(data=data, lines=walker.lines)
 
@@ -78,12 +132,10 @@ class _Walker:
         self.file = file
         self.problems = problems
         self.lines: dict[FieldPath, int] = {}
-        #: Values seen so far, counting an alias as everything it stands for.
-        self.count = 0
-        #: A collection node already built -> (its value, its number of values).
-        #: An alias is the same node object as its anchor: we reuse the value
-        #: instead of walking it again, so expansion costs nothing until counted.
-        self.built: dict[int, tuple[object, int]] = {}
+        #: A collection node already built -> its value. An alias is the same
+        #: node object as its anchor: we reuse the value instead of walking it
+        #: again (the composer has bounded what aliases repeat).
+        self.built: dict[int, object] = {}
 
     def _problem(self, node: Node, path: FieldPath, message: str, *, at_path: bool = False) -> None:
         line = node.start_mark.line + 1
@@ -92,58 +144,43 @@ class _Walker:
             line = self.lines.get(path, line)
         self.problems.items.append(Problem(self.file, line, render_path(path), message))
 
-    def _counted(self, size: int) -> None:
-        self.count += size
-        if self.count > _MAX_VALUES:
-            raise _TooBig
-
-    def build(
-        self, node: Node, path: FieldPath, depth: int, active: frozenset[int]
-    ) -> tuple[object, int]:
-        """The value of ``node`` and how many values it holds, aliases expanded."""
+    def build(self, node: Node, path: FieldPath, depth: int, active: frozenset[int]) -> object:
+        """The value of ``node``."""
         if isinstance(node, ScalarNode):
-            self._counted(1)
-            return self._scalar(node, path), 1
-        seen = self.built.get(id(node))
-        if seen is not None:
-            self._counted(seen[1])
-            return seen
+            return self._scalar(node, path)
+        if id(node) in self.built:
+            return self.built[id(node)]
         if id(node) in active:
             self._problem(node, path, "an alias refers to a value that contains it", at_path=True)
-            return None, 1
+            return None
         if depth > _MAX_DEPTH:
             self._problem(node, path, "nested too deeply")
-            return None, 1
-        self._counted(1)
+            return None
         inner = active | {id(node)}
         value: object
-        size = 1
         if isinstance(node, SequenceNode):
             if node.tag != f"{_TAG}seq":
-                self._problem(node, path, f"YAML tag '{node.tag}' is not supported here")
+                self._problem(node, path, f"YAML tag {quote(str(node.tag))} is not supported here")
             items: list[object] = []
             for index, item in enumerate(node.value):
                 item_path = (*path, index)
                 self.lines.setdefault(item_path, item.start_mark.line + 1)
-                item_value, item_size = self.build(item, item_path, depth + 1, inner)
-                items.append(item_value)
-                size += item_size
+                items.append(self.build(item, item_path, depth + 1, inner))
             value = items
         elif isinstance(node, MappingNode):
-            value, size = self._mapping(node, path, depth, inner)
+            value = self._mapping(node, path, depth, inner)
         else:
             self._problem(node, path, "unsupported YAML node")
             value = None
-        self.built[id(node)] = (value, size)
-        return value, size
+        self.built[id(node)] = value
+        return value
 
     def _mapping(
         self, node: MappingNode, path: FieldPath, depth: int, active: frozenset[int]
-    ) -> tuple[dict[str, object], int]:
+    ) -> dict[str, object]:
         if node.tag != f"{_TAG}map":
-            self._problem(node, path, f"YAML tag '{node.tag}' is not supported here")
+            self._problem(node, path, f"YAML tag {quote(str(node.tag))} is not supported here")
         result: dict[str, object] = {}
-        size = 1
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
@@ -164,21 +201,20 @@ class _Walker:
                 self._problem(
                     key_node,
                     (*path, key),
-                    f"duplicate key '{key}' (first given on line {first_line[key]})",
+                    f"duplicate key {quote(key)} (first given on line {first_line[key]})",
                 )
                 continue
             first_line[key] = key_line
             key_path = (*path, key)
             self.lines[key_path] = key_line
-            result[key], value_size = self.build(value_node, key_path, depth + 1, active)
-            size += value_size
-        return result, size
+            result[key] = self.build(value_node, key_path, depth + 1, active)
+        return result
 
     def _scalar(self, node: ScalarNode, path: FieldPath) -> object:
         tag = str(node.tag)
         text = str(node.value)
         if not tag.startswith(_TAG):
-            self._problem(node, path, f"YAML tag '{tag}' is not supported")
+            self._problem(node, path, f"YAML tag {quote(tag)} is not supported")
             return text
         kind = tag[len(_TAG) :]
         if kind == "null":
