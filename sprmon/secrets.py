@@ -136,7 +136,8 @@ def secret_file_problem(
     for root in (intent_dir, *extra):
         if real.is_relative_to(os.path.realpath(root)):
             return None
-    link = f" (a link to {real})" if str(real) != os.path.normpath(file) else ""
+    # Name the file as written and, when links or ".." lead elsewhere, where it is.
+    link = f" (that is, {real})" if str(real) != file else ""
     where = f"the intent file's folder ({intent_dir})"
     if extra:
         where += f" or a folder in {SECRETS_DIR_ENV} ({env[SECRETS_DIR_ENV]})"

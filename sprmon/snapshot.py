@@ -33,6 +33,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
+from sprmon.boundedfile import FileProblem, FileReadError, format_size, read_bounded
 from sprmon.core.observed import (
     SNAPSHOT_SCHEMA_VERSION,
     BgpPath,
@@ -45,6 +46,8 @@ from sprmon.core.observed import (
 )
 from sprmon.core.prefixes import Address, Prefix, canonical_address, canonical_prefix
 from sprmon.isotime import format_time, parse_time
+from sprmon.jsonkeys import find_duplicate_key
+from sprmon.smi import COUNTER64_MAX, SPEED_BPS_MAX, UNSIGNED32_MAX
 
 __all__ = [
     "SnapshotError",
@@ -93,10 +96,17 @@ def _check_time(value: object) -> float:
         raise PydanticCustomError("sprmon_time", "{reason}", {"reason": str(exc)}) from None
 
 
-_UINT32_MAX = 2**32 - 1
-_Uint32 = Annotated[int, Field(ge=0, le=_UINT32_MAX)]
-_Count = Annotated[int, Field(ge=0)]
-_Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+# Each number holds what a collector can put in it, with the limits both
+# collectors hold the wire to (sprmon.smi, RFC 2578): what a live check saves,
+# a snapshot must read back, and nothing a router could not have sent.
+# Counters and derived tick counts are 64 bits wide: gNMI's are uint64, and its
+# uptime is counted from nanosecond timestamps.
+_Uint32 = Annotated[int, Field(ge=0, le=UNSIGNED32_MAX)]
+_Uint64 = Annotated[int, Field(ge=0, le=COUNTER64_MAX)]
+_Speed = Annotated[int, Field(ge=0, le=SPEED_BPS_MAX)]
+#: Seconds between two events a router reports (bgpPeerFsmEstablishedTime is a
+#: Gauge32 of seconds): 136 years at most.
+_Seconds = Annotated[float, Field(ge=0, le=UNSIGNED32_MAX, allow_inf_nan=False)]
 _Time = Annotated[float, PlainValidator(_check_time)]
 _STRICT = ConfigDict(strict=True, extra="forbid")
 
@@ -107,23 +117,24 @@ class _PeerDoc(TypedDict):
     state: PeerState
     remote_as: NotRequired[_Uint32 | None]
     established_for_s: NotRequired[_Seconds | None]
-    established_transitions: NotRequired[_Uint32 | None]
+    established_transitions: NotRequired[_Uint64 | None]
 
 
 @with_config(_STRICT)
 class _InterfaceDoc(TypedDict):
-    index: _Count
+    index: _Uint32
     name: str
     oper_status: OperStatus
-    speed_bps: NotRequired[_Count | None]
-    in_octets: NotRequired[_Count | None]
-    out_octets: NotRequired[_Count | None]
+    speed_bps: NotRequired[_Speed | None]
+    # At most 2^32-1 as well when counter_bits is 32 (_check_interface_numbers).
+    in_octets: NotRequired[_Uint64 | None]
+    out_octets: NotRequired[_Uint64 | None]
     counter_bits: NotRequired[Literal[32, 64]]
-    in_errors: NotRequired[_Count | None]
-    out_errors: NotRequired[_Count | None]
-    in_discards: NotRequired[_Count | None]
-    out_discards: NotRequired[_Count | None]
-    discontinuity_ticks: NotRequired[_Count | None]
+    in_errors: NotRequired[_Uint64 | None]
+    out_errors: NotRequired[_Uint64 | None]
+    in_discards: NotRequired[_Uint64 | None]
+    out_discards: NotRequired[_Uint64 | None]
+    discontinuity_ticks: NotRequired[_Uint64 | None]
     counters_at: NotRequired[_Time | None]
     counters_uptime_ticks: NotRequired[_Uint32 | None]
 
@@ -132,7 +143,7 @@ class _InterfaceDoc(TypedDict):
 class _ObservationDoc(TypedDict):
     site: str
     collected_at: _Time
-    uptime_ticks: NotRequired[_Count | None]
+    uptime_ticks: NotRequired[_Uint64 | None]
     paths: NotRequired[tuple[BgpPath, ...] | None]
     peers: NotRequired[tuple[_PeerDoc, ...] | None]
     interfaces: NotRequired[tuple[_InterfaceDoc, ...] | None]
@@ -180,13 +191,22 @@ _check_mirrors()
 # --- decoding --------------------------------------------------------------
 
 
+#: 3.6 times the million-path fleet of bench/bench_snapshot.py (141 MiB: 10,000
+#: sites, 50 prefixes, two paths each); loading takes about 10 times the
+#: file's size in memory. Past it, a file is refused before it is read.
+MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024
+_BOM = b"\xef\xbb\xbf"
+
+
 def load_snapshot(path: Path) -> Snapshot:
     """Read and decode a snapshot file; :class:`SnapshotError` says what is wrong."""
     source = str(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SnapshotError(source, f"cannot read the file: {exc.strerror or exc}") from exc
+        raw = read_bounded(path, limit=MAX_SNAPSHOT_BYTES)
+    except FileReadError as exc:
+        raise SnapshotError(source, _unreadable(exc)) from exc
+    # RFC 8259 lets a parser ignore a byte order mark; editors on Windows add one.
+    raw = raw.removeprefix(_BOM)
     try:
         document = _DOCUMENT.validate_json(raw)
     except ValidationError as exc:
@@ -198,7 +218,33 @@ def load_snapshot(path: Path) -> Snapshot:
             raise SnapshotError(source, _json_problem(raw, str(json_exc))) from json_exc
         _check_version(parsed, source)
         raise SnapshotError(source, _describe_errors(exc)) from exc
+    _check_duplicate_keys(raw, source)
     return _decode(document, source)
+
+
+def _unreadable(exc: FileReadError) -> str:
+    if exc.problem is FileProblem.TOO_LARGE:
+        return (
+            f"the file {exc.message}, the most sprmon reads as a snapshot "
+            f"(a million paths take {format_size(141 << 20)})"
+        )
+    if exc.problem is FileProblem.NOT_REGULAR:
+        return f"the file {exc.message}"
+    if exc.problem is FileProblem.FOLDER:
+        return "cannot read the file: it is a folder"
+    return f"cannot read the file: {exc.message}"
+
+
+def _check_duplicate_keys(raw: bytes, source: str) -> None:
+    """A key given twice in one object is an error, as an unknown key is: pydantic,
+    like most JSON parsers, silently keeps the last of the two."""
+    duplicate = find_duplicate_key(raw)
+    if duplicate is not None:
+        where, key = duplicate
+        raise SnapshotError(
+            source,
+            f"{_json_path(where)}: duplicate key {json.dumps(key)} (an object names each key once)",
+        )
 
 
 def snapshot_from_dict(data: Mapping[str, Any], *, source: str = "<snapshot>") -> Snapshot:
@@ -249,6 +295,7 @@ def _decode(document: _SnapshotDoc, source: str) -> Snapshot:
     _check_version(document, source)
     observations = document["observations"]
     _check_path_numbers(observations, source)
+    _check_counter_widths(observations, source)
     _canonicalise(observations, source)
     # The paths are BgpPath already and pass through as they are.
     return _SNAPSHOT.validate_python(document)
@@ -263,7 +310,7 @@ def _check_path_numbers(observations: Sequence[_ObservationDoc], source: str) ->
         values.update([p.med for p in paths])
         values.update([p.local_pref for p in paths])
         values.update([asn for p in paths for asn in p.as_path])
-    if all(v is None or 0 <= v <= _UINT32_MAX for v in values):
+    if all(v is None or 0 <= v <= UNSIGNED32_MAX for v in values):
         return
     problems = []
     for i, observation in enumerate(observations):
@@ -271,13 +318,31 @@ def _check_path_numbers(observations: Sequence[_ObservationDoc], source: str) ->
             numbers = [("med", path.med), ("local_pref", path.local_pref)]
             numbers += [(f"as_path[{k}]", asn) for k, asn in enumerate(path.as_path)]
             for name, value in numbers:
-                if value is not None and not 0 <= value <= _UINT32_MAX:
-                    bound = "at least 0" if value < 0 else f"at most {_UINT32_MAX}"
+                if value is not None and not 0 <= value <= UNSIGNED32_MAX:
+                    bound = "at least 0" if value < 0 else f"at most {UNSIGNED32_MAX}"
                     problems.append(
                         f"observations[{i}].paths[{j}].{name}: "
                         f"expected an integer {bound}, got {value}"
                     )
     raise SnapshotError(source, problems[0] + _more(len(problems) - 1))
+
+
+def _check_counter_widths(observations: Sequence[_ObservationDoc], source: str) -> None:
+    """Octet counters of a 32-bit interface (ifTable's Counter32) fit in 32 bits."""
+    for i, observation in enumerate(observations):
+        for j, interface in enumerate(observation.get("interfaces") or ()):
+            if interface.get("counter_bits", 64) != 32:
+                continue
+            for name, value in (
+                ("in_octets", interface.get("in_octets")),
+                ("out_octets", interface.get("out_octets")),
+            ):
+                if value is not None and value > UNSIGNED32_MAX:
+                    raise SnapshotError(
+                        source,
+                        f"observations[{i}].interfaces[{j}].{name}: expected an integer at most "
+                        f"{UNSIGNED32_MAX} (counter_bits is 32), got {value}",
+                    )
 
 
 def _canonicalise(observations: Sequence[_ObservationDoc], source: str) -> None:
@@ -381,7 +446,8 @@ def _describe(error: Mapping[str, Any]) -> str:
         return f"expected one of {ctx.get('expected', '?')}{_got(error)}"
     if kind in ("greater_than_equal", "less_than_equal"):
         bound, limit = ("at least", ctx.get("ge")) if "ge" in ctx else ("at most", ctx.get("le"))
-        return f"expected an integer {bound} {limit}{_got(error)}"
+        what = "an integer" if isinstance(error.get("input"), int) else "a number"
+        return f"expected {what} {bound} {limit}{_got(error)}"
     if kind in _TYPE_WORDS:
         return _TYPE_WORDS[kind] + _got(error)
     return f"{error['msg']}{_got(error)}"

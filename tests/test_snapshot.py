@@ -25,6 +25,7 @@ from sprmon.core.observed import (
 )
 from sprmon.core.prefixes import Prefix, canonical_address, canonical_prefix
 from sprmon.isotime import parse_time
+from sprmon.smi import COUNTER64_MAX, SPEED_BPS_MAX, UNSIGNED32_MAX
 from sprmon.snapshot import (
     SnapshotError,
     dump_snapshot,
@@ -84,21 +85,29 @@ peers = st.builds(
     established_for_s=st.none() | st.floats(min_value=0, max_value=1e9),
 )
 optional_counter = st.none() | counter
-interfaces = st.builds(
-    Interface,
-    index=st.integers(0, 2**31),
-    name=names,
-    oper_status=st.sampled_from(OperStatus),
-    speed_bps=optional_counter,
-    in_octets=optional_counter,
-    out_octets=optional_counter,
-    counter_bits=st.sampled_from([32, 64]),
-    in_errors=optional_counter,
-    out_errors=optional_counter,
-    in_discards=optional_counter,
-    out_discards=optional_counter,
-    discontinuity_ticks=optional_counter,
-)
+
+
+@st.composite
+def interfaces(draw: st.DrawFn) -> Interface:
+    """Any interface a collector can report: octet counters as wide as counter_bits."""
+    bits = draw(st.sampled_from([32, 64]))
+    octets = st.none() | st.integers(0, UNSIGNED32_MAX if bits == 32 else COUNTER64_MAX)
+    return Interface(
+        index=draw(st.integers(0, 2**31)),
+        name=draw(names),
+        oper_status=draw(st.sampled_from(OperStatus)),
+        speed_bps=draw(st.none() | st.integers(0, SPEED_BPS_MAX)),
+        in_octets=draw(octets),
+        out_octets=draw(octets),
+        counter_bits=bits,
+        in_errors=draw(optional_counter),
+        out_errors=draw(optional_counter),
+        in_discards=draw(optional_counter),
+        out_discards=draw(optional_counter),
+        discontinuity_ticks=draw(optional_counter),
+    )
+
+
 observations = st.builds(
     SiteObservation,
     site=names,
@@ -106,7 +115,7 @@ observations = st.builds(
     uptime_ticks=st.none() | counter,
     paths=st.none() | st.lists(paths, max_size=4).map(tuple),
     peers=st.none() | st.lists(peers, max_size=3).map(tuple),
-    interfaces=st.none() | st.lists(interfaces, max_size=3).map(tuple),
+    interfaces=st.none() | st.lists(interfaces(), max_size=3).map(tuple),
     error=st.none() | names,
 )
 snapshots = st.builds(

@@ -90,7 +90,9 @@ class SnmpClient:
         )
         session: SnmpSession
         if target.version is SnmpVersion.V2C:
-            community = self._secret(target, target.community, "community")
+            # Secret files are read off the event loop: a slow file system
+            # must not hold every other site's poll.
+            community = await asyncio.to_thread(self._secret, target, target.community, "community")
             if community is None:
                 raise SnmpConfigError(
                     f"SNMPv2c target {target_address(target)} has no community",
@@ -101,7 +103,7 @@ class SnmpClient:
             else:
                 session = await self._pysnmp.open_v2c(target, semaphore, community)
         else:
-            credentials = self._usm_credentials(target)
+            credentials = await asyncio.to_thread(self._usm_credentials, target)
             session = await self._pysnmp.open_v3(target, semaphore, credentials)
         session.budget_octets = budget_octets
         try:
