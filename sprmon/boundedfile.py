@@ -129,5 +129,9 @@ def read_bounded(path: str | os.PathLike[str], *, limit: int) -> bytes:
 
 
 def _too_large(limit: int, size: int | None) -> FileReadError:
-    shown = f" ({format_size(size)})" if size is not None else ""
+    shown = ""
+    if size is not None:
+        # Bytes when rounding would print the size as the limit itself.
+        text = format_size(size)
+        shown = f" ({size:,} bytes)" if text == format_size(limit) else f" ({text})"
     return FileReadError(FileProblem.TOO_LARGE, f"is larger than {format_size(limit)}{shown}")

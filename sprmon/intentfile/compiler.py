@@ -42,7 +42,7 @@ from sprmon.core.intent import (
 from sprmon.core.prefixes import Address, Prefix
 from sprmon.intentfile.csvsource import SitesCsvUnreadable, read_sites_csv
 from sprmon.intentfile.daemon_sections import compile_monitor, compile_mqtt
-from sprmon.intentfile.problems import FieldPath, Problems, Scope
+from sprmon.intentfile.problems import FieldPath, Problems, Scope, quote
 from sprmon.intentfile.schema import (
     TOP_LEVEL_KEYS,
     ApplicationSpec,
@@ -488,7 +488,7 @@ class _Compiler:
         kinds = self.credential_kinds.get(name)
         if kinds is None:
             defined = ", ".join(sorted(self.credential_kinds)) or "none"
-            message = f"unknown credentials '{name}' (defined credentials: {defined})"
+            message = f"unknown credentials {quote(name)} (defined credentials: {defined})"
             self.problem(scope, rel, message)
         elif kinds and kind not in kinds:
             fitting = sorted(n for n, k in self.credential_kinds.items() if kind in k)
@@ -573,7 +573,8 @@ class _Compiler:
         group = raw.get("group")
         if isinstance(group, str) and group not in self.groups:
             defined = ", ".join(sorted(self.groups)) or "none"
-            self.problem(scope, ("group",), f"unknown group '{group}' (defined groups: {defined})")
+            message = f"unknown group {quote(group)} (defined groups: {defined})"
+            self.problem(scope, ("group",), message)
         spec = validate(SiteSpec, raw, scope, self.problems)
         if spec is None or len(self.problems) != before:
             return

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sprmon.boundedfile import FileProblem, FileReadError, format_size, read_bounded
-from sprmon.intentfile.problems import FieldPath, Problems, Scope
+from sprmon.intentfile.problems import FieldPath, Problems, Scope, quote
 from sprmon.intentfile.schema import (
     LIST_FIELDS,
     SiteSpec,
@@ -168,7 +168,9 @@ def _column_problem(name: str, link_names: Collection[str] | None) -> str | None
     if is_mapping_type(type_at(SiteSpec, path)):
         fields = sorted(keys_at(SiteSpec, path))
         example = f"{name}.{fields[0]}" if fields else f"{name}.NAME"
-        return f"'{name}' is a section, not a value: give its fields as columns, e.g. {example}"
+        return (
+            f"{quote(name)} is a section, not a value: give its fields as columns, e.g. {example}"
+        )
     return None
 
 

@@ -17,7 +17,7 @@ from pydantic import AfterValidator, Field
 from sprmon.core.intent import SecretRef, Thresholds
 from sprmon.core.settings import MonitorSettings, MqttTarget
 from sprmon.exporters.mqtt_settings import topic_prefix_problems
-from sprmon.intentfile.problems import Problems, Scope
+from sprmon.intentfile.problems import Problems, Scope, quote
 from sprmon.intentfile.schema import (
     Duration,
     OptionalSecret,
@@ -56,7 +56,7 @@ def _topic_prefix(value: str) -> str:
 def _host(value: str) -> str:
     text = value.strip()
     if any(c.isspace() for c in text):
-        raise ValueError(f"'{text}' is not a host name or address")
+        raise ValueError(f"{quote(text)} is not a host name or address")
     return text
 
 

@@ -30,7 +30,7 @@ from pydantic_core import ErrorDetails
 
 from sprmon.core.intent import AuthProtocol, DataPart, PrivProtocol, SnmpVersion
 from sprmon.core.prefixes import Address, Prefix
-from sprmon.intentfile.problems import FieldPath, Problems, Scope
+from sprmon.intentfile.problems import FieldPath, Problems, Scope, quote
 from sprmon.intentfile.values import (
     MIN_DURATION_S,
     check_env_name,
@@ -392,10 +392,10 @@ _EXPECTED = {
 def unknown_key_message(key: str, valid: list[str]) -> str:
     close = difflib.get_close_matches(key, valid, n=1)
     if close:
-        return f"unknown key '{key}' (did you mean '{close[0]}'?)"
+        return f"unknown key {quote(key)} (did you mean '{close[0]}'?)"
     if valid:
-        return f"unknown key '{key}' (valid keys: {', '.join(valid)})"
-    return f"unknown key '{key}'"
+        return f"unknown key {quote(key)} (valid keys: {', '.join(valid)})"
+    return f"unknown key {quote(key)}"
 
 
 def keys_at(model: type[BaseModel], path: FieldPath) -> set[str]:
