@@ -447,6 +447,8 @@ def _describe(error: Mapping[str, Any]) -> str:
     if kind in ("greater_than_equal", "less_than_equal"):
         bound, limit = ("at least", ctx.get("ge")) if "ge" in ctx else ("at most", ctx.get("le"))
         what = "an integer" if isinstance(error.get("input"), int) else "a number"
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)
         return f"expected {what} {bound} {limit}{_got(error)}"
     if kind in _TYPE_WORDS:
         return _TYPE_WORDS[kind] + _got(error)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import stat
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +29,7 @@ from sprmon.core.prefixes import Prefix, canonical_address, canonical_prefix
 from sprmon.isotime import parse_time
 from sprmon.smi import COUNTER64_MAX, SPEED_BPS_MAX, UNSIGNED32_MAX
 from sprmon.snapshot import (
+    MAX_SNAPSHOT_BYTES,
     SnapshotError,
     dump_snapshot,
     load_snapshot,
@@ -444,3 +447,170 @@ def test_example_in_the_format_documentation_is_a_valid_snapshot() -> None:
     (observation,) = snapshot.observations
     assert observation.paths is not None
     assert [p.best for p in observation.paths] == [True, False]
+
+
+# --- files that are not what they should be --------------------------------------------------
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    target = tmp_path / "snap.json"
+    target.write_bytes(b"\xef\xbb\xbf" + _document(_observation(paths=[_PATH])).encode())
+    (observation,) = load_snapshot(target).observations
+    assert observation.paths is not None and len(observation.paths) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param(
+            '{"version": 1, "observations": [], "version": 1}',
+            'version: duplicate key "version"',
+            id="top-level",
+        ),
+        pytest.param(
+            _document(_observation(), _observation(paths=[_PATH, {**_PATH}])).replace(
+                '"peer": "198.51.100.1"}]', '"peer": "198.51.100.1", "med": 100, "med": 300}]'
+            ),
+            'observations[1].paths[1].med: duplicate key "med"',
+            id="in-a-path",
+        ),
+    ],
+)
+def test_a_key_given_twice_in_one_object_is_refused_with_its_path(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    # Silently, the last one was kept: {"med": 100, "med": 300} read as MED 300.
+    target = tmp_path / "snap.json"
+    target.write_text(text)
+    with pytest.raises(SnapshotError) as caught:
+        load_snapshot(target)
+    assert str(caught.value) == f"{target}: {message} (an object names each key once)"
+
+
+def test_a_named_pipe_as_a_snapshot_is_refused_without_waiting(tmp_path: Path) -> None:
+    fifo = tmp_path / "snap.json"
+    os.mkfifo(fifo)
+    with pytest.raises(SnapshotError) as caught:
+        load_snapshot(fifo)
+    assert str(caught.value) == f"{fifo}: the file is a named pipe (FIFO), not a regular file"
+
+
+def test_dev_zero_as_a_snapshot_is_refused_without_reading_it() -> None:
+    with pytest.raises(SnapshotError) as caught:
+        load_snapshot(Path("/dev/zero"))
+    assert str(caught.value) == "/dev/zero: the file is a character device, not a regular file"
+
+
+def test_a_snapshot_past_its_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    target = tmp_path / "snap.json"
+    with target.open("wb") as handle:
+        handle.truncate(MAX_SNAPSHOT_BYTES + 1)
+    with pytest.raises(SnapshotError) as caught:
+        load_snapshot(target)
+    assert str(caught.value) == (
+        f"{target}: the file is larger than 512 MiB ({MAX_SNAPSHOT_BYTES + 1:,} bytes), the "
+        "most sprmon reads as a snapshot (a million paths take 141 MiB)"
+    )
+
+
+# --- the collectors' limits (sprmon.smi), one definition -------------------------------------
+
+_IF = {"index": 2, "name": "eth1", "oper_status": "up"}
+_PEER = {"address": "198.51.100.1", "state": "established"}
+
+#: (where, the observation with the value, the largest value a collector can report).
+LIMITS = [
+    ("uptime_ticks", lambda v: _observation(uptime_ticks=v), COUNTER64_MAX),
+    (
+        "interfaces[0].index",
+        lambda v: _observation(interfaces=[{**_IF, "index": v}]),
+        UNSIGNED32_MAX,
+    ),
+    (
+        "interfaces[0].speed_bps",
+        lambda v: _observation(interfaces=[{**_IF, "speed_bps": v}]),
+        SPEED_BPS_MAX,
+    ),
+    *(
+        (
+            f"interfaces[0].{name}",
+            lambda v, name=name: _observation(interfaces=[{**_IF, name: v}]),
+            COUNTER64_MAX,
+        )
+        for name in (
+            "in_octets",
+            "out_octets",
+            "in_errors",
+            "out_errors",
+            "in_discards",
+            "out_discards",
+            "discontinuity_ticks",
+        )
+    ),
+    (
+        "interfaces[0].counters_uptime_ticks",
+        lambda v: _observation(interfaces=[{**_IF, "counters_uptime_ticks": v}]),
+        UNSIGNED32_MAX,
+    ),
+    (
+        "peers[0].remote_as",
+        lambda v: _observation(peers=[{**_PEER, "remote_as": v}]),
+        UNSIGNED32_MAX,
+    ),
+    (
+        "peers[0].established_transitions",
+        lambda v: _observation(peers=[{**_PEER, "established_transitions": v}]),
+        COUNTER64_MAX,
+    ),
+    ("paths[0].med", lambda v: _observation(paths=[{**_PATH, "med": v}]), UNSIGNED32_MAX),
+    (
+        "paths[0].local_pref",
+        lambda v: _observation(paths=[{**_PATH, "local_pref": v}]),
+        UNSIGNED32_MAX,
+    ),
+]
+
+
+@pytest.mark.parametrize(("where", "observation", "limit"), LIMITS, ids=[w for w, _, _ in LIMITS])
+def test_numbers_up_to_the_collectors_limit_are_read_and_past_it_refused(
+    tmp_path: Path, where: str, observation: Any, limit: int
+) -> None:
+    target = tmp_path / "snap.json"
+    target.write_text(_document(observation(limit)))
+    assert load_snapshot(target).observations
+    target.write_text(_document(observation(limit + 1)))
+    with pytest.raises(SnapshotError) as caught:
+        load_snapshot(target)
+    assert str(caught.value) == (
+        f"{target}: observations[0].{where}: expected an integer at most {limit}, got {limit + 1}"
+    )
+
+
+@pytest.mark.parametrize("name", ["in_octets", "out_octets"])
+def test_octets_of_a_32_bit_interface_fit_in_32_bits(tmp_path: Path, name: str) -> None:
+    target = tmp_path / "snap.json"
+    interface = {**_IF, "counter_bits": 32, name: UNSIGNED32_MAX + 1}
+    target.write_text(_document(_observation(), _observation(interfaces=[interface])))
+    with pytest.raises(SnapshotError) as caught:
+        load_snapshot(target)
+    assert str(caught.value) == (
+        f"{target}: observations[1].interfaces[0].{name}: expected an integer at most "
+        f"{UNSIGNED32_MAX} (counter_bits is 32), got {UNSIGNED32_MAX + 1}"
+    )
+
+
+@pytest.mark.parametrize("key", ["established_for_s", "counter_watch_s"])
+def test_seconds_are_bounded_like_a_gauge32(tmp_path: Path, key: str) -> None:
+    target = tmp_path / "snap.json"
+    if key == "established_for_s":
+        observation = _observation(peers=[{**_PEER, key: 1e308}])
+        where = "peers[0].established_for_s"
+    else:
+        observation = _observation(**{key: 1e308})
+        where = key
+    target.write_text(_document(observation))
+    with pytest.raises(SnapshotError) as caught:
+        load_snapshot(target)
+    assert str(caught.value) == (
+        f"{target}: observations[0].{where}: expected a number at most {UNSIGNED32_MAX}, got 1e+308"
+    )
