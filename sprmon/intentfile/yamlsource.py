@@ -28,13 +28,14 @@ from sprmon.intentfile.problems import FieldPath, Problem, Problems, quote, rend
 
 _TAG = "tag:yaml.org,2002:"
 #: The most values (scalars, lists and mappings, each alias counted as every
-#: value it repeats) one document may hold. ruamel.yaml composes about 10,000
-#: values a second, so this bounds the time a document can take before it is
-#: refused to about 10 s (bench/README.md), and aliases cannot expand a small
-#: file into a huge one ("billion laughs"). The 10,000-site example's YAML holds
-#: about 150 values (its sites are in sites_csv); written out in YAML, each
-#: site takes about 20.
-MAX_VALUES = 100_000
+#: value it repeats) one document may hold. ruamel.yaml composes about 8,000
+#: values a second of CPU (bench/README.md), so this bounds what a document
+#: can cost before it is refused to about 6 s and 70 MB, and aliases cannot
+#: expand a small file into a huge one ("billion laughs"). Written out in YAML a
+#: site takes about 20 values: up to some 2,500 sites fit; larger fleets list
+#: their sites in sites_csv, as the 10,000-site example does (its YAML holds
+#: about 150 values).
+MAX_VALUES = 50_000
 _MAX_DEPTH = 64
 
 
