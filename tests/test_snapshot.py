@@ -487,6 +487,28 @@ def test_a_key_given_twice_in_one_object_is_refused_with_its_path(
     assert str(caught.value) == f"{target}: {message} (an object names each key once)"
 
 
+def test_a_key_given_twice_is_refused_even_when_its_last_value_is_null(tmp_path: Path) -> None:
+    target = tmp_path / "snap.json"
+    text = _document(_observation(paths=[{**_PATH, "med": 100}]))
+    target.write_text(text.replace('"med": 100', '"med": 100, "med": null'))
+    with pytest.raises(SnapshotError, match=r'paths\[0\]\.med: duplicate key "med"'):
+        load_snapshot(target)
+
+
+def test_nulls_defaults_escaped_quotes_and_blanks_without_a_key_twice_load(
+    tmp_path: Path,
+) -> None:
+    # What a hand-written file holds, and sprmon never writes: each makes the
+    # quick count inconclusive, and the file is then read again for duplicates.
+    path = {**_PATH, "med": None, "as_path": [], "best": False, "next_hop": None}
+    observation = _observation(paths=[path], error='agent said "no" : twice', peers=None)
+    target = tmp_path / "snap.json"
+    target.write_text(_document(observation).replace('"site":', '"site"  :'))
+    (loaded,) = load_snapshot(target).observations
+    assert loaded.error == 'agent said "no" : twice'
+    assert loaded.paths is not None and loaded.paths[0].med is None
+
+
 def test_a_named_pipe_as_a_snapshot_is_refused_without_waiting(tmp_path: Path) -> None:
     fifo = tmp_path / "snap.json"
     os.mkfifo(fifo)
