@@ -4,9 +4,9 @@
 through here, so that "which sites are polled, which prefixes are asked for,
 once or twice" has one answer:
 
-- every site of the intent, or only the named ones, that has a target the
-  collector speaks (SNMP today); the others are reported ``unknown`` by the
-  evaluation, never dropped;
+- every site of the intent, or only the named ones, that the inventory gives
+  a target the collector speaks (SNMP today); the others are reported
+  ``unknown`` by the evaluation, never dropped;
 - every application prefix of the intent (what targeted sites ask for
   instead of walking their BGP table);
 - twice ``interval_s`` apart (start to start), so that rates are known, or
@@ -29,6 +29,7 @@ from sprmon.core.findings import Report
 from sprmon.core.intent import Intent, Site
 from sprmon.core.observed import Snapshot
 from sprmon.core.prefixes import Prefix
+from sprmon.inventory import Inventory
 
 if TYPE_CHECKING:
     from sprmon.collector.poller import OnSiteDone
@@ -81,10 +82,10 @@ def select_sites(intent: Intent, names: Collection[str] = ()) -> list[Site]:
     return [site for site in intent.sites if site.name in wanted]
 
 
-def pollable_sites(sites: Sequence[Site]) -> tuple[list[Site], list[Site]]:
-    """``(polled, skipped)``: the sites with an SNMP target, and the others."""
-    polled = [site for site in sites if site.snmp is not None]
-    skipped = [site for site in sites if site.snmp is None]
+def pollable_sites(sites: Sequence[Site], inventory: Inventory) -> tuple[list[Site], list[Site]]:
+    """``(polled, skipped)``: the sites the inventory gives an SNMP target, and the others."""
+    polled = [site for site in sites if inventory.snmp(site.name) is not None]
+    skipped = [site for site in sites if inventory.snmp(site.name) is None]
     return polled, skipped
 
 
@@ -95,19 +96,21 @@ def intent_prefixes(intent: Intent) -> tuple[Prefix, ...]:
 
 async def collect(
     intent: Intent,
+    inventory: Inventory,
     sites: Sequence[Site],
     *,
     interval_s: float = DEFAULT_INTERVAL_S,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_site_done: OnSiteDone | None = None,
 ) -> Snapshot:
-    """Poll ``sites`` over SNMP: twice ``interval_s`` apart (start to start), once if 0.
+    """Poll ``sites`` over SNMP, each at its ``inventory`` target: twice ``interval_s``
+    apart (start to start), once if 0.
 
     A site that cannot be polled comes back with ``SiteObservation.error``
     set, never as an exception. Raises :class:`NoPollableSiteError` when no
     site has an SNMP target.
     """
-    polled, skipped = pollable_sites(sites)
+    polled, skipped = pollable_sites(sites, inventory)
     if not polled:
         raise NoPollableSiteError(
             "none of the selected sites has an snmp target: live collection speaks SNMP "
@@ -122,15 +125,16 @@ async def collect(
         )
     # Imported here: pysnmp takes about 0.4 s to import, which `validate` and
     # `check --snapshot` should not pay.
-    from sprmon.collector.poller import SnmpPoller  # noqa: PLC0415
+    from sprmon.collector.poller import SnmpPoller, snmp_sites  # noqa: PLC0415
 
     prefixes = intent_prefixes(intent)
+    targets = snmp_sites(polled, inventory)
     started = time.monotonic()
     async with SnmpPoller(max_concurrency=concurrency, on_site_done=on_site_done) as poller:
         if interval_s == 0:
-            snapshot = await poller.poll(polled, prefixes)
+            snapshot = await poller.poll(targets, prefixes)
         else:
-            snapshot = await poller.poll_twice(polled, prefixes, interval_s=interval_s)
+            snapshot = await poller.poll_twice(targets, prefixes, interval_s=interval_s)
     if log.isEnabledFor(logging.INFO):
         failed = {o.site for o in snapshot.observations if o.error is not None}
         log.info(
@@ -157,6 +161,7 @@ def judge(
 
 async def live_report(
     intent: Intent,
+    inventory: Inventory,
     sites: Collection[str] = (),
     *,
     interval_s: float = DEFAULT_INTERVAL_S,
@@ -171,6 +176,7 @@ async def live_report(
     """
     snapshot = await collect(
         intent,
+        inventory,
         select_sites(intent, sites),
         interval_s=interval_s,
         concurrency=concurrency,

@@ -17,7 +17,7 @@ from sprmon.core.evaluate import UnknownSiteError
 from sprmon.core.findings import Report, Severity
 from sprmon.core.intent import Intent
 from sprmon.core.observed import Snapshot
-from sprmon.intentfile import IntentFileError, load_intent
+from sprmon.intentfile import IntentFileError, LoadedIntent, load_config
 from sprmon.reports.json_report import render_json
 from sprmon.reports.junit import render_junit
 from sprmon.reports.table import render_table, report_renderable
@@ -110,9 +110,15 @@ def output_option(help_text: str) -> Callable[[FC], FC]:
 
 
 def load_intent_or_fail(path: Path) -> Intent:
-    """The intent, or a CliError whose one line says what to fix and how to see it all."""
+    """The policy alone (see :func:`load_config_or_fail`)."""
+    return load_config_or_fail(path).intent
+
+
+def load_config_or_fail(path: Path) -> LoadedIntent:
+    """The intent and inventory, or a CliError whose one line says what to fix and how to
+    see it all."""
     try:
-        return load_intent(path)
+        return load_config(path)
     except IntentFileError as exc:
         problems = exc.problems
         if not problems:

@@ -27,7 +27,7 @@ from sprmon.collector.errors import (
     SnmpUnreachable,
 )
 from sprmon.collector.session import SnmpSession, target_address
-from sprmon.core.intent import SnmpTarget
+from sprmon.inventory import SnmpTarget
 from sprmon.secrets import Secret
 from sprmon.smi import Oid, VarBind
 

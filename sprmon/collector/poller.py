@@ -3,7 +3,7 @@
 ::
 
     async with SnmpPoller(on_site_done=progress) as poller:
-        snapshot = await poller.poll(intent.sites, prefixes)
+        snapshot = await poller.poll(snmp_sites(intent.sites, inventory), prefixes)
 
 One asyncio loop; an :class:`asyncio.Semaphore` bounds how many sites are
 polled at once (``max_concurrency``) and the client bounds requests in flight
@@ -18,7 +18,9 @@ Rates need two observations of the same site: :meth:`SnmpPoller.poll_twice`
 polls, waits ``interval_s`` from the first poll's start, polls again and
 returns both observations of every site in one snapshot. Long-running
 callers (an exporter loop) instead keep the previous snapshot and merge.
-Sites without an SNMP target are skipped (a gNMI collector serves them).
+The poller is given each site with its SNMP target (:class:`SnmpSite`):
+:func:`snmp_sites` pairs an intent's sites with the inventory's targets and
+leaves out the sites without one (a gNMI collector serves them).
 
 ``poll_twice`` (and ``poll(time_counters=True)``) times each site's link
 counters by the agent's refresh of them (:mod:`sprmon.collector.counter_timing`):
@@ -37,7 +39,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Self
+from typing import NamedTuple, Self
 
 from sprmon import __version__
 from sprmon.collector.client import SnmpClient, V2cBackend
@@ -45,14 +47,31 @@ from sprmon.collector.counter_timing import time_counters
 from sprmon.collector.errors import SnmpError
 from sprmon.collector.snmp_collector import PEERS, CollectOptions, SiteCollector
 from sprmon.collector.targeted import targeted_candidates
-from sprmon.core.intent import Site, SnmpTarget
+from sprmon.core.intent import Site
 from sprmon.core.observed import SiteObservation, Snapshot
 from sprmon.core.prefixes import Prefix
+from sprmon.inventory import Inventory, SnmpTarget
 
 log = logging.getLogger(__name__)
 
 #: ``on_site_done(site, ok, done, total)``: called once per site as it finishes.
 OnSiteDone = Callable[[str, bool, int, int], None]
+
+
+class SnmpSite(NamedTuple):
+    """A site (its policy: name and links) and how to reach its router over SNMP."""
+
+    site: Site
+    target: SnmpTarget
+
+
+def snmp_sites(sites: Iterable[Site], inventory: Inventory) -> list[SnmpSite]:
+    """``sites`` that the inventory gives an SNMP target, each with it, in order."""
+    return [
+        SnmpSite(site, target)
+        for site in sites
+        if (target := inventory.snmp(site.name)) is not None
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +169,7 @@ class SnmpPoller:
 
     async def poll(
         self,
-        sites: Iterable[Site],
+        sites: Iterable[SnmpSite],
         prefixes: Iterable[Prefix] = (),
         *,
         time_counters: bool = False,
@@ -163,19 +182,19 @@ class SnmpPoller:
 
     async def poll_with_stats(
         self,
-        sites: Iterable[Site],
+        sites: Iterable[SnmpSite],
         prefixes: Iterable[Prefix] = (),
         *,
         time_counters: bool = False,
         previous: Mapping[str, SiteObservation] | None = None,
     ) -> PollResult:
-        """One poll of every site with an SNMP target.
+        """One poll of every site.
 
         ``time_counters``: time the link interfaces' counters by the agent's
         refresh (``CollectOptions.counter_watch_s``); ``previous`` (site name ->
         its previous observation) lets links that carried nothing since go unwatched.
         """
-        polled = [site for site in sites if site.snmp is not None]
+        polled = list(sites)
         return await self._poll(
             polled,
             tuple(dict.fromkeys(prefixes)),
@@ -187,7 +206,7 @@ class SnmpPoller:
 
     async def _poll(
         self,
-        polled: Sequence[Site],
+        polled: Sequence[SnmpSite],
         wanted: Sequence[Prefix],
         done_before: int,
         total: int,
@@ -202,15 +221,15 @@ class SnmpPoller:
         results: list[tuple[SiteObservation, SitePollStats] | None] = [None] * len(polled)
         started = time.perf_counter()
 
-        async def one(position: int, site: Site) -> None:
+        async def one(position: int, polled_site: SnmpSite) -> None:
             nonlocal done
-            assert site.snmp is not None  # only sites with a target are in ``polled``
+            site, target = polled_site
             async with semaphore:
-                observation, stats, answering = await self._poll_site(site, site.snmp, wanted)
+                observation, stats, answering = await self._poll_site(site, target, wanted)
             if time_counters and answering and site.links and observation.interfaces:
                 async with watches:
                     observation, stats = await self._time_site(
-                        site, site.snmp, observation, stats, previous.get(site.name)
+                        site, target, observation, stats, previous.get(site.name)
                     )
             results[position] = (observation, stats)
             done += 1
@@ -218,8 +237,8 @@ class SnmpPoller:
                 self._on_site_done(site.name, observation.error is None, done, total)
 
         async with asyncio.TaskGroup() as group:
-            for position, site in enumerate(polled):
-                group.create_task(one(position, site))
+            for position, polled_site in enumerate(polled):
+                group.create_task(one(position, polled_site))
         elapsed = time.perf_counter() - started
         finished = [result for result in results if result is not None]
         observations = tuple(observation for observation, _ in finished)
@@ -234,13 +253,13 @@ class SnmpPoller:
         )
 
     async def poll_twice(
-        self, sites: Iterable[Site], prefixes: Iterable[Prefix] = (), *, interval_s: float
+        self, sites: Iterable[SnmpSite], prefixes: Iterable[Prefix] = (), *, interval_s: float
     ) -> Snapshot:
         """Two polls ``interval_s`` apart (start to start), for counter rates.
 
         Progress runs once from 1 to twice the number of sites.
         """
-        polled = [site for site in sites if site.snmp is not None]
+        polled = list(sites)
         wanted = tuple(dict.fromkeys(prefixes))
         timed = self._options.counter_watch_s > 0
         started = time.monotonic()

@@ -48,7 +48,7 @@ from sprmon.collector.errors import (
     SnmpProtocolError,
 )
 from sprmon.collector.session import SnmpSession, UsmCredentials, target_address
-from sprmon.core.intent import AuthProtocol, PrivProtocol, SnmpTarget, SnmpVersion
+from sprmon.inventory import AuthProtocol, PrivProtocol, SnmpTarget, SnmpVersion
 from sprmon.secrets import Secret
 from sprmon.smi import Oid, SnmpValue, ValueKind, VarBind, format_oid
 

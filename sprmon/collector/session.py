@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from sprmon.collector import ber
 from sprmon.collector.errors import ERROR_STATUS, SnmpAgentError, SnmpTimeout
-from sprmon.core.intent import AuthProtocol, PrivProtocol, SnmpTarget
+from sprmon.inventory import AuthProtocol, PrivProtocol, SnmpTarget
 from sprmon.secrets import Secret
 from sprmon.smi import Oid, VarBind, format_oid
 

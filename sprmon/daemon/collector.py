@@ -1,7 +1,9 @@
 """What the daemon needs from a collector: one poll of one site, and why it failed.
 
-The daemon knows nothing of SNMP or gNMI. A collector says which sites it
-can poll (:meth:`Collector.handles`) and polls one of them
+The daemon knows nothing of SNMP or gNMI. It hands each collector a site's
+:class:`~sprmon.inventory.RouterAccess` from the inventory without reading
+it; the collector says whether it speaks one of its targets
+(:meth:`Collector.handles`) and polls the site through it
 (:meth:`Collector.poll`) into a :class:`~sprmon.core.observed.SiteObservation`;
 a poll that fails carries the reason in the observation's ``error`` and, for
 the daemon's metrics, a short :class:`FailureReason` in the result. A gNMI
@@ -19,6 +21,7 @@ from sprmon.core.intent import Site
 from sprmon.core.monitor import Protocol
 from sprmon.core.observed import SiteObservation
 from sprmon.core.prefixes import Prefix
+from sprmon.inventory import RouterAccess
 
 __all__ = ["Collector", "FailureReason", "PollRequest", "PollResult"]
 
@@ -55,10 +58,11 @@ class Collector(TypingProtocol):
     @property
     def protocol(self) -> Protocol: ...
 
-    def handles(self, site: Site) -> bool:
-        """Whether ``site`` has a target this collector speaks."""
+    def handles(self, access: RouterAccess) -> bool:
+        """Whether ``access`` has a target this collector speaks."""
         ...
 
-    async def poll(self, site: Site, request: PollRequest) -> PollResult:
-        """Poll ``site``; never raises for a failure of the site (only when cancelled)."""
+    async def poll(self, site: Site, access: RouterAccess, request: PollRequest) -> PollResult:
+        """Poll ``site`` through ``access``; never raises for a failure of the site (only
+        when cancelled)."""
         ...

@@ -2,9 +2,9 @@
 
 ::
 
-    async with Monitor(intent, [snmp], on_view=..., on_changes=...) as monitor:
-        ...                          # monitor.view() is the newest MonitorView
-        monitor.reload(new_intent)   # SIGHUP: sites added and removed at once
+    async with Monitor(load_config(path), [snmp], on_view=..., on_changes=...) as monitor:
+        ...                                 # monitor.view() is the newest MonitorView
+        monitor.reload(load_config(path))   # SIGHUP: sites added and removed at once
 
 One asyncio task per site: it sleeps until its next poll (or until its data
 turns stale), so a site is never polled twice at once, and a slow or dead
@@ -32,7 +32,7 @@ from types import TracebackType
 from typing import Self
 
 from sprmon.core.findings import Report
-from sprmon.core.intent import Intent, Site
+from sprmon.core.intent import Site
 from sprmon.core.monitor import (
     EventQueueStatus,
     MonitorView,
@@ -44,6 +44,7 @@ from sprmon.daemon.health import DurationRecorder
 from sprmon.daemon.schedule import first_delay, next_delay
 from sprmon.daemon.shard import Shard
 from sprmon.daemon.sites import Policy, SiteState
+from sprmon.intentfile.loaded import LoadedIntent
 
 __all__ = ["ChangesHook", "Monitor", "ViewHook"]
 
@@ -62,7 +63,7 @@ class Monitor:
 
     def __init__(
         self,
-        intent: Intent,
+        loaded: LoadedIntent,
         collectors: Sequence[Collector],
         *,
         shard: Shard | None = None,
@@ -74,7 +75,8 @@ class Monitor:
         rng: Random | None = None,
     ) -> None:
         self._shard = shard or Shard()
-        self._policy = Policy.of(intent, self._shard)
+        self._policy = Policy.of(loaded, self._shard)
+        intent = loaded.intent
         self._collectors = tuple(collectors)
         self._on_view = on_view
         self._on_changes = on_changes
@@ -139,9 +141,10 @@ class Monitor:
 
     # --- reload --------------------------------------------------------------------------------
 
-    def reload(self, intent: Intent) -> None:
-        """Put ``intent`` in force: sites added and removed at once, the others re-judged."""
-        policy = Policy.of(intent, self._shard)
+    def reload(self, loaded: LoadedIntent) -> None:
+        """Put ``loaded`` in force: sites added and removed at once, the others re-judged."""
+        policy = Policy.of(loaded, self._shard)
+        intent = loaded.intent
         self._policy = policy
         now = self._clock()
         wanted = {site.name for site in policy.sites}
@@ -156,10 +159,12 @@ class Monitor:
                 self._add(site)
                 added += 1
                 continue
+            # A target changed in the inventory takes effect at the site's next
+            # poll; only a change of collector needs a fresh state.
+            if self._protocol_of(site) != state.protocol:
+                self._restart(site, state)
+                continue
             if state.site != site:
-                if self._protocol_of(site) != self._protocol_of(state.site):
-                    self._restart(site, state)
-                    continue
                 state.relink(site)
             if state.report is not None:
                 changes.extend(state.judge(policy, now))
@@ -186,7 +191,10 @@ class Monitor:
             state.report = previous.report
         self._states[site.name] = state
         if collector is None:
-            kinds = [kind for kind, target in (("snmp", site.snmp), ("gnmi", site.gnmi)) if target]
+            access = self._policy.access(site)
+            kinds = [
+                kind for kind, target in (("snmp", access.snmp), ("gnmi", access.gnmi)) if target
+            ]
             state.absorb_unpollable(
                 f"no collector for this site's {' or '.join(kinds) or 'missing'} target "
                 "(sprmon polls SNMP; gNMI is planned)",
@@ -225,8 +233,9 @@ class Monitor:
         return None if collector is None else collector.protocol
 
     def _collector_for(self, site: Site) -> Collector | None:
+        access = self._policy.access(site)
         for collector in self._collectors:
-            if collector.handles(site):
+            if collector.handles(access):
                 return collector
         return None
 
@@ -277,7 +286,7 @@ class Monitor:
                 prefixes=policy.prefixes, bgp_table=state.bgp_table_due(started, policy)
             )
             clock_started = time.perf_counter()
-            result = await collector.poll(state.site, request)
+            result = await collector.poll(state.site, policy.access(state.site), request)
             elapsed = time.perf_counter() - clock_started
         if self._states.get(state.name) is not state:
             return  # removed by a reload while it was being polled
