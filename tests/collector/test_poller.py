@@ -44,7 +44,7 @@ async def test_good_sites_finish_before_a_dead_one_reaches_its_deadline(communit
     assert all(ok for _, ok, _, _ in progress[:-1])
     assert [(done, total) for _, _, done, total in progress] == [(n, 9) for n in range(1, 10)]
     # The snapshot keeps the intent's order, not the finishing order.
-    assert [o.site for o in snapshot.observations] == [site.name for site in sites]
+    assert [o.site for o in snapshot.observations] == [site.site.name for site in sites]
 
 
 async def test_global_bound_limits_sites_polled_at_once(community: str) -> None:
