@@ -39,6 +39,7 @@ test: system-deps install lint typecheck pytest
 
 bench: install
 	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/bench_snapshot.py
 	$(BIN)/python bench/bench_intent.py
 	$(BIN)/python bench/bench_snmp.py
 	$(BIN)/python bench/bench_lab.py --sites 200

@@ -6,27 +6,32 @@ strict: unknown keys, wrong types, bad prefixes and unknown versions are all
 path of the first problem. Prefixes and addresses are canonicalised on load.
 
 pydantic stays inside this module: callers see only core objects and
-:class:`SnapshotError`.
+:class:`SnapshotError`. Reading and writing stay in one module (over the usual
+size) so that a change of the format is one edit, next to its own checks.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import gc
 import json
 import os
 import stat
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, NotRequired
 
 import pydantic_core
-from pydantic_core import PydanticCustomError, SchemaValidator, ValidationError
-from pydantic_core import core_schema as cs
+from pydantic import (
+    ConfigDict,
+    Field,
+    PlainValidator,
+    TypeAdapter,
+    ValidationError,
+    with_config,
+)
+from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from sprmon.core.observed import (
     SNAPSHOT_SCHEMA_VERSION,
@@ -34,12 +39,12 @@ from sprmon.core.observed import (
     BgpPeer,
     Interface,
     OperStatus,
-    Origin,
     PeerState,
     SiteObservation,
     Snapshot,
 )
 from sprmon.core.prefixes import Address, Prefix, canonical_address, canonical_prefix
+from sprmon.isotime import format_time, parse_time
 
 __all__ = [
     "SnapshotError",
@@ -50,9 +55,6 @@ __all__ = [
     "snapshot_from_dict",
     "snapshot_to_dict",
 ]
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 class SnapshotError(Exception):
@@ -67,37 +69,17 @@ class SnapshotError(Exception):
         self.message = message
 
 
-# --- times ---------------------------------------------------------------
-
-
-def parse_time(text: str) -> float:
-    """POSIX seconds from an ISO 8601 time with a time zone; ``ValueError`` otherwise."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        raise ValueError(f"{text!r} has no time zone (write it in UTC, e.g. {text}Z)")
-    # Integer microseconds, then one division: a float that format_time was given
-    # comes back bit for bit whenever it had at most microsecond resolution.
-    return ((moment - _EPOCH) // _MICROSECOND) / 1_000_000
-
-
-def format_time(posix: float) -> str:
-    """ISO 8601 UTC with a ``Z``; fractional seconds only when there are any (µs precision)."""
-    moment = _EPOCH + timedelta(microseconds=round(posix * 1_000_000))
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if moment.microsecond:
-        text += f".{moment.microsecond:06d}".rstrip("0")
-    return text + "Z"
-
-
-# --- the schema, as pydantic sees it --------------------------------------
-# A hand-built pydantic-core schema that constructs the core's frozen, slotted
-# dataclasses directly in Rust: neither an intermediate dict nor the dataclass
-# __init__ runs per path, which halves the decoding time of a large file.
-# Scalars are strict ("5" is not an integer); prefixes and addresses are
-# canonicalised afterwards over their distinct values (see _canonicalise).
+# --- the file format, as pydantic validates it --------------------------------
+# Strict throughout: "5" is not an integer, 1 is not true, and an unknown key is
+# an error. The top level, observations, peers and interfaces are TypedDicts
+# that mirror the core's dataclasses key for key (checked below) and add what
+# the JSON needs: ranges and ISO times. Paths, the bulk of a large file, are
+# validated straight into the core's BgpPath by pydantic's own dataclass support
+# (which takes the strict config of the TypedDict around it): building a million
+# intermediate dicts, or a million frozen dataclasses through their Python
+# __init__, would make loading half as fast again (bench/bench_snapshot.py).
+# What this leaves to _decode: the 32-bit range of a path's numbers, canonical
+# prefixes and addresses, and building the rest from the validated dicts.
 
 
 def _check_time(value: object) -> float:
@@ -111,113 +93,64 @@ def _check_time(value: object) -> float:
         raise PydanticCustomError("sprmon_time", "{reason}", {"reason": str(exc)}) from None
 
 
-def _dataclass(
-    cls: type, fields: Mapping[str, cs.CoreSchema], *, required: Sequence[str] = ()
-) -> cs.CoreSchema:
-    names = [f.name for f in dataclasses.fields(cls)]
-    if set(names) != set(fields):
-        # Import-time guard: a field added to the core must be added to the codec too.
-        raise TypeError(f"snapshot schema for {cls.__name__} lists {sorted(fields)}, not {names}")
-    args = []
-    for field in dataclasses.fields(cls):
-        schema = fields[field.name]
-        if field.default is not dataclasses.MISSING and field.name not in required:
-            schema = cs.with_default_schema(schema, default=field.default)
-        args.append(cs.dataclass_field(field.name, schema))
-    return cs.dataclass_schema(
-        cls,
-        cs.dataclass_args_schema(cls.__name__, args, extra_behavior="forbid"),
-        names,
-        slots=True,
-        frozen=True,
-    )
+_UINT32_MAX = 2**32 - 1
+_Uint32 = Annotated[int, Field(ge=0, le=_UINT32_MAX)]
+_Count = Annotated[int, Field(ge=0)]
+_Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+_Time = Annotated[float, PlainValidator(_check_time)]
+_STRICT = ConfigDict(strict=True, extra="forbid")
 
 
-def _array(item: cs.CoreSchema) -> cs.CoreSchema:
-    return cs.tuple_schema([item], variadic_item_index=0)
+@with_config(_STRICT)
+class _PeerDoc(TypedDict):
+    address: Address
+    state: PeerState
+    remote_as: NotRequired[_Uint32 | None]
+    established_for_s: NotRequired[_Seconds | None]
+    established_transitions: NotRequired[_Uint32 | None]
 
 
-def _enum(enum: type[StrEnum]) -> cs.CoreSchema:
-    return cs.enum_schema(enum, list(enum.__members__.values()), sub_type="str", strict=True)
+@with_config(_STRICT)
+class _InterfaceDoc(TypedDict):
+    index: _Count
+    name: str
+    oper_status: OperStatus
+    speed_bps: NotRequired[_Count | None]
+    in_octets: NotRequired[_Count | None]
+    out_octets: NotRequired[_Count | None]
+    counter_bits: NotRequired[Literal[32, 64]]
+    in_errors: NotRequired[_Count | None]
+    out_errors: NotRequired[_Count | None]
+    in_discards: NotRequired[_Count | None]
+    out_discards: NotRequired[_Count | None]
+    discontinuity_ticks: NotRequired[_Count | None]
+    counters_at: NotRequired[_Time | None]
+    counters_uptime_ticks: NotRequired[_Uint32 | None]
 
 
-_null = cs.nullable_schema
-_str = cs.str_schema(strict=True)
-_bool = cs.bool_schema(strict=True)
-_uint32 = cs.int_schema(ge=0, le=2**32 - 1, strict=True)
-_count = cs.int_schema(ge=0, strict=True)
-_seconds = cs.float_schema(ge=0, allow_inf_nan=False, strict=True)
-_time = cs.no_info_plain_validator_function(_check_time)
+@with_config(_STRICT)
+class _ObservationDoc(TypedDict):
+    site: str
+    collected_at: _Time
+    uptime_ticks: NotRequired[_Count | None]
+    paths: NotRequired[tuple[BgpPath, ...] | None]
+    peers: NotRequired[tuple[_PeerDoc, ...] | None]
+    interfaces: NotRequired[tuple[_InterfaceDoc, ...] | None]
+    error: NotRequired[str | None]
+    counter_watch_s: NotRequired[_Seconds | None]
 
-_PATH = _dataclass(
-    BgpPath,
-    {
-        "prefix": _str,
-        "peer": _str,
-        "next_hop": _null(_str),
-        "med": _null(_uint32),
-        "local_pref": _null(_uint32),
-        "as_path": _array(_uint32),
-        "communities": _array(_str),
-        "origin": _null(_enum(Origin)),
-        "best": _bool,
-        "multipath": _bool,
-    },
-)
-_PEER = _dataclass(
-    BgpPeer,
-    {
-        "address": _str,
-        "state": _enum(PeerState),
-        "remote_as": _null(_uint32),
-        "established_for_s": _null(_seconds),
-        "established_transitions": _null(_uint32),
-    },
-)
-_INTERFACE = _dataclass(
-    Interface,
-    {
-        "index": _count,
-        "name": _str,
-        "oper_status": _enum(OperStatus),
-        "speed_bps": _null(_count),
-        "in_octets": _null(_count),
-        "out_octets": _null(_count),
-        "counter_bits": cs.literal_schema([32, 64]),
-        "in_errors": _null(_count),
-        "out_errors": _null(_count),
-        "in_discards": _null(_count),
-        "out_discards": _null(_count),
-        "discontinuity_ticks": _null(_count),
-        "counters_at": _null(_time),
-        "counters_uptime_ticks": _null(_uint32),
-    },
-)
-_OBSERVATION = _dataclass(
-    SiteObservation,
-    {
-        "site": _str,
-        "collected_at": _time,
-        "uptime_ticks": _null(_count),
-        "paths": _null(_array(_PATH)),
-        "peers": _null(_array(_PEER)),
-        "interfaces": _null(_array(_INTERFACE)),
-        "error": _null(_str),
-        "counter_watch_s": _null(_seconds),
-    },
-)
-_SNAPSHOT = _dataclass(
-    Snapshot,
-    {
-        "observations": _array(_OBSERVATION),
-        "taken_at": _null(_time),
-        "source": _str,
-        "version": cs.int_schema(strict=True),
-    },
+
+@with_config(_STRICT)
+class _SnapshotDoc(TypedDict):
+    observations: tuple[_ObservationDoc, ...]
+    taken_at: NotRequired[_Time | None]
+    source: NotRequired[str]
     # The dataclass defaults it, but a file must say which format it is in.
-    required=["version"],
-)
-_VALIDATOR = SchemaValidator(_SNAPSHOT)
+    version: int
+
+
+_DOCUMENT = TypeAdapter(_SnapshotDoc)
+_SNAPSHOT = TypeAdapter(Snapshot)
 
 #: The dataclass at each JSON location (array indices left out), to list valid keys.
 _CLASS_AT: dict[tuple[str, ...], type] = {
@@ -229,24 +162,22 @@ _CLASS_AT: dict[tuple[str, ...], type] = {
 }
 
 
+def _check_mirrors() -> None:
+    """Import-time guard: a field added to the core must be added to the format too."""
+    for doc, cls in (
+        (_PeerDoc, BgpPeer),
+        (_InterfaceDoc, Interface),
+        (_ObservationDoc, SiteObservation),
+        (_SnapshotDoc, Snapshot),
+    ):
+        if list(doc.__annotations__) != [f.name for f in dataclasses.fields(cls)]:
+            raise TypeError(f"{doc.__name__} does not list the fields of {cls.__name__}")
+
+
+_check_mirrors()
+
+
 # --- decoding --------------------------------------------------------------
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of objects are made.
-
-    A large snapshot creates millions of tracked objects (paths, tuples), each
-    allocation counting towards a collection that then walks all of them; none
-    of them can form a cycle (immutable trees). Pausing halves the decoding time.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def load_snapshot(path: Path) -> Snapshot:
@@ -257,18 +188,17 @@ def load_snapshot(path: Path) -> Snapshot:
     except OSError as exc:
         raise SnapshotError(source, f"cannot read the file: {exc.strerror or exc}") from exc
     try:
-        with _gc_paused():
-            snapshot = _VALIDATOR.validate_json(raw)
+        document = _DOCUMENT.validate_json(raw)
     except ValidationError as exc:
         # Only now parse the raw document: a version this sprmon does not know
         # explains any schema error better than the schema error itself.
         try:
-            document = pydantic_core.from_json(raw)
+            parsed = pydantic_core.from_json(raw)
         except ValueError as json_exc:
             raise SnapshotError(source, _json_problem(raw, str(json_exc))) from json_exc
-        _check_version(document, source)
+        _check_version(parsed, source)
         raise SnapshotError(source, _describe_errors(exc)) from exc
-    return _finish(snapshot, source)
+    return _decode(document, source)
 
 
 def snapshot_from_dict(data: Mapping[str, Any], *, source: str = "<snapshot>") -> Snapshot:
@@ -282,12 +212,11 @@ def snapshot_from_dict(data: Mapping[str, Any], *, source: str = "<snapshot>") -
     except pydantic_core.PydanticSerializationError as exc:
         raise SnapshotError(source, f"not JSON-shaped data: {exc}") from exc
     try:
-        with _gc_paused():
-            snapshot = _VALIDATOR.validate_json(raw)
+        document = _DOCUMENT.validate_json(raw)
     except ValidationError as exc:
         _check_version(data, source)
         raise SnapshotError(source, _describe_errors(exc)) from exc
-    return _finish(snapshot, source)
+    return _decode(document, source)
 
 
 def _json_problem(raw: bytes, detail: str) -> str:
@@ -315,40 +244,88 @@ def _check_version(document: object, source: str) -> None:
         )
 
 
-def _finish(decoded: object, source: str) -> Snapshot:
-    if not isinstance(decoded, Snapshot):  # pragma: no cover - the schema's outer class
-        raise TypeError(f"snapshot validator returned {type(decoded).__name__}")
-    _check_version({"version": decoded.version}, source)
-    return _canonicalise(decoded, source)
+def _decode(document: _SnapshotDoc, source: str) -> Snapshot:
+    """The core's Snapshot from a validated document, or a SnapshotError naming a bad value."""
+    _check_version(document, source)
+    observations = document["observations"]
+    _check_path_numbers(observations, source)
+    _canonicalise(observations, source)
+    # The paths are BgpPath already and pass through as they are.
+    return _SNAPSHOT.validate_python(document)
 
 
-def _canonicalise(snapshot: Snapshot, source: str) -> Snapshot:
-    """Canonical prefixes and addresses, or a SnapshotError naming the first bad one.
+def _check_path_numbers(observations: Sequence[_ObservationDoc], source: str) -> None:
+    """MED, local preference and AS numbers fit in 32 bits, or a SnapshotError names one."""
+    # Each distinct value once: a fleet's paths repeat the same few numbers.
+    values: set[int | None] = set()
+    for observation in observations:
+        paths = observation.get("paths") or ()
+        values.update([p.med for p in paths])
+        values.update([p.local_pref for p in paths])
+        values.update([asn for p in paths for asn in p.as_path])
+    if all(v is None or 0 <= v <= _UINT32_MAX for v in values):
+        return
+    problems = []
+    for i, observation in enumerate(observations):
+        for j, path in enumerate(observation.get("paths") or ()):
+            numbers = [("med", path.med), ("local_pref", path.local_pref)]
+            numbers += [(f"as_path[{k}]", asn) for k, asn in enumerate(path.as_path)]
+            for name, value in numbers:
+                if value is not None and not 0 <= value <= _UINT32_MAX:
+                    bound = "at least 0" if value < 0 else f"at most {_UINT32_MAX}"
+                    problems.append(
+                        f"observations[{i}].paths[{j}].{name}: "
+                        f"expected an integer {bound}, got {value}"
+                    )
+    raise SnapshotError(source, problems[0] + _more(len(problems) - 1))
+
+
+def _canonicalise(observations: Sequence[_ObservationDoc], source: str) -> None:
+    """Canonical prefixes and addresses, in place, or a SnapshotError naming the first bad one.
 
     Routers repeat the same few prefixes and peers across thousands of paths, so
     each distinct value is checked once and, in the usual case where all are
-    already canonical, the decoded snapshot is returned as it is.
+    canonical already, nothing is rewritten.
     """
     prefixes: set[str] = set()
     addresses: set[str] = set()
-    for observation in snapshot.observations:
-        if observation.paths:
-            prefixes.update([p.prefix for p in observation.paths])
-            addresses.update([p.peer for p in observation.paths])
-            addresses.update([p.next_hop for p in observation.paths if p.next_hop is not None])
-        if observation.peers:
-            addresses.update([p.address for p in observation.peers])
+    for observation in observations:
+        found = observation.get("paths") or ()
+        prefixes.update([p.prefix for p in found])
+        addresses.update([p.peer for p in found])
+        addresses.update([p.next_hop for p in found if p.next_hop is not None])
+        addresses.update([p["address"] for p in observation.get("peers") or ()])
     prefix_map = _canonical_map(prefixes, canonical_prefix)
     address_map = _canonical_map(addresses, canonical_address)
     if all(k == v for k, v in prefix_map.items()) and all(k == v for k, v in address_map.items()):
-        return snapshot
-    return dataclasses.replace(
-        snapshot,
-        observations=tuple(
-            _canonical_observation(o, i, prefix_map, address_map, source)
-            for i, o in enumerate(snapshot.observations)
-        ),
-    )
+        return
+
+    def canon(mapping: Mapping[str, str | ValueError], value: str, where: str) -> str:
+        result = mapping[value]
+        if isinstance(result, ValueError):
+            raise SnapshotError(source, f"{where}: {result}")
+        return result
+
+    def canonical_path(path: BgpPath, where: str) -> BgpPath:
+        hop = path.next_hop
+        return dataclasses.replace(
+            path,
+            prefix=Prefix(canon(prefix_map, path.prefix, f"{where}.prefix")),
+            peer=Address(canon(address_map, path.peer, f"{where}.peer")),
+            next_hop=None if hop is None else Address(canon(address_map, hop, f"{where}.next_hop")),
+        )
+
+    for i, observation in enumerate(observations):
+        at = f"observations[{i}]"
+        paths = observation.get("paths")
+        if paths is not None:
+            observation["paths"] = tuple(
+                canonical_path(path, f"{at}.paths[{j}]") for j, path in enumerate(paths)
+            )
+        for j, peer in enumerate(observation.get("peers") or ()):
+            peer["address"] = Address(
+                canon(address_map, peer["address"], f"{at}.peers[{j}].address")
+            )
 
 
 def _canonical_map(values: set[str], canon: Callable[[str], str]) -> dict[str, str | ValueError]:
@@ -361,43 +338,6 @@ def _canonical_map(values: set[str], canon: Callable[[str], str]) -> dict[str, s
     return result
 
 
-def _canonical_observation(
-    observation: SiteObservation,
-    index: int,
-    prefix_map: Mapping[str, str | ValueError],
-    address_map: Mapping[str, str | ValueError],
-    source: str,
-) -> SiteObservation:
-    def canon(mapping: Mapping[str, str | ValueError], value: str, where: str) -> str:
-        result = mapping[value]
-        if isinstance(result, ValueError):
-            raise SnapshotError(source, f"observations[{index}].{where}: {result}")
-        return result
-
-    paths = observation.paths
-    if paths is not None:
-        paths = tuple(
-            dataclasses.replace(
-                path,
-                prefix=Prefix(canon(prefix_map, path.prefix, f"paths[{j}].prefix")),
-                peer=Address(canon(address_map, path.peer, f"paths[{j}].peer")),
-                next_hop=None
-                if path.next_hop is None
-                else Address(canon(address_map, path.next_hop, f"paths[{j}].next_hop")),
-            )
-            for j, path in enumerate(paths)
-        )
-    peers = observation.peers
-    if peers is not None:
-        peers = tuple(
-            dataclasses.replace(
-                peer, address=Address(canon(address_map, peer.address, f"peers[{j}].address"))
-            )
-            for j, peer in enumerate(peers)
-        )
-    return dataclasses.replace(observation, paths=paths, peers=peers)
-
-
 # --- error messages ---------------------------------------------------------
 
 _TYPE_WORDS = {
@@ -408,6 +348,7 @@ _TYPE_WORDS = {
     "string_type": "expected a string",
     "bool_type": "expected true or false",
     "tuple_type": "expected an array",
+    "dict_type": "expected an object",
     "dataclass_type": "expected an object",
     "dataclass_args_type": "expected an object",
     "missing": "missing required key",
@@ -419,15 +360,18 @@ def _describe_errors(exc: ValidationError) -> str:
     first = errors[0]
     where = _json_path(first["loc"])
     text = _describe(first)
-    more = len(errors) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    suffix = _more(len(errors) - 1)
     return f"{where}: {text}{suffix}" if where else f"{text}{suffix}"
+
+
+def _more(count: int) -> str:
+    return f" (and {count} more problem{'s' if count > 1 else ''})" if count else ""
 
 
 def _describe(error: Mapping[str, Any]) -> str:
     kind = str(error["type"])
     ctx = error.get("ctx") or {}
-    if kind == "unexpected_keyword_argument":
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         return f"unknown key (allowed here: {', '.join(_allowed_keys(error['loc'][:-1]))})"
     if kind == "missing":
         return _TYPE_WORDS[kind]
@@ -473,12 +417,18 @@ def _allowed_keys(parent: Sequence[int | str]) -> list[str]:
 
 def snapshot_to_dict(snapshot: Snapshot) -> dict[str, Any]:
     """The JSON-shaped dict of a snapshot; fields at their default value are left out."""
+    document = _head_to_dict(snapshot)
+    document["observations"] = [_observation_to_dict(o) for o in snapshot.observations]
+    return document
+
+
+def _head_to_dict(snapshot: Snapshot) -> dict[str, Any]:
+    """Every top-level key but the observations."""
     document: dict[str, Any] = {"version": SNAPSHOT_SCHEMA_VERSION}
     if snapshot.taken_at is not None:
         document["taken_at"] = format_time(snapshot.taken_at)
     if snapshot.source:
         document["source"] = snapshot.source
-    document["observations"] = [_observation_to_dict(o) for o in snapshot.observations]
     return document
 
 
@@ -584,9 +534,9 @@ def dump_snapshot(snapshot: Snapshot, path: Path) -> None:
         raise SnapshotError(str(path), f"cannot write the file: {exc.strerror or exc}") from exc
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as stream, _gc_paused():
+        with os.fdopen(fd, "wb") as stream:
             os.fchmod(stream.fileno(), mode)
-            stream.writelines(_encode_lines(snapshot_to_dict(snapshot)))
+            stream.writelines(_encode_lines(snapshot))
         tmp.replace(target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -598,19 +548,24 @@ def _json(value: object) -> bytes:
     return pydantic_core.to_json(value)
 
 
-def _encode_lines(document: Mapping[str, Any]) -> Iterator[bytes]:
+def _encode_lines(snapshot: Snapshot) -> Iterator[bytes]:
+    """The file, one observation's dicts at a time.
+
+    They die young, so that the garbage collector never walks a million of them
+    (building them all first made writing a large file twice as slow).
+    """
     yield b"{\n"
-    keys = list(document)
-    for i, key in enumerate(keys):
-        comma = b"," if i < len(keys) - 1 else b""
-        value = document[key]
-        if key != "observations" or not value:
-            yield b"  " + _json(key) + b": " + _json(value) + comma + b"\n"
-            continue
+    for key, value in _head_to_dict(snapshot).items():
+        yield b"  " + _json(key) + b": " + _json(value) + b",\n"
+    observations = snapshot.observations
+    if not observations:
+        yield b'  "observations": []\n'
+    else:
         yield b'  "observations": [\n'
-        for j, observation in enumerate(value):
-            yield from _encode_observation(observation, last=j == len(value) - 1)
-        yield b"  ]" + comma + b"\n"
+        last = len(observations) - 1
+        for j, observation in enumerate(observations):
+            yield from _encode_observation(_observation_to_dict(observation), last=j == last)
+        yield b"  ]\n"
     yield b"}\n"
 
 

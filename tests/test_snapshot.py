@@ -24,12 +24,11 @@ from sprmon.core.observed import (
     Snapshot,
 )
 from sprmon.core.prefixes import Prefix, canonical_address, canonical_prefix
+from sprmon.isotime import parse_time
 from sprmon.snapshot import (
     SnapshotError,
     dump_snapshot,
-    format_time,
     load_snapshot,
-    parse_time,
     snapshot_from_dict,
     snapshot_to_dict,
 )
@@ -133,22 +132,6 @@ def test_file_round_trip_gives_an_equal_snapshot(snapshot: Snapshot, tmp_path: P
 def test_dict_round_trip_through_json_gives_an_equal_snapshot(snapshot: Snapshot) -> None:
     document = json.loads(json.dumps(snapshot_to_dict(snapshot)))
     assert snapshot_from_dict(document) == snapshot
-
-
-@given(posix=times)
-def test_time_round_trip_is_exact_at_microsecond_resolution(posix: float) -> None:
-    text = format_time(posix)
-    assert text.endswith("Z")
-    assert parse_time(text) == posix
-
-
-def test_times_are_written_as_utc_with_fraction_only_when_present() -> None:
-    assert format_time(T0) == "2026-11-25T19:32:10Z"
-    assert format_time(T0 + 0.25) == "2026-11-25T19:32:10.25Z"
-
-
-def test_time_with_an_offset_is_read_as_the_same_instant() -> None:
-    assert parse_time("2026-11-25T20:32:10+01:00") == T0
 
 
 def test_fields_at_their_default_are_left_out_but_collected_empty_lists_are_kept() -> None:
@@ -292,6 +275,33 @@ ERRORS = [
         _document(_observation(), extra=1),
         "extra: unknown key (allowed here: observations, taken_at, source, version)",
         id="unknown-top-level-key",
+    ),
+    pytest.param(
+        _document(_observation(paths=[{**_PATH, "med": 2**32}])),
+        "observations[0].paths[0].med: expected an integer at most 4294967295, got 4294967296",
+        id="med-over-32-bits",
+    ),
+    pytest.param(
+        _document(_observation(), _observation(paths=[_PATH, {**_PATH, "as_path": [65000, -1]}])),
+        "observations[1].paths[1].as_path[1]: expected an integer at least 0, got -1",
+        id="negative-as-number",
+    ),
+    pytest.param(
+        _document(_observation(paths=[{**_PATH, "local_pref": -1, "med": -1}])),
+        "observations[0].paths[0].med: expected an integer at least 0, got -1 (and 1 more problem)",
+        id="two-numbers-out-of-range",
+    ),
+    pytest.param(
+        _document(
+            _observation(peers=[{"address": "198.51.100.1", "state": "idle", "remote_as": 2**32}])
+        ),
+        "observations[0].peers[0].remote_as: expected an integer at most 4294967295",
+        id="remote-as-over-32-bits",
+    ),
+    pytest.param(
+        _document(_observation(paths=[5])),
+        "observations[0].paths[0]: expected an object, got 5",
+        id="number-for-path",
     ),
     pytest.param(
         _document(_observation(paths=[{"peer": "198.51.100.1"}])),

@@ -235,4 +235,4 @@ def check(  # noqa: PLR0917 - click passes every option as an argument
         report.severity().name,
     )
     render_report(report, output_format, output)
-    ctx.exit(int(report.severity()))
+    ctx.exit(report.severity().exit_code)

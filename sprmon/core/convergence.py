@@ -137,4 +137,4 @@ def _converging(
         f"{grace_s:g} s; drift if still so at {utc_text(known.since + grace_s)}; "
         f"{finding.explanation}"
     )
-    return replace(finding, state=PathState.FAILOVER, severity=Severity.WARNING, explanation=text)
+    return finding._replace(state=PathState.FAILOVER, severity=Severity.WARNING, explanation=text)

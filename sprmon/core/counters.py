@@ -9,8 +9,6 @@ a gap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sprmon.core.observed import Interface, SiteObservation
 
 NOT_IN_ORDER = "samples not in time order"
@@ -24,35 +22,6 @@ OUT_OF_RANGE = "counter value out of range for its width: agent or decoder fault
 _WRAP_32 = 2**32
 
 
-@dataclass(frozen=True, slots=True)
-class RateResult:
-    """Units per second (``None`` when no honest rate exists) and why, or what was corrected."""
-
-    rate: float | None
-    note: str | None = None
-
-
-def counter_rate(
-    before: int | None,
-    after: int | None,
-    seconds: float,
-    *,
-    bits: int,
-    reset: bool,
-    max_rate: float | None,
-) -> RateResult:
-    """The per-second rate of a counter that went from ``before`` to ``after`` in ``seconds``.
-
-    ``bits`` is the counter width (32 or 64). ``reset`` is the caller's verdict
-    that the counter may have restarted between the samples (see
-    :func:`discontinuity`). ``max_rate`` is the fastest the counter can
-    plausibly move (e.g. twice the interface speed in octets per second) or
-    ``None`` for no bound. The rate is never negative.
-    """
-    rate, note = rate_and_note(before, after, seconds, bits=bits, reset=reset, max_rate=max_rate)
-    return RateResult(rate, note)
-
-
 def rate_and_note(
     before: int | None,
     after: int | None,
@@ -62,7 +31,15 @@ def rate_and_note(
     reset: bool,
     max_rate: float | None,
 ) -> tuple[float | None, str | None]:
-    """:func:`counter_rate` as a plain tuple, for the evaluation's inner loop."""
+    """The per-second rate of a counter that went from ``before`` to ``after`` in ``seconds``,
+    and a note: why there is no rate (the rate is then ``None``) or what was corrected.
+
+    ``bits`` is the counter width (32 or 64). ``reset`` is the caller's verdict
+    that the counter may have restarted between the samples (see
+    :func:`discontinuity`). ``max_rate`` is the fastest the counter can
+    plausibly move (e.g. twice the interface speed in octets per second) or
+    ``None`` for no bound. The rate is never negative.
+    """
     if seconds <= 0:
         return None, NOT_IN_ORDER
     delta, note = counter_delta(

@@ -7,11 +7,13 @@ so a notifier can alert on ``got_worse`` and show the descriptions as they are.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import attrgetter
+from typing import TypeVar
 
-from sprmon.core.findings import LinkFinding, PathFinding, Report, Severity, rank, worst
+from sprmon.core.findings import LinkFinding, PathFinding, Report, Severity
 
 
 class ChangeKind(StrEnum):
@@ -50,7 +52,7 @@ class ReportDiff:
 
     def severity(self) -> Severity:
         """The severity of the worst regression; OK if nothing got worse."""
-        return worst(c.severity for c in self.changes if c.got_worse)
+        return max((c.severity for c in self.changes if c.got_worse), default=Severity.OK)
 
 
 def _show(value: bool | None, yes: str, no: str) -> str:
@@ -67,16 +69,35 @@ def _where(key: tuple[str, ...]) -> str:
     return " ".join(key)
 
 
+def _flag_change(
+    kind: ChangeKind,
+    key: tuple[str, ...],
+    old: bool | None,
+    new: bool | None,
+    words: tuple[str, str],
+    *,
+    got_worse: bool,
+    severity: Severity,
+    label: str = "",
+    description: str | None = None,
+) -> Change:
+    """A yes/no/unknown field that changed, shown in ``words`` (for yes, for no)."""
+    before, after = _show(old, *words), _show(new, *words)
+    text = description or f"{label}{before} -> {after}"
+    return Change(kind, key, before, after, got_worse, severity, f"{_where(key)}: {text}")
+
+
 def _path_changes(key: tuple[str, ...], old: PathFinding, new: PathFinding) -> Iterator[Change]:
     where = _where(key)
     sev = new.severity
+    worse = new.severity > old.severity
     if old.state != new.state:
         yield Change(
             ChangeKind.STATE,
             key,
             old.state.value,
             new.state.value,
-            rank(new.severity) > rank(old.severity),
+            worse,
             sev,
             f"{where}: {old.state.value} -> {new.state.value}: {new.explanation}",
         )
@@ -87,35 +108,34 @@ def _path_changes(key: tuple[str, ...], old: PathFinding, new: PathFinding) -> I
             key,
             before,
             after,
-            rank(new.severity) > rank(old.severity),
+            worse,
             sev,
             f"{where}: best path moved from {before} to {after}",
         )
     if old.redundant != new.redundant:
-        before = _show(old.redundant, "redundant", "no backup")
-        after = _show(new.redundant, "redundant", "no backup")
-        yield Change(
+        lost = old.redundant is True and new.redundant is False
+        yield _flag_change(
             ChangeKind.REDUNDANCY,
             key,
-            before,
-            after,
-            old.redundant is True and new.redundant is False,
-            sev,
-            f"{where}: backup path lost (no usable path over another allowed link)"
-            if old.redundant is True and new.redundant is False
-            else f"{where}: redundancy {before} -> {after}",
+            old.redundant,
+            new.redundant,
+            ("redundant", "no backup"),
+            got_worse=lost,
+            severity=sev,
+            label="redundancy ",
+            description="backup path lost (no usable path over another allowed link)"
+            if lost
+            else None,
         )
     if old.marking_ok != new.marking_ok:
-        before = _show(old.marking_ok, "marking ok", "marking wrong")
-        after = _show(new.marking_ok, "marking ok", "marking wrong")
-        yield Change(
+        yield _flag_change(
             ChangeKind.MARKING,
             key,
-            before,
-            after,
-            new.marking_ok is False,
-            sev,
-            f"{where}: {before} -> {after}",
+            old.marking_ok,
+            new.marking_ok,
+            ("marking ok", "marking wrong"),
+            got_worse=new.marking_ok is False,
+            severity=sev,
         )
     if old.severity != new.severity:
         yield _severity_change(key, old.severity, new.severity)
@@ -125,39 +145,37 @@ def _severity_change(key: tuple[str, ...], old: Severity, new: Severity) -> Chan
     return Change(
         ChangeKind.SEVERITY,
         key,
-        old.name.lower(),
-        new.name.lower(),
-        rank(new) > rank(old),
+        old.value,
+        new.value,
+        new > old,
         new,
-        f"{_where(key)}: severity {old.name.lower()} -> {new.name.lower()}",
+        f"{_where(key)}: severity {old.value} -> {new.value}",
     )
 
 
 def _link_changes(key: tuple[str, ...], old: LinkFinding, new: LinkFinding) -> Iterator[Change]:
-    where = _where(key)
+    worse = new.severity > old.severity
     if old.oper_up != new.oper_up:
-        before = _show(old.oper_up, "up", "down")
-        after = _show(new.oper_up, "up", "down")
-        yield Change(
+        yield _flag_change(
             ChangeKind.LINK_OPER,
             key,
-            before,
-            after,
-            rank(new.severity) > rank(old.severity),
-            new.severity,
-            f"{where}: link {before} -> {after}",
+            old.oper_up,
+            new.oper_up,
+            ("up", "down"),
+            got_worse=worse,
+            severity=new.severity,
+            label="link ",
         )
     if old.bgp_established != new.bgp_established:
-        before = _show(old.bgp_established, "established", "not established")
-        after = _show(new.bgp_established, "established", "not established")
-        yield Change(
+        yield _flag_change(
             ChangeKind.LINK_BGP,
             key,
-            before,
-            after,
-            rank(new.severity) > rank(old.severity),
-            new.severity,
-            f"{where}: BGP session {before} -> {after}",
+            old.bgp_established,
+            new.bgp_established,
+            ("established", "not established"),
+            got_worse=worse,
+            severity=new.severity,
+            label="BGP session ",
         )
     if old.severity != new.severity:
         yield _severity_change(key, old.severity, new.severity)
@@ -168,10 +186,10 @@ def _appeared(key: tuple[str, ...], severity: Severity, what: str) -> Change:
         ChangeKind.APPEARED,
         key,
         None,
-        severity.name.lower(),
-        rank(severity) > rank(Severity.OK),
+        severity.value,
+        severity > Severity.OK,
         severity,
-        f"{_where(key)}: new {what} finding ({severity.name.lower()})",
+        f"{_where(key)}: new {what} finding ({severity.value})",
     )
 
 
@@ -179,44 +197,44 @@ def _disappeared(key: tuple[str, ...], severity: Severity, what: str) -> Change:
     return Change(
         ChangeKind.DISAPPEARED,
         key,
-        severity.name.lower(),
+        severity.value,
         None,
         False,
         severity,
-        f"{_where(key)}: {what} finding no longer evaluated (was {severity.name.lower()})",
+        f"{_where(key)}: {what} finding no longer evaluated (was {severity.value})",
     )
 
 
 def diff_reports(before: Report, after: Report) -> ReportDiff:
     """Every change from ``before`` to ``after``, in ``after``'s order, then what disappeared."""
-    changes: list[Change] = []
-    old_paths: dict[tuple[str, ...], PathFinding] = {
-        (f.site, f.app, f.prefix): f for f in before.paths
-    }
-    seen: set[tuple[str, ...]] = set()
-    for new in after.paths:
-        key: tuple[str, ...] = (new.site, new.app, new.prefix)
-        seen.add(key)
-        old = old_paths.get(key)
-        if old is None:
-            changes.append(_appeared(key, new.severity, "path"))
-        elif old != new:
-            changes.extend(_path_changes(key, old, new))
-    changes.extend(
-        _disappeared(key, f.severity, "path") for key, f in old_paths.items() if key not in seen
-    )
+    path_changes = _changes(before.paths, after.paths, _path_key, _path_changes, "path")
+    link_changes = _changes(before.links, after.links, _link_key, _link_changes, "link")
+    return ReportDiff((*path_changes, *link_changes))
 
-    old_links: dict[tuple[str, ...], LinkFinding] = {(f.site, f.link): f for f in before.links}
-    seen = set()
-    for new_link in after.links:
-        key = (new_link.site, new_link.link)
+
+_Finding = TypeVar("_Finding", PathFinding, LinkFinding)
+_path_key: Callable[[PathFinding], tuple[str, ...]] = attrgetter("site", "app", "prefix")
+_link_key: Callable[[LinkFinding], tuple[str, ...]] = attrgetter("site", "link")
+
+
+def _changes(
+    before: Sequence[_Finding],
+    after: Sequence[_Finding],
+    key_of: Callable[[_Finding], tuple[str, ...]],
+    compare: Callable[[tuple[str, ...], _Finding, _Finding], Iterator[Change]],
+    what: str,
+) -> Iterator[Change]:
+    """Findings matched by key: what changed in ``after``'s order, then what disappeared."""
+    old_by_key = {key_of(f): f for f in before}
+    seen: set[tuple[str, ...]] = set()
+    for new in after:
+        key = key_of(new)
         seen.add(key)
-        old_link = old_links.get(key)
-        if old_link is None:
-            changes.append(_appeared(key, new_link.severity, "link"))
-        elif old_link != new_link:
-            changes.extend(_link_changes(key, old_link, new_link))
-    changes.extend(
-        _disappeared(key, f.severity, "link") for key, f in old_links.items() if key not in seen
-    )
-    return ReportDiff(tuple(changes))
+        old = old_by_key.get(key)
+        if old is None:
+            yield _appeared(key, new.severity, what)
+        elif old != new:
+            yield from compare(key, old, new)
+    for key, old in old_by_key.items():
+        if key not in seen:
+            yield _disappeared(key, old.severity, what)

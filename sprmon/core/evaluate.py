@@ -12,28 +12,15 @@ per site because most of a site's routes carry the same attributes.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
-from sprmon.core.findings import (
-    CandidatePath,
-    LinkFinding,
-    PathFinding,
-    PathState,
-    Report,
-    Severity,
-)
+from sprmon.core.findings import LinkFinding, PathFinding, PathState, Report, Severity
 from sprmon.core.intent import Intent, Site
 from sprmon.core.link_evaluation import LinkStatus, link_finding, link_status
 from sprmon.core.observed import BgpPath, SiteObservation, Snapshot
-from sprmon.core.path_evaluation import (
-    AppPlan,
-    RouteOutcome,
-    SiteView,
-    evaluate_route,
-    no_route,
-)
+from sprmon.core.path_evaluation import AppPlan, SiteView, evaluate_route, no_route
 from sprmon.core.prefixes import Prefix
 
 __all__ = ["UnknownSiteError", "evaluate"]
@@ -49,36 +36,6 @@ class UnknownSiteError(ValueError):
             "check the spelling or add them to the intent"
         )
         self.names = tuple(names)
-
-
-_PATH_FIELDS = (
-    "site",
-    "app",
-    "prefix",
-    "state",
-    "severity",
-    "expected_link",
-    "actual_links",
-    "redundant",
-    "marking_ok",
-    "explanation",
-    "matched_prefix",
-    "candidates",
-)
-# Half a million findings per run: a frozen dataclass's __init__ pays one
-# object.__setattr__ per field, so the hot loop fills the slots directly. Only
-# when PathFinding has exactly these fields; otherwise the normal constructor.
-_FAST_FINDINGS = tuple(f.name for f in fields(PathFinding)) == _PATH_FIELDS and all(
-    f.name in PathFinding.__slots__ for f in fields(PathFinding)
-)
-
-
-#: One slot setter per field, in _PATH_FIELDS order.
-_SETTERS: tuple[Any, ...] = (
-    tuple(getattr(PathFinding, name).__set__ for name in _PATH_FIELDS)
-    if _FAST_FINDINGS
-    else (None,) * len(_PATH_FIELDS)
-)
 
 
 def evaluate(
@@ -223,32 +180,6 @@ def _site_view(site: Site, statuses: dict[str, LinkStatus]) -> SiteView:
     return SiteView(site.name, by_peer, by_next_hop, statuses, order, usable)
 
 
-#: A RouteOutcome unpacked in PathFinding field order, as the hot loop consumes it.
-_Row = tuple[
-    PathState,
-    Severity,
-    str | None,
-    tuple[str, ...],
-    bool | None,
-    bool | None,
-    str,
-    tuple[CandidatePath, ...],
-]
-
-
-def _row(outcome: RouteOutcome) -> _Row:
-    return (
-        outcome.state,
-        outcome.severity,
-        outcome.expected_link,
-        outcome.actual_links,
-        outcome.redundant,
-        outcome.marking_ok,
-        outcome.explanation,
-        outcome.candidates,
-    )
-
-
 def _routes(paths: Sequence[BgpPath]) -> dict[str, list[BgpPath]]:
     """The site's paths grouped by prefix: the table the longest-prefix match looks up."""
     routes: dict[str, list[BgpPath]] = {}
@@ -263,12 +194,17 @@ def _routes(paths: Sequence[BgpPath]) -> dict[str, list[BgpPath]]:
 
 
 def _route_key(app_index: int, covered: str | None, route: list[BgpPath]) -> tuple[Any, ...]:
-    """The memo key of a route: every attribute but the prefix of every path, flat."""
-    key: tuple[Any, ...] = (app_index, covered)
+    """The memo key of a route: the application, the covering prefix that matched
+    (None: the exact prefix) and every attribute but the prefix of every path.
+
+    Flat, because each path adds the same nine fields (so it is unambiguous)
+    and one flat tuple hashes faster than nested ones.
+    """
+    key: list[Any] = [app_index, covered]
     for p in route:
         key += (p.peer, p.next_hop, p.med, p.local_pref, p.as_path, p.communities, p.origin,
                 p.best, p.multipath)  # fmt: skip
-    return key
+    return tuple(key)
 
 
 def _covering_route(
@@ -282,27 +218,6 @@ def _covering_route(
     return None, None
 
 
-def _slow_finding(
-    site: str, app: str, prefix: Prefix, row: _Row, matched: Prefix | None
-) -> PathFinding:
-    """A finding through the constructor, for when the slot layout is not the expected one."""
-    state, severity, expected, actual, redundant, marking, explanation, candidates = row
-    return PathFinding(
-        site=site,
-        app=app,
-        prefix=prefix,
-        state=state,
-        severity=severity,
-        expected_link=expected,
-        actual_links=actual,
-        redundant=redundant,
-        marking_ok=marking,
-        explanation=explanation,
-        matched_prefix=matched,
-        candidates=candidates,
-    )
-
-
 def _site_paths(
     view: SiteView,
     plans: Sequence[AppPlan],
@@ -311,21 +226,13 @@ def _site_paths(
 ) -> None:
     """Append one finding per application prefix of one site with a usable observation."""
     get_route = _routes(paths).get
-
-    # Keyed by application, covering prefix (None: exact match) and every
-    # attribute but the prefix of every path, flat (each path adds the same
-    # nine fields, so the flat tuple is unambiguous): two routes that agree on
-    # these are judged alike. Verdicts that name the prefix are not stored.
-    memo: dict[tuple[Any, ...], _Row] = {}
+    # Keyed by _route_key: two routes that agree on it are judged alike, so a
+    # verdict is computed once per distinct route shape and then copied with
+    # the other prefix. Verdicts that name their prefix are not stored.
+    memo: dict[tuple[Any, ...], PathFinding] = {}
     get_memo = memo.get
     site = view.name
     append = out.append
-    new = object.__new__
-    cls = PathFinding
-    fast = _FAST_FINDINGS
-    (s_site, s_app, s_prefix, s_state, s_sev, s_exp, s_act, s_red, s_mark, s_expl, s_match,
-     s_cand) = _SETTERS  # fmt: skip
-
     for app_index, app in enumerate(plans):
         app_name = app.name
         for prefix, covering in app.prefixes:
@@ -334,45 +241,29 @@ def _site_paths(
             if route is None:
                 matched, route = _covering_route(get_route, covering)
             if route is None or matched is None:
-                row = _row(no_route(view, app, prefix))
+                append(no_route(view, app, prefix))
+                continue
+            key = _route_key(app_index, None if matched is prefix else matched, route)
+            shared = get_memo(key)
+            if shared is None:
+                finding, shareable = evaluate_route(view, app, prefix, matched, route)
+                if shareable:
+                    memo[key] = finding
             else:
-                covered = None if matched is prefix else matched
-                # Inline attribute loads, and one tuple for the usual two paths:
-                # several times cheaper than attrgetter or a loop.
-                if len(route) == 2:
-                    p, q = route
-                    key: tuple[Any, ...] = (
-                        app_index, covered,
-                        p.peer, p.next_hop, p.med, p.local_pref, p.as_path, p.communities,
-                        p.origin, p.best, p.multipath,
-                        q.peer, q.next_hop, q.med, q.local_pref, q.as_path, q.communities,
-                        q.origin, q.best, q.multipath,
-                    )  # fmt: skip
-                else:
-                    key = _route_key(app_index, covered, route)
-                cached = get_memo(key)
-                if cached is None:
-                    outcome = evaluate_route(view, app, prefix, matched, route)
-                    row = _row(outcome)
-                    if not outcome.prefix_specific:
-                        memo[key] = row
-                else:
-                    row = cached
-            state, severity, expected, actual, redundant, marking, explanation, candidates = row
-            if fast:
-                finding = new(cls)
-                s_site(finding, site)
-                s_app(finding, app_name)
-                s_prefix(finding, prefix)
-                s_state(finding, state)
-                s_sev(finding, severity)
-                s_exp(finding, expected)
-                s_act(finding, actual)
-                s_red(finding, redundant)
-                s_mark(finding, marking)
-                s_expl(finding, explanation)
-                s_match(finding, matched)
-                s_cand(finding, candidates)
-            else:
-                finding = _slow_finding(site, app_name, prefix, row, matched)
+                # The shared verdict with this prefix. Positional: a named
+                # tuple's keyword call costs about twice as much.
+                finding = PathFinding(
+                    site,
+                    app_name,
+                    prefix,
+                    shared.state,
+                    shared.severity,
+                    shared.expected_link,
+                    shared.actual_links,
+                    shared.redundant,
+                    shared.marking_ok,
+                    shared.explanation,
+                    matched,
+                    shared.candidates,
+                )
             append(finding)

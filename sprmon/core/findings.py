@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import IntEnum, StrEnum
+from enum import Enum, StrEnum
+from typing import NamedTuple
 
 from sprmon.core.prefixes import Prefix
 
@@ -18,38 +18,53 @@ class PathState(StrEnum):
     UNKNOWN = "unknown"
 
 
-class Severity(IntEnum):
-    """Monitoring-plugin severities; the value is the exit code.
+class Severity(Enum):
+    """How much an operator must care about a finding, in monitoring-plugin terms.
 
-    Ordered by how much an operator must care, not by value: see :func:`worst`.
+    Members compare by that care, ok < warning < unknown < critical, so
+    ``max()`` gives the worst: a site we could not read might be critical, so
+    it outranks a known warning, and a known outage outranks both. The exit
+    code is a separate number (:attr:`exit_code`), because the plugin
+    convention numbers unknown (3) after critical (2).
     """
 
-    OK = 0
-    WARNING = 1
-    CRITICAL = 2
-    UNKNOWN = 3
+    OK = "ok"
+    WARNING = "warning"
+    UNKNOWN = "unknown"
+    CRITICAL = "critical"
+
+    @property
+    def exit_code(self) -> int:
+        """0 ok, 1 warning, 2 critical, 3 unknown (Nagios, Icinga, Sensu)."""
+        return _EXIT_CODE[self.value]
+
+    def __lt__(self, other: Severity) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return _RANK[self.value] < _RANK[other.value]
+
+    def __le__(self, other: Severity) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return _RANK[self.value] <= _RANK[other.value]
+
+    def __gt__(self, other: Severity) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return _RANK[self.value] > _RANK[other.value]
+
+    def __ge__(self, other: Severity) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return _RANK[self.value] >= _RANK[other.value]
 
 
-#: Critical beats unknown beats warning beats ok: a site we could not read
-#: might be critical, so it outranks a known warning; a known outage outranks both.
-_RANK = {Severity.OK: 0, Severity.WARNING: 1, Severity.UNKNOWN: 2, Severity.CRITICAL: 3}
+# Keyed by value, not by member: a string's hash is cached, an Enum's is a Python call.
+_RANK = {"ok": 0, "warning": 1, "unknown": 2, "critical": 3}
+_EXIT_CODE = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
 
 
-def worst(severities: Iterable[Severity]) -> Severity:
-    result = Severity.OK
-    for severity in severities:
-        if _RANK[severity] > _RANK[result]:
-            result = severity
-    return result
-
-
-def rank(severity: Severity) -> int:
-    """Position in the order ok < warning < unknown < critical."""
-    return _RANK[severity]
-
-
-@dataclass(frozen=True, slots=True)
-class CandidatePath:
+class CandidatePath(NamedTuple):
     """A path the site had for the prefix, as shown in explanations."""
 
     link: str | None  # None: the path matches no link of the site
@@ -61,8 +76,15 @@ class CandidatePath:
     best: bool
 
 
-@dataclass(frozen=True, slots=True)
-class PathFinding:
+class PathFinding(NamedTuple):
+    """The verdict on one application prefix at one site.
+
+    A named tuple rather than a frozen dataclass: an evaluation makes one per
+    (site, prefix), half a million for a large fleet, and a named tuple is
+    immutable and built in a fraction of the time a frozen dataclass's
+    ``__init__`` takes. Read it by field name; its tuple-ness is not a contract.
+    """
+
     site: str
     app: str
     prefix: Prefix
@@ -114,7 +136,11 @@ class Report:
     links: tuple[LinkFinding, ...]
 
     def severity(self) -> Severity:
-        return worst([f.severity for f in self.paths] + [f.severity for f in self.links])
+        """The worst severity of any finding; OK when there are none."""
+        # The distinct severities first: max() straight over half a million
+        # findings makes as many Python-level comparisons (about 6x slower).
+        present = {f.severity for f in self.paths} | {f.severity for f in self.links}
+        return max(present, default=Severity.OK)
 
     def state_counts(self) -> dict[str, int]:
         """Count of path findings per state, every state present (zero if none)."""

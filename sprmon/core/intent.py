@@ -112,12 +112,6 @@ class Intent:
     #: How ``sprmon run`` schedules polls (``check`` ignores it).
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
 
-    def application(self, name: str) -> Application | None:
-        for app in self.applications:
-            if app.name == name:
-                return app
-        return None
-
     def site(self, name: str) -> Site | None:
         for site in self.sites:
             if site.name == name:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sprmon.core.findings import CandidatePath, PathState, Severity
+from sprmon.core.findings import CandidatePath, PathFinding, PathState, Severity
 from sprmon.core.intent import Application, Marking
 from sprmon.core.link_evaluation import LinkStatus, missing_link
 from sprmon.core.observed import BgpPath, Origin
@@ -82,22 +82,6 @@ class SiteView:
         return missing_link(role) if status is None else status
 
 
-@dataclass(frozen=True, slots=True)
-class RouteOutcome:
-    """Everything of a path finding except the site, application and prefix."""
-
-    state: PathState
-    severity: Severity
-    expected_link: str | None
-    actual_links: tuple[str, ...]
-    redundant: bool | None
-    marking_ok: bool | None
-    explanation: str
-    candidates: tuple[CandidatePath, ...]
-    #: The explanation names the application prefix, so it cannot be shared.
-    prefix_specific: bool = False
-
-
 def expected_link(site: SiteView, app: AppPlan) -> str | None:
     usable = site.usable
     for role in app.links:
@@ -106,8 +90,11 @@ def expected_link(site: SiteView, app: AppPlan) -> str | None:
     return None
 
 
-def no_route(site: SiteView, app: AppPlan, prefix: Prefix) -> RouteOutcome:
-    return RouteOutcome(
+def no_route(site: SiteView, app: AppPlan, prefix: Prefix) -> PathFinding:
+    return PathFinding(
+        site=site.name,
+        app=app.name,
+        prefix=prefix,
         state=PathState.NO_ROUTE,
         severity=Severity.CRITICAL,
         expected_link=expected_link(site, app),
@@ -115,8 +102,6 @@ def no_route(site: SiteView, app: AppPlan, prefix: Prefix) -> RouteOutcome:
         redundant=False,
         marking_ok=None,
         explanation=f"no route to {prefix} or any covering prefix",
-        candidates=(),
-        prefix_specific=True,
     )
 
 
@@ -271,8 +256,13 @@ def evaluate_route(
     prefix: Prefix,
     route_prefix: Prefix,
     paths: Sequence[BgpPath],
-) -> RouteOutcome:
-    """Judge the paths of the route ``route_prefix`` (the longest match for ``prefix``)."""
+) -> tuple[PathFinding, bool]:
+    """Judge the paths of the route ``route_prefix`` (the longest match for ``prefix``).
+
+    Also says whether the verdict is shareable: true unless its explanation
+    names ``prefix``, so that another prefix whose route carries the same
+    attributes at the same site may reuse it with only its own prefix changed.
+    """
     roles = [site.link_of(p) for p in paths]
     expected = expected_link(site, app)
     rank = app.rank
@@ -288,7 +278,10 @@ def evaluate_route(
 
     if not any(installed):
         count = f"{len(paths)} path" + ("s" if len(paths) != 1 else "")
-        return RouteOutcome(
+        unselected = PathFinding(
+            site=site.name,
+            app=app.name,
+            prefix=prefix,
             state=PathState.NO_ROUTE,
             severity=Severity.CRITICAL,
             expected_link=expected,
@@ -296,8 +289,10 @@ def evaluate_route(
             redundant=False,
             marking_ok=marking_ok,
             explanation=f"{count} but none selected as best (next hop unreachable?){tail}",
+            matched_prefix=route_prefix,
             candidates=candidates,
         )
+        return unselected, True
 
     actual_set = {
         UNKNOWN_LINK if r is None else r for r, b in zip(roles, installed, strict=True) if b
@@ -349,10 +344,21 @@ def evaluate_route(
         text, prefix_specific = _drift(
             site, app, prefix=prefix, paths=paths, roles=roles, expected=expected, actual=actual
         )
-    return RouteOutcome(
-        state, severity, expected, actual, redundant, marking_ok, text + tail, candidates,
-        prefix_specific,
-    )  # fmt: skip
+    finding = PathFinding(
+        site=site.name,
+        app=app.name,
+        prefix=prefix,
+        state=state,
+        severity=severity,
+        expected_link=expected,
+        actual_links=actual,
+        redundant=redundant,
+        marking_ok=marking_ok,
+        explanation=text + tail,
+        matched_prefix=route_prefix,
+        candidates=candidates,
+    )
+    return finding, not prefix_specific
 
 
 def _drift(

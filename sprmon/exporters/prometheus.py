@@ -321,7 +321,7 @@ def _link_families(links: Iterable[LinkFinding]) -> Iterator[Metric]:
         for direction, ratio in (("in", finding.utilization_in), ("out", finding.utilization_out)):
             if ratio is not None:
                 utilization.add_metric((*labels, direction), ratio)
-        severity.add_metric(labels, int(finding.severity))
+        severity.add_metric(labels, finding.severity.exit_code)
     yield from (up, session, since, capacity, utilization, severity)
 
 

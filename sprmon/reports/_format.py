@@ -13,9 +13,13 @@ SEVERITY_STYLE = {
 }
 
 
+#: Severities in the order reports list them: by exit code, as operators know them.
+SEVERITIES = tuple(sorted(Severity, key=lambda s: s.exit_code))
+
+
 def severity_name(severity: Severity) -> str:
     """``ok``, ``warning``, ``critical`` or ``unknown``."""
-    return severity.name.lower()
+    return severity.value
 
 
 def yes_no(value: bool | None) -> str:

@@ -13,8 +13,8 @@ from rich.text import Text
 
 from sprmon.core.diff import ReportDiff
 from sprmon.core.findings import Report, Severity
+from sprmon.isotime import format_time
 from sprmon.reports._format import SEVERITY_STYLE, severity_name
-from sprmon.snapshot import format_time
 
 __all__ = ["DIFF_SCHEMA", "diff_exit_code", "diff_renderable", "diff_to_dict", "render_diff_json"]
 
@@ -22,8 +22,8 @@ DIFF_SCHEMA = "sprmon.diff/v1"
 
 
 def diff_exit_code(diff: ReportDiff) -> int:
-    """0 when nothing got worse, else the severity of the worst regression."""
-    return int(diff.severity()) if diff.got_worse else 0
+    """0 when nothing got worse, else the exit code of the worst regression's severity."""
+    return diff.severity().exit_code
 
 
 def diff_to_dict(diff: ReportDiff, before: Report, after: Report) -> dict[str, Any]:
@@ -39,7 +39,7 @@ def diff_to_dict(diff: ReportDiff, before: Report, after: Report) -> dict[str, A
             "severity": severity_name(after.severity()),
         },
         "got_worse": diff.got_worse,
-        "severity": severity_name(diff.severity()) if diff.got_worse else "ok",
+        "severity": severity_name(diff.severity()),
         "exit_code": diff_exit_code(diff),
         "summary": {
             "changes": len(diff.changes),
@@ -99,11 +99,11 @@ def diff_renderable(diff: ReportDiff, before: Report, after: Report) -> Renderab
         verdict.append("OK (exit 0)", "bold " + SEVERITY_STYLE[Severity.OK])
         return Group(head, Text(), verdict)
     count = sum(1 for c in diff.changes if c.got_worse)
-    code = diff_exit_code(diff)
+    severity = diff.severity()
     verdict = Text(f"{len(diff.changes)} changes, {count} got worse. ")
     verdict.append(
-        f"{severity_name(Severity(code)).upper()} (exit {code})",
-        "bold " + SEVERITY_STYLE[Severity(code)],
+        f"{severity_name(severity).upper()} (exit {severity.exit_code})",
+        "bold " + SEVERITY_STYLE[severity],
     )
     return Group(head, Text(), *_change_lines(diff), Text(), verdict)
 

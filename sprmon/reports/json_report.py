@@ -18,10 +18,9 @@ from sprmon.core.findings import (
     PathFinding,
     PathState,
     Report,
-    Severity,
 )
-from sprmon.reports._format import severity_name
-from sprmon.snapshot import format_time
+from sprmon.isotime import format_time
+from sprmon.reports._format import SEVERITIES, severity_name
 
 __all__ = [
     "SCHEMA",
@@ -99,7 +98,7 @@ def summary_to_dict(report: Report) -> dict[str, Any]:
             "sites": len({f.site for f in report.paths} | {f.site for f in report.links}),
             "not_redundant": sum(1 for f in report.paths if f.redundant is False),
             "marking_wrong": sum(1 for f in report.paths if f.marking_ok is False),
-            "links_by_severity": {severity_name(s): link_severities.get(s, 0) for s in Severity},
+            "links_by_severity": {severity_name(s): link_severities.get(s, 0) for s in SEVERITIES},
         }
     )
     return summary
@@ -111,7 +110,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "schema": SCHEMA,
         "evaluated_at": format_time(report.evaluated_at),
         "severity": severity_name(severity),
-        "exit_code": int(severity),
+        "exit_code": severity.exit_code,
         "summary": summary_to_dict(report),
         "paths": [path_to_dict(f) for f in report.paths],
         "links": [link_to_dict(f) for f in report.links],

@@ -13,8 +13,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from sprmon.core.findings import LinkFinding, PathFinding, PathState, Report, Severity
+from sprmon.isotime import format_time
 from sprmon.reports._format import candidate_cells, link_problems, severity_name
-from sprmon.snapshot import format_time
 
 __all__ = ["SUITE_NAME", "render_junit"]
 

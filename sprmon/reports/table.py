@@ -19,8 +19,10 @@ from rich.table import Table
 from rich.text import Text
 
 from sprmon.core.findings import LinkFinding, PathFinding, PathState, Report, Severity
+from sprmon.isotime import format_time
 from sprmon.reports._format import (
     CANDIDATE_COLUMNS,
+    SEVERITIES,
     SEVERITY_STYLE,
     candidate_cells,
     link_problems,
@@ -29,7 +31,6 @@ from sprmon.reports._format import (
     severity_name,
     yes_no,
 )
-from sprmon.snapshot import format_time
 
 __all__ = ["links_table", "paths_table", "render_table", "report_renderable", "summary_line"]
 
@@ -159,13 +160,13 @@ def summary_line(report: Report) -> Text:
     link_counts = Counter(f.severity for f in report.links)
     severity = report.severity()
     paths = ", ".join(f"{states[s.value]} {s.value.replace('_', ' ')}" for s in PathState)
-    links = ", ".join(f"{link_counts.get(s, 0)} {severity_name(s)}" for s in Severity)
+    links = ", ".join(f"{link_counts.get(s, 0)} {severity_name(s)}" for s in SEVERITIES)
     text = Text(
         f"{_plural(len(report.paths), 'path')} at {_plural(sites, 'site')}: {paths}; "
         f"{_plural(len(report.links), 'link')}: {links}. "
     )
     text.append(
-        f"{severity_name(severity).upper()} (exit {int(severity)})",
+        f"{severity_name(severity).upper()} (exit {severity.exit_code})",
         "bold " + SEVERITY_STYLE[severity],
     )
     return text

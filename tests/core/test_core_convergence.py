@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -100,13 +99,13 @@ def test_outside_the_grace_the_drift_stays(usability: dict[tuple[str, str], Link
 def test_a_drift_over_a_link_the_application_does_not_allow_is_never_graced() -> None:
     report = still_on_inet()
     (finding,) = [f for f in report.paths if f.prefix == LEGACY_V4]
-    foreign = replace(finding, actual_links=("lte",))
+    foreign = finding._replace(actual_links=("lte",))
     report = Report(NOW, (foreign,), ())
     assert apply_convergence_grace(report, APP_LINKS, came_back(5), GRACE) is report
 
 
 def test_a_drift_that_uses_the_expected_link_as_well_is_never_graced() -> None:
-    finding = replace(legacy(still_on_inet()), actual_links=("mpls", "inet"))
+    finding = legacy(still_on_inet())._replace(actual_links=("mpls", "inet"))
     report = Report(NOW, (finding,), ())
     assert apply_convergence_grace(report, APP_LINKS, came_back(5), GRACE) is report
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-import sprmon.core.evaluate as evaluate_module
 from sprmon.core.evaluate import UnknownSiteError, evaluate
 from sprmon.core.findings import CandidatePath, PathFinding, PathState, Severity
 from sprmon.core.intent import Intent, Marking
@@ -723,38 +722,25 @@ def test_identical_routes_at_one_site_share_their_verdict_but_not_their_prefix()
     ]
 
 
-def test_fast_findings_equal_findings_built_by_the_constructor() -> None:
-    [finding, *_] = evaluate(intent(), snapshot(observation()), NOW).paths
-    rebuilt = PathFinding(
-        site=finding.site,
-        app=finding.app,
-        prefix=finding.prefix,
-        state=finding.state,
-        severity=finding.severity,
-        expected_link=finding.expected_link,
-        actual_links=finding.actual_links,
-        redundant=finding.redundant,
-        marking_ok=finding.marking_ok,
-        explanation=finding.explanation,
-        matched_prefix=finding.matched_prefix,
-        candidates=finding.candidates,
-    )
-    assert finding == rebuilt
-    assert hash(finding) == hash(rebuilt)
-    assert repr(finding) == repr(rebuilt)
+def test_a_shared_verdict_gives_the_finding_the_prefix_would_get_alone() -> None:
+    # Two exact routes and two prefixes covered by one /16, all alike: the
+    # second of each pair reuses the first's verdict with its own prefix.
+    prefixes = ("10.1.0.0/24", "10.1.1.0/24", "10.1.2.0/24", "10.1.3.0/24")
+    app = legacy_app(prefixes=prefixes, marking={})
+    paths = [p for prefix in (*prefixes[:2], "10.1.0.0/16") for p in steered_paths(prefix)]
+    snap = snapshot(observation(paths=paths))
+    together = evaluate(intent(applications=(app,)), snap, NOW).paths
+    alone = [
+        evaluate(intent(applications=(replace(app, prefixes=(p,)),)), snap, NOW).paths[0]
+        for p in prefixes
+    ]
+    assert together == tuple(alone)
+    assert [f.matched_prefix for f in together] == [*prefixes[:2], "10.1.0.0/16", "10.1.0.0/16"]
 
 
 def test_default_paths_helper_matches_the_scenario() -> None:
     inet, mpls = default_paths(DC_V4)
     assert (inet.med, inet.best, mpls.med, mpls.best) == (200, True, 300, False)
-
-
-def test_constructor_fallback_gives_the_same_report(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The fallback runs when PathFinding's fields change; force it to compare.
-    snap = snapshot(observation(paths=others(LEGACY_V4)))
-    fast = evaluate(intent(), snap, NOW)
-    monkeypatch.setattr(evaluate_module, "_FAST_FINDINGS", False)
-    assert evaluate(intent(), snap, NOW) == fast
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,8 @@ from tests.factories import (
 
 SITES = 2
 INTENT = intent(SITES)
+#: The intent's applications by name.
+APPS = {app.name: app for app in INTENT.applications}
 ADDRESSES = [
     *(peer_address(link, n) for link in ("mpls", "inet") for n in range(1, SITES + 1)),
     canonical_address("192.0.2.9"),
@@ -132,8 +134,7 @@ def test_evaluate_never_raises_and_gives_one_consistent_finding_per_site_and_pre
         else:
             assert finding.redundant is not None
         if finding.state is PathState.COMPLIANT:
-            app = INTENT.application(finding.app)
-            assert app is not None
+            app = APPS[finding.app]
             assert finding.actual_links == (app.links[0],)
     for link in report.links:
         for value in (link.in_bps, link.out_bps, link.error_rate, link.discard_rate):

@@ -189,7 +189,7 @@ def test_a_prefix_moving_to_another_application_leaves_one_subject_and_enters_an
     before = healthy()
     moved = Report(
         NOW,
-        tuple(replace(f, app="other") if f.prefix == LEGACY_V4 else f for f in before.paths),
+        tuple(f._replace(app="other") if f.prefix == LEGACY_V4 else f for f in before.paths),
         before.links,
     )
     changes = state_changes(before, moved, NOW)

@@ -118,7 +118,7 @@ def test_a_new_view_replaces_the_values_of_the_previous_one() -> None:
     assert registry.get_sample_value("sprmon_path_state", {**labels, "state": "drift"}) == 1
     view = fixed_view()
     healed = tuple(
-        replace(p, state=PathState.COMPLIANT, actual_links=("mpls",))
+        p._replace(state=PathState.COMPLIANT, actual_links=("mpls",))
         if (p.site, p.app, p.prefix) == tuple(labels.values())
         else p
         for p in view.report.paths
@@ -185,7 +185,9 @@ def test_unknown_values_are_absent_rather_than_zero() -> None:
     unobserved = {"site": "branch-02", "link": "inet"}
     assert registry.get_sample_value("sprmon_link_up", unobserved) is None
     assert registry.get_sample_value("sprmon_bgp_session_up", unobserved) is None
-    assert registry.get_sample_value("sprmon_link_severity", unobserved) == Severity.UNKNOWN
+    assert (
+        registry.get_sample_value("sprmon_link_severity", unobserved) == Severity.UNKNOWN.exit_code
+    )
     never_counted = {"site": "branch-02", "link": "mpls", "direction": "in"}
     assert registry.get_sample_value("sprmon_link_octets_total", never_counted) is None
     no_success = {"site": "branch-02", "protocol": "snmp"}

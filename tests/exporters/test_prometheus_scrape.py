@@ -25,7 +25,7 @@ DRIFT = 'sprmon_path_state{site="branch-01",app="legacy",prefix="10.0.21.0/24",s
 def healed(view: MonitorView) -> MonitorView:
     """The same view with branch-01's legacy IPv4 prefix back on mpls."""
     paths = tuple(
-        replace(p, state=PathState.COMPLIANT, actual_links=("mpls",))
+        p._replace(state=PathState.COMPLIANT, actual_links=("mpls",))
         if (p.site, p.app, p.prefix) == ("branch-01", "legacy", "10.0.21.0/24")
         else p
         for p in view.report.paths

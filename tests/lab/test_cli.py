@@ -135,8 +135,7 @@ async def test_the_written_intent_loads_and_matches_the_lab(
                 assert link.capacity_bps == plan.link(link.role).capacity_bps
         prefixes = {p for app in intent.applications for p in app.prefixes}
         assert prefixes == {"10.0.21.0/24", "10.0.10.0/24", "10.0.30.0/24"}, "IPv4 only"
-        legacy = intent.application("legacy")
-        assert legacy is not None
+        legacy = {app.name: app for app in intent.applications}["legacy"]
         assert legacy.links == ("mpls", "inet")
         assert legacy.marking["mpls"].med == 100
         secrets = (

@@ -93,7 +93,7 @@ class SprmonView:
                 )
                 for f in report.links
             },
-            exit_code=int(report.severity()),
+            exit_code=report.severity().exit_code,
         )
 
     @classmethod
