@@ -1,8 +1,10 @@
 """What the daemon needs from a collector: one poll of one site, or a site's stream of changes.
 
-The daemon knows nothing of SNMP or gNMI. A polling :class:`Collector` says
-which sites it can poll (:meth:`Collector.handles`) and polls one of them
-(:meth:`Collector.poll`) into a :class:`~sprmon.core.observed.SiteObservation`;
+The daemon knows nothing of SNMP or gNMI, nor of how to reach a router: it
+hands each collector a site's :class:`~sprmon.inventory.RouterAccess` from the
+inventory without reading it. A polling :class:`Collector` says whether it
+speaks one of the access's targets (:meth:`Collector.handles`) and polls the
+site through it (:meth:`Collector.poll`) into a :class:`~sprmon.core.observed.SiteObservation`;
 a poll that fails carries the reason in the observation's ``error`` and, for
 the daemon's metrics, a short :class:`FailureReason` in the result.
 
@@ -22,10 +24,11 @@ from enum import StrEnum
 from typing import Protocol as TypingProtocol
 from typing import cast
 
-from sprmon.core.intent import DataPart, Site
+from sprmon.core.intent import Site
 from sprmon.core.monitor import Protocol
 from sprmon.core.observed import SiteObservation
 from sprmon.core.prefixes import Prefix
+from sprmon.inventory import DataPart, RouterAccess
 
 __all__ = [
     "Collector",
@@ -73,12 +76,13 @@ class Collector(TypingProtocol):
     @property
     def protocol(self) -> Protocol: ...
 
-    def handles(self, site: Site) -> bool:
-        """Whether ``site`` has a target this collector speaks."""
+    def handles(self, access: RouterAccess) -> bool:
+        """Whether ``access`` has a target this collector speaks."""
         ...
 
-    async def poll(self, site: Site, request: PollRequest) -> PollResult:
-        """Poll ``site``; never raises for a failure of the site (only when cancelled)."""
+    async def poll(self, site: Site, access: RouterAccess, request: PollRequest) -> PollResult:
+        """Poll ``site`` through ``access``; never raises for a failure of the site (only
+        when cancelled)."""
         ...
 
 
@@ -117,12 +121,15 @@ class StreamingCollector(TypingProtocol):
     @property
     def protocol(self) -> Protocol: ...
 
-    def handles(self, site: Site) -> bool:
-        """Whether ``site`` has a target this collector speaks."""
+    def handles(self, access: RouterAccess) -> bool:
+        """Whether ``access`` has a target this collector speaks."""
         ...
 
-    def watch(self, site: Site, request: StreamRequest) -> AbstractAsyncContextManager[SiteFeed]:
-        """Keep ``site`` watched while the context is open; it never raises for the site."""
+    def watch(
+        self, site: Site, access: RouterAccess, request: StreamRequest
+    ) -> AbstractAsyncContextManager[SiteFeed]:
+        """Keep ``site`` watched through ``access`` while the context is open; it never
+        raises for the site."""
         ...
 
 

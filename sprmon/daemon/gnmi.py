@@ -29,6 +29,7 @@ from sprmon.collector.gnmi.stream import SiteStream, StreamOptions, StreamSettin
 from sprmon.core.intent import Site
 from sprmon.core.monitor import Protocol
 from sprmon.daemon.collector import FailureReason, PushResult, SiteFeed, StreamRequest
+from sprmon.inventory import RouterAccess
 
 __all__ = ["GnmiCollector", "gnmi_failure_reason"]
 
@@ -93,15 +94,20 @@ class GnmiCollector:
     ) -> None:
         return None
 
-    def handles(self, site: Site) -> bool:
-        return site.gnmi is not None
+    def handles(self, access: RouterAccess) -> bool:
+        return access.gnmi is not None
 
     def forget(self, site: str) -> None:
         """Drop what was counted about a site that left the intent."""
         self.bad_input.forget(site)
 
     @contextlib.asynccontextmanager
-    async def watch(self, site: Site, request: StreamRequest) -> AsyncIterator[SiteFeed]:
+    async def watch(
+        self, site: Site, access: RouterAccess, request: StreamRequest
+    ) -> AsyncIterator[SiteFeed]:
+        target = access.gnmi
+        if target is None:
+            raise ValueError(f"site {site.name} has no gnmi target")
         settings = StreamSettings(
             parts=request.parts,
             prefixes=request.prefixes,
@@ -109,6 +115,7 @@ class GnmiCollector:
         )
         stream = SiteStream(
             site,
+            target,
             settings,
             options=self._options,
             clock=self._clock,

@@ -36,11 +36,12 @@ from sprmon.collector.errors import (
 )
 from sprmon.collector.poller import SnmpPoller
 from sprmon.collector.snmp_collector import CollectOptions, SiteCollector
-from sprmon.core.intent import Site, SnmpTarget
+from sprmon.core.intent import Site
 from sprmon.core.monitor import Protocol
 from sprmon.core.observed import SiteObservation
 from sprmon.core.prefixes import Prefix
 from sprmon.daemon.collector import FailureReason, PollRequest, PollResult
+from sprmon.inventory import RouterAccess, SnmpTarget
 
 __all__ = ["SnmpCollector", "failure_reason"]
 
@@ -115,8 +116,8 @@ class SnmpCollector:
         if self._owns_client:
             await self._client.__aexit__(exc_type, exc, tb)
 
-    def handles(self, site: Site) -> bool:
-        return site.snmp is not None
+    def handles(self, access: RouterAccess) -> bool:
+        return access.snmp is not None
 
     def forget(self, site: str) -> None:
         """Drop what was learnt about a site that left the intent."""
@@ -125,8 +126,8 @@ class SnmpCollector:
         self._counters.pop(site, None)
         self._deadline_of.pop(site, None)
 
-    async def poll(self, site: Site, request: PollRequest) -> PollResult:
-        target = site.snmp
+    async def poll(self, site: Site, access: RouterAccess, request: PollRequest) -> PollResult:
+        target = access.snmp
         if target is None:
             raise ValueError(f"site {site.name} has no snmp target")
         deadline = self._deadline(site.name, target, request.prefixes)

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from pygnmi.spec.v080 import gnmi_pb2
 
-from sprmon.core.intent import DataPart
+from sprmon.inventory import DataPart
 
 __all__ = [
     "BGP",
