@@ -31,6 +31,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+	$(BIN)/mypy tests bench
 
 pytest: install
 	$(BIN)/pytest

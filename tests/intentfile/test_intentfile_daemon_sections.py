@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from intentfile_helpers import BASE, load, problems
 
 from sprmon.core.intent import SecretRef
 from sprmon.core.settings import MonitorSettings, MqttTarget
+from tests.intentfile.intentfile_helpers import BASE, load, problems
 
 
 @pytest.fixture(autouse=True)

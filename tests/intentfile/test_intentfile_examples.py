@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from intentfile_helpers import BASE, edit, load
 
 from sprmon.core.intent import (
     Application,
@@ -22,7 +21,9 @@ from sprmon.core.intent import (
     SnmpVersion,
     Thresholds,
 )
+from sprmon.core.prefixes import Prefix
 from sprmon.intentfile import load_intent
+from tests.intentfile.intentfile_helpers import BASE, edit, load
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "examples" / "scenario" / "intent.yaml"
@@ -41,13 +42,13 @@ def test_scenario_example_holds_exactly_the_scenario_facts() -> None:
     assert intent.applications == (
         Application(
             name="legacy",
-            prefixes=("10.0.21.0/24", "2001:db8:21::/48"),
+            prefixes=(Prefix("10.0.21.0/24"), Prefix("2001:db8:21::/48")),
             links=("mpls", "inet"),
             marking={"mpls": Marking(med=100)},
         ),
         Application(
             name="default",
-            prefixes=("10.0.10.0/24", "10.0.30.0/24", "2001:db8:10::/48"),
+            prefixes=(Prefix("10.0.10.0/24"), Prefix("10.0.30.0/24"), Prefix("2001:db8:10::/48")),
             links=("inet", "mpls"),
             marking={"inet": Marking(med=200)},
             is_default=True,
