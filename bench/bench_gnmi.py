@@ -35,9 +35,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import gc
 import json
 import logging
+import operator
 import os
 import queue
 import re
@@ -449,7 +451,9 @@ async def detect(
                 detected.pop(site, None)
                 sent = time.monotonic()
                 await tell("inject", site)
-                await until(lambda s=site: s in detected, 3 * args.interval + 30)
+                await until(
+                    functools.partial(operator.contains, detected, site), 3 * args.interval + 30
+                )
                 times.append(detected[site] - sent)
                 # Each injection goes to another site: no need to wait for this one to recover.
                 await tell("clear", site)

@@ -74,6 +74,10 @@ async def _check(polled: list[SnmpSite], options: CollectOptions) -> tuple[Snaps
     return snapshot, time.monotonic() - started, watch
 
 
+#: One timed check: the utilisation it found, its wall-clock seconds, its watch requests.
+Check = tuple[float | None, float, int]
+
+
 async def bench_snmpd(phases: int) -> None:
     print(f"(snmpd) Net-SNMP snmpd, veth, paced stream; check: 2 polls {INTERVAL_S:g} s apart")
     os.environ[COMMUNITY_ENV] = "public"
@@ -96,10 +100,10 @@ async def bench_snmpd(phases: int) -> None:
                 # chosen phases of it.
                 snapshot, _, _ = await _check(polled, CollectOptions())
                 refresh = _refreshes(snapshot, veth.root_device)[-1]
-                rows = []
+                rows: list[tuple[float, Check, Check]] = []
                 for n in range(phases):
                     phase = 0.2 + n * (REFRESH_S / phases)
-                    row: list[object] = [phase]
+                    checks: list[Check] = []
                     for options in (CollectOptions(counter_watch_s=0), CollectOptions()):
                         start = refresh + phase
                         while start < time.time() + 0.2:
@@ -109,14 +113,15 @@ async def bench_snmpd(phases: int) -> None:
                         if options.counter_watch_s:
                             refresh = _refreshes(snapshot, veth.root_device)[-1]
                         report = evaluate(intent, snapshot, snapshot.effective_time())
-                        row += [report.links[0].utilization_out, wall, watch]
-                    rows.append(row)
+                        checks.append((report.links[0].utilization_out, wall, watch))
+                    by_polls, by_refresh = checks
+                    rows.append((phase, by_polls, by_refresh))
                 sent = await stream.stop()
     truth = sent.bps / CAPACITY_BPS
     print(f"  true utilisation (sender): {truth:.4f} ({sent.packets} datagrams)")
     print("  phase   timed by the polls            timed by the refresh")
     errors: list[float] = []
-    for phase, untimed, wall0, _, timed, wall1, watch in rows:  # type: ignore[misc]
+    for phase, (untimed, wall0, _), (timed, wall1, watch) in rows:
         print(
             f"  {phase:4.1f} s  {_error(untimed, truth)}  {wall0:4.1f} s   "
             f"{_error(timed, truth)}  {wall1:4.1f} s, {watch} watch requests"

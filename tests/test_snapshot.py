@@ -41,7 +41,7 @@ uint32 = st.integers(min_value=0, max_value=2**32 - 1)
 counter = st.integers(min_value=0, max_value=2**64 - 1)
 #: Microsecond resolution: what the format keeps (docs/snapshot-format.md).
 times = st.integers(min_value=0, max_value=4_102_444_800 * 10**6).map(lambda us: us / 1_000_000)
-names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+names = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
 
 
 @st.composite

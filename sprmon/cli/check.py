@@ -1,7 +1,8 @@
 """``sprmon check``: judge observed state against the intent, as a monitoring plugin.
 
 The observed state is a saved snapshot (``--snapshot``) or, without one, a
-live SNMP poll of the intent's sites. Both go through the same service layer
+live read of the intent's sites (SNMP, gNMI or both, as each site's
+targets say). Both go through the same service layer
 (:mod:`sprmon.service`), evaluation and renderers, so the report and the exit
 code mean the same either way.
 """
@@ -102,7 +103,8 @@ def obtain_snapshot(
     """The observed state to judge: a saved snapshot file, or a live poll of ``sites``.
 
     Live (no ``snapshot_path``): every site of the intent, or only ``sites``,
-    is polled over SNMP at its inventory target as ``live`` says, and the result is written to
+    is read over SNMP and/or gNMI at its inventory targets as ``live`` says, and the
+    result is written to
     ``live.save_to`` if given.
     """
     if snapshot_path is not None:
@@ -219,7 +221,8 @@ def check(  # noqa: PLR0917 - click passes every option as an argument
     """Report, for every site and application prefix, which link it leaves over.
 
     Without --snapshot, sprmon polls every site of the intent (or the --site
-    ones) over SNMP, twice --interval seconds apart, and judges what it read
+    ones) over SNMP and/or gNMI, as each site's targets say, twice --interval
+    seconds apart, and judges what it read
     as of now; with --snapshot it judges a saved snapshot as of its own time.
 
     A live check ends within --deadline seconds whatever the routers do: a

@@ -169,6 +169,7 @@ async def _demo(options: _Options) -> bool:
     """The whole demo; False if Ctrl-C ended it before the story did."""
     # Imported here: the lab's agents import pysnmp (about 0.4 s), which other
     # commands should not pay for at start-up.
+    from sprmon.lab.protocols import MIXED  # noqa: PLC0415
     from sprmon.lab.runner import run_lab  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory(prefix="sprmon-demo-") as folder:
@@ -184,6 +185,10 @@ async def _demo(options: _Options) -> bool:
             intent_path=root / "intent.yaml",
             tick=TICK_S,
             name=LAB_NAME,
+            protocols=MIXED,
+            # Plaintext gRPC on loopback: without a password nothing secret
+            # travels in clear, and the newcomer is not warned about it.
+            gnmi_auth=False,
         ) as lab:
             assert lab.intent_path is not None  # run_lab was given one
             add_daemon_sections(

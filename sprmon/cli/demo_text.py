@@ -63,12 +63,14 @@ def indented(text: str) -> None:
 def intro(lab: Lab, interval_s: float) -> None:
     say(
         f"sprmon demo: a simulated WAN of {SITES} sites on this machine, checked and "
-        "watched live over SNMP."
+        "watched live over SNMP and gNMI."
     )
     say()
     say(
         f"Each site (site-001 .. site-{SITES:03d}) and the two core routers core-mpls and "
-        "core-inet are real SNMP agents on 127.0.0.1. Every site has two uplinks: mpls "
+        "core-inet are real SNMP agents on 127.0.0.1; site-001, site-003 and site-005 also "
+        "serve gNMI (OpenConfig over gRPC), which sprmon reads instead. Every site has two "
+        "uplinks: mpls "
         "(10 Mbps, meant for the legacy application, 10.0.21.0/24) and inet (100 Mbps, for "
         "everything else). The cores steer with BGP MEDs: core-mpls sends the legacy prefix "
         "with MED 100, core-inet with MED 200, so it leaves over mpls; the other prefixes "

@@ -43,6 +43,7 @@ from sprmon.lab.intent_file import GnmiTargets, write_intent
 from sprmon.lab.model import WanModel
 from sprmon.lab.plan import MAX_SITES
 from sprmon.lab.protocols import GNMI, SNMP, parse_protocols
+from sprmon.lab.status import summarize
 
 if TYPE_CHECKING:
     from sprmon.lab.gnmi.server import GnmiPool, GnmiTls
@@ -156,7 +157,7 @@ class Lab:
         """The lab and every router, JSON-ready (what ``sprmon lab status --json`` prints)."""
         routers = []
         for router in self.model.router_names:
-            summary = asdict(self.model.summary(router))
+            summary = asdict(summarize(self.model, router))
             summary["port"] = self.ports.get(router)
             summary["gnmi_port"] = self.gnmi_ports.get(router)
             summary["protocols"] = sorted(self.protocols.get(router, {SNMP}))

@@ -60,7 +60,8 @@ async def _wait_healthy(url: str, process: asyncio.subprocess.Process, log: Path
     def healthy() -> bool:
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
-                return response.status == 200
+                status: int = response.status
+                return status == 200
         except (OSError, urllib.error.HTTPError):
             return False
 

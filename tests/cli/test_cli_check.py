@@ -7,10 +7,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from cli_support import INTENT, SNAPSHOTS, Run
 
 from sprmon.core.observed import Snapshot
 from sprmon.snapshot import dump_snapshot, load_snapshot
+from tests.cli.cli_support import INTENT, SNAPSHOTS, Run
 
 MIXED = SNAPSHOTS / "mixed.json"
 

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import INTENT, SNAPSHOTS, Run
 
 from sprmon.intentfile import load_config
 from sprmon.lab import Lab, run_lab
 from sprmon.service import collect
 from sprmon.snapshot import load_snapshot
+from tests.cli.cli_support import INTENT, SNAPSHOTS, Run
 
 pytestmark = pytest.mark.peer
 
@@ -98,7 +98,8 @@ def _states(document: dict[str, Any]) -> dict[tuple[str, str], str]:
 
 
 def _link(document: dict[str, Any], site: str, link: str) -> dict[str, Any]:
-    (found,) = [x for x in document["links"] if x["site"] == site and x["link"] == link]
+    links: list[dict[str, Any]] = document["links"]
+    (found,) = [x for x in links if x["site"] == site and x["link"] == link]
     return found
 
 

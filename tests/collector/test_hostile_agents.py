@@ -15,6 +15,7 @@ from sprmon.collector.poller import SnmpPoller, SnmpSite, snmp_sites
 from sprmon.collector.snmp_collector import CollectOptions
 from sprmon.core.intent import Intent
 from sprmon.core.observed import Snapshot
+from sprmon.core.prefixes import Prefix
 from sprmon.intentfile import load_config
 from sprmon.lab import Lab, run_lab
 from sprmon.snapshot import dump_snapshot, load_snapshot
@@ -229,7 +230,7 @@ async def lab_site(tmp_path: Path) -> AsyncIterator[tuple[Lab, Intent, SnmpSite]
         yield lab, config.intent, site
 
 
-def _prefixes(intent: Intent) -> list[str]:
+def _prefixes(intent: Intent) -> list[Prefix]:
     return [prefix for app in intent.applications for prefix in app.prefixes]
 
 

@@ -12,7 +12,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from daemon_support import (
+
+from sprmon.core.monitor import Protocol, Subject
+from sprmon.intentfile import load_config
+from sprmon.lab import Lab, run_lab
+from tests.daemon.daemon_support import (
     GRACE_S,
     INTERVAL_S,
     LEGACY,
@@ -24,10 +28,6 @@ from daemon_support import (
     daemon_intent,
     watching,
 )
-
-from sprmon.core.monitor import Protocol, Subject
-from sprmon.intentfile import load_config
-from sprmon.lab import Lab, run_lab
 
 pytestmark = pytest.mark.peer
 

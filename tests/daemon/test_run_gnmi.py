@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from process_support import START_S, change, message, start
 
 from tests.collector.gnmi_support import gnmi_lab
+from tests.daemon.process_support import START_S, change, message, start
 
 pytestmark = pytest.mark.peer
 

@@ -11,11 +11,13 @@ when a site leaves the intent.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from dataclasses import replace
+from typing import cast
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import generate_latest
-from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
+from prometheus_client.openmetrics import exposition as om
 
 from sprmon.core.findings import LinkFinding, PathFinding, PathState, Report, Severity
 from sprmon.core.monitor import (
@@ -34,6 +36,8 @@ LEGACY_V6 = canonical_prefix("2001:db8:21::/48")
 DC = canonical_prefix("10.0.0.0/16")
 DC_V6 = canonical_prefix("2001:db8::/32")
 PROMTOOL = "promtool"
+#: Untyped in prometheus-client: the library's own writer, which sprmon's fast one must match.
+generate_openmetrics = cast(Callable[[CollectorRegistry], bytes], om.generate_latest)
 
 
 def path(

@@ -9,7 +9,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from prom_support import (
+from prometheus_client import CollectorRegistry
+
+from sprmon import __version__
+from sprmon.core.findings import LinkFinding, PathState, Report, Severity
+from sprmon.core.monitor import LinkTotals, MonitorView, Protocol, TargetHealth
+from sprmon.exporters.prometheus import PATH_STATES, SprmonMetrics, build_registry
+from tests.exporters.prom_support import (
     NOW,
     exposition,
     fixed_view,
@@ -18,12 +24,6 @@ from prom_support import (
     promtool_check,
     without_site,
 )
-from prometheus_client import CollectorRegistry
-
-from sprmon import __version__
-from sprmon.core.findings import LinkFinding, PathState, Report, Severity
-from sprmon.core.monitor import LinkTotals, MonitorView, Protocol, TargetHealth
-from sprmon.exporters.prometheus import PATH_STATES, SprmonMetrics, build_registry
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"

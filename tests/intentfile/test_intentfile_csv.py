@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from intentfile_helpers import BASE, load_all, problems
+
+from tests.intentfile.intentfile_helpers import BASE, load_all, problems
 
 WITH_CSV = BASE + "sites_csv: sites.csv\n"
 HEADER = "name,group,address,snmp.port,links.mpls.neighbors,links.mpls.interface,labels.region\n"

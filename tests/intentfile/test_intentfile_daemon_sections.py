@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from intentfile_helpers import BASE, load, load_all, problems
 
 from sprmon.core.settings import MonitorSettings
 from sprmon.inventory import MqttTarget, SecretRef
+from tests.intentfile.intentfile_helpers import BASE, load, load_all, problems
 
 
 @pytest.fixture(autouse=True)

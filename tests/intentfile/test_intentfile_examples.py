@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from intentfile_helpers import BASE, edit, load, load_all
 
 from sprmon.core.intent import Application, Marking, Site, SiteLink, Thresholds
+from sprmon.core.prefixes import Prefix
 from sprmon.intentfile import load_config
 from sprmon.inventory import AuthProtocol, GnmiTarget, PrivProtocol, SecretRef, SnmpVersion
+from tests.intentfile.intentfile_helpers import BASE, edit, load, load_all
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "examples" / "scenario" / "intent.yaml"
@@ -32,13 +33,13 @@ def test_scenario_example_holds_exactly_the_scenario_facts() -> None:
     assert intent.applications == (
         Application(
             name="legacy",
-            prefixes=("10.0.21.0/24", "2001:db8:21::/48"),
+            prefixes=(Prefix("10.0.21.0/24"), Prefix("2001:db8:21::/48")),
             links=("mpls", "inet"),
             marking={"mpls": Marking(med=100)},
         ),
         Application(
             name="default",
-            prefixes=("10.0.10.0/24", "10.0.30.0/24", "2001:db8:10::/48"),
+            prefixes=(Prefix("10.0.10.0/24"), Prefix("10.0.30.0/24"), Prefix("2001:db8:10::/48")),
             links=("inet", "mpls"),
             marking={"inet": Marking(med=200)},
             is_default=True,

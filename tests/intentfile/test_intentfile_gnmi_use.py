@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from intentfile_helpers import BASE, SITE1, SITE2, edit, load_all, problems
 
 from sprmon.collector.gnmi.plan import site_plan
 from sprmon.inventory import ALL_PARTS, DataPart
+from tests.intentfile.intentfile_helpers import BASE, SITE1, SITE2, edit, load_all, problems
 
 GNMI_ONLY = "  - {name: branch-03, address: 127.0.0.3, gnmi: {credentials: gnmi-ro%s}, links: {mpls: {neighbors: 198.51.100.9}}}\n"  # noqa: E501
 

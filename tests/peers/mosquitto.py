@@ -328,7 +328,7 @@ class MqttRecorder:
                 await asyncio.sleep(0.05)
 
     def payloads(self) -> list[bytes]:
-        return [bytes(message.payload) for message in self.messages]  # type: ignore[arg-type]
+        return [bytes(message.payload) for message in self.messages]
 
     async def wait_for(
         self, predicate: Callable[[list[aiomqtt.Message]], bool], timeout_s: float = 30.0
@@ -366,6 +366,6 @@ async def retained_messages(
                 if topic == sentinel:
                     break
                 if message.retain:
-                    found[topic] = bytes(message.payload)  # type: ignore[arg-type]
+                    found[topic] = bytes(message.payload)
         await client.publish(sentinel, b"", qos=1, retain=True)
     return found

@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from realnet_support import Observer
 
 from sprmon.intentfile import load_config
 from sprmon.realpeers.frr import FrrWan, frr_wan
+from tests.realnet.realnet_support import Observer
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

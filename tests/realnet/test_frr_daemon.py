@@ -27,17 +27,6 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from realnet_support import (
-    Expect,
-    FrrSite,
-    Key,
-    LinkExpect,
-    Observer,
-    frr_site,
-    mpls_unusable_paths,
-    steady_links,
-    steady_paths,
-)
 
 from sprmon.realpeers.frr import HOLD_TIME_S, IF_MIB_CACHE_S, LEGACY, MED_BACKUP, FrrWan
 from tests.peers.prometheus import (
@@ -47,6 +36,17 @@ from tests.peers.prometheus import (
     prometheus_config,
     run_prometheus,
     scrape_job,
+)
+from tests.realnet.realnet_support import (
+    Expect,
+    FrrSite,
+    Key,
+    LinkExpect,
+    Observer,
+    frr_site,
+    mpls_unusable_paths,
+    steady_links,
+    steady_paths,
 )
 
 pytestmark = [
