@@ -1,6 +1,6 @@
 """The OpenConfig paths sprmon reads over gNMI, and where a received path belongs.
 
-Requests: :func:`subscriptions` lists the paths of each :class:`~sprmon.core.intent.DataPart`,
+Requests: :func:`subscriptions` lists the paths of each :class:`~sprmon.inventory.DataPart`,
 each with how it is streamed (ON_CHANGE for state, SAMPLE for counters), and
 :func:`pb_path` builds a gNMI ``Path`` from text such as
 ``/interfaces/interface/state/counters``.
