@@ -17,7 +17,8 @@ The scheduler of polled sites, the history and the exporters do not change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,6 +34,7 @@ from sprmon.inventory import DataPart, RouterAccess
 __all__ = [
     "Collector",
     "FailureReason",
+    "Idle",
     "PollRequest",
     "PollResult",
     "PushResult",
@@ -54,13 +56,23 @@ class FailureReason(StrEnum):
     OTHER = "other"
 
 
+#: ``await idle(seconds)``: wait within a poll without holding its in-flight slot.
+Idle = Callable[[float], Awaitable[None]]
+
+
 @dataclass(frozen=True, slots=True)
 class PollRequest:
     """What one poll reads. Interfaces and BGP peers are always read (small, and
-    the link states need them); the BGP table only when ``bgp_table`` is set."""
+    the link states need them); the BGP table only when ``bgp_table`` is set.
+
+    ``idle`` is how the poll waits between requests (the SNMP counter watch's
+    pauses): the engine's gives the poll's ``max_in_flight`` slot back meanwhile
+    (:mod:`sprmon.daemon.inflight`).
+    """
 
     prefixes: tuple[Prefix, ...]
     bgp_table: bool = True
+    idle: Idle = asyncio.sleep
 
 
 @dataclass(frozen=True, slots=True)

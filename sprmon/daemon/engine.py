@@ -15,8 +15,9 @@ StreamingCollector`) and judges the site at once, at most every
 over both gNMI and SNMP (``gnmi.use``) is watched and polled, and judged from
 the merge of both. Polled-only sites are scheduled exactly as before.
 
-A semaphore bounds the polls in flight over all sites
-(``monitor.max_in_flight``). After each poll the site is judged (see
+A bound on the polls in flight over all sites (``monitor.max_in_flight``,
+:class:`~sprmon.daemon.inflight.InFlight`) counts a poll while it reads, not
+while it only waits (the SNMP counter watch's pauses). After each poll the site is judged (see
 :class:`~sprmon.daemon.sites.SiteState`); its state changes go to
 ``on_changes`` at once, and a new :class:`MonitorView` goes to ``on_view``
 — at most every ``publish_every_s``, so that ten thousand sites finishing
@@ -54,6 +55,7 @@ from sprmon.daemon.collector import (
     split_collectors,
 )
 from sprmon.daemon.health import DurationRecorder
+from sprmon.daemon.inflight import InFlight
 from sprmon.daemon.routes import Route, route_for
 from sprmon.daemon.schedule import first_delay, next_delay
 from sprmon.daemon.shard import Shard
@@ -111,8 +113,7 @@ class Monitor:
         self._rng = rng or Random()
         self._states: dict[str, SiteState] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._max_in_flight = intent.monitor.max_in_flight
-        self._slots = asyncio.Semaphore(self._max_in_flight)
+        self._in_flight = InFlight(intent.monitor.max_in_flight)
         self._durations = {c.protocol: DurationRecorder() for c in self._pollers}
         self._dirty = asyncio.Event()
         self._publisher: asyncio.Task[None] | None = None
@@ -189,10 +190,9 @@ class Monitor:
                 state.relink(site)
             if state.report is not None:
                 changes.extend(state.judge(policy, now))
-        if self._max_in_flight != intent.monitor.max_in_flight:
-            # Polls in flight keep (and release) the old semaphore.
-            self._max_in_flight = intent.monitor.max_in_flight
-            self._slots = asyncio.Semaphore(self._max_in_flight)
+        if self._in_flight.limit != intent.monitor.max_in_flight:
+            # Polls in flight keep (and release) the old bound's slots.
+            self._in_flight = InFlight(intent.monitor.max_in_flight)
         self._emit(changes)
         self._dirty.set()
         log.info(
@@ -315,14 +315,14 @@ class Monitor:
             return
         policy = self._policy
         plan = state.plan
-        async with self._slots:
+        async with self._in_flight.slot() as idle:
             # Asked once the slot is ours: a poll that waited its turn still reads
             # the table if it fell due meanwhile.
             started = asyncio.get_running_loop().time()
             table = state.bgp_table_due(started, policy)
             if plan is not None and DataPart.BGP not in plan.snmp:
                 table = False  # gNMI reads the BGP table
-            request = PollRequest(prefixes=policy.prefixes, bgp_table=table)
+            request = PollRequest(prefixes=policy.prefixes, bgp_table=table, idle=idle)
             clock_started = time.perf_counter()
             result = await collector.poll(state.site, policy.access(state.site), request)
             elapsed = time.perf_counter() - clock_started

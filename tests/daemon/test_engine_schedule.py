@@ -143,3 +143,45 @@ async def test_a_site_no_collector_speaks_is_unknown_and_a_reload_can_take_it_th
         moved = [c for c in changes[before:] if c.site == "branch-01" and c.app is not None]
         assert moved
         assert {(c.old_state, c.new_state) for c in moved} == {("compliant", "unknown")}
+
+
+class WatchingCollector(RecordingCollector):
+    """Each poll reads, then waits ``watch_s`` through the request's ``idle`` (as the SNMP
+    counter watch waits for the agent's refresh), then reads once more."""
+
+    def __init__(self, duration_s: float, watch_s: float) -> None:
+        super().__init__(duration_s)
+        self.watch_s = watch_s
+
+    async def _read(self) -> None:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.duration_s)
+        finally:
+            self.in_flight -= 1
+
+    async def poll(self, site: Site, access: RouterAccess, request: PollRequest) -> PollResult:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await self._read()
+        await request.idle(self.watch_s)
+        await self._read()
+        self.polls.append(Poll(site.name, started, loop.time(), request.bgp_table))
+        n = int(site.name.split("-")[1])
+        return PollResult(replace(observation(n), collected_at=loop.time() + 1e9))
+
+
+async def test_a_poll_waiting_in_its_counter_watch_leaves_its_slot_to_other_sites() -> None:
+    collector = WatchingCollector(duration_s=0.01, watch_s=0.3)
+    settings = {"counter_interval_s": 0.05, "bgp_interval_s": 0.05, "jitter": 0.0}
+    await run_for(fleet(3, **settings, max_in_flight=1), collector, 1.0)
+    assert collector.most_in_flight == 1, "reads stay within the bound"
+    polls = sorted(collector.polls, key=lambda p: p.started)
+    overlapping = [
+        (a.site, b.site) for a, b in pairwise(polls) if a.site != b.site and b.started < a.ended
+    ]
+    # With one slot held through the watch, no poll could start before the one
+    # before it ended.
+    assert overlapping, [(p.site, p.started, p.ended) for p in polls]
+    assert {p.site for p in polls} == {"branch-01", "branch-02", "branch-03"}
