@@ -128,11 +128,11 @@ class Recorder:
 @asynccontextmanager
 async def watching(intent_path: Path, recorder: Recorder) -> AsyncIterator[Monitor]:
     """The engine with the SNMP collector on ``intent_path``, publishing into ``recorder``."""
-    intent = load_config(intent_path)
+    loaded = load_config(intent_path)
     async with (
         SnmpCollector() as snmp,
         Monitor(
-            intent,
+            loaded,
             [snmp],
             on_view=recorder.on_view,
             on_changes=recorder.on_changes,
