@@ -13,6 +13,7 @@ import click
 from click.decorators import FC
 
 from sprmon.core.findings import Severity
+from sprmon.printable import printable
 
 # What a command needs is imported when it runs (pydantic, ruamel.yaml and rich
 # cost more than the rest of a one-off check): these names are for mypy only.
@@ -43,13 +44,26 @@ Exit codes (monitoring-plugin convention, see docs/exit-codes.md):
 """
 
 
+class PrintableFormatter(logging.Formatter):
+    """A log formatter whose messages are printable: a record quoting an agent's
+    error text or a snapshot's name cannot act on the terminal, nor split its
+    line. A traceback (``-vv``) keeps its lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return printable(super().formatMessage(record))
+
+
 class CliError(click.ClickException):
-    """Any input problem that stops a command: one line on stderr, exit 3."""
+    """Any input problem that stops a command: one line on stderr, exit 3.
+
+    The message often quotes a file or an agent: it is printed printable
+    (:func:`sprmon.printable.printable`), on one line whatever it quotes.
+    """
 
     exit_code = EXIT_UNKNOWN
 
     def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"sprmon: error: {self.format_message()}", err=True, file=file)
+        click.echo(f"sprmon: error: {printable(self.format_message())}", err=True, file=file)
 
 
 class CliUsageError(click.UsageError):
@@ -61,7 +75,7 @@ class CliUsageError(click.UsageError):
         hint = ""
         if self.ctx is not None:
             hint = f" (see '{self.ctx.command_path} --help')"
-        message = self.format_message().rstrip(".")
+        message = printable(self.format_message().rstrip("."))
         click.echo(f"sprmon: usage error: {message}{hint}", err=True, file=file)
 
 
