@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -81,6 +82,45 @@ class CliUsageError(click.UsageError):
 
 # Options several commands take: the flags, names and types are the same
 # everywhere; the help says what each command does with them.
+
+
+class Seconds(click.ParamType[float, Any]):
+    """A duration option: a finite number of seconds from ``low`` to ``high``.
+
+    click's FloatRange lets NaN through (it compares false with both bounds)
+    and, without an upper bound, infinity: ``check --interval inf`` slept
+    for ever. Every duration option of every command is of this type, so that
+    each refuses both with a usage error naming the option and its bounds.
+    """
+
+    name = "seconds"
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low = low
+        self.high = high
+
+    def bounds(self) -> str:
+        """``0 to 3600``: for the help and the error."""
+        return f"{self.low:g} to {self.high:g}"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "SECONDS"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            number = float(value)
+        else:
+            try:
+                number = float(str(value))
+            except ValueError:
+                self.fail(f"{value!r} is not a number of seconds ({self.bounds()})", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value} is not a number of seconds ({self.bounds()})", param, ctx)
+        if not self.low <= number <= self.high:
+            self.fail(f"{value} is not within {self.bounds()} seconds", param, ctx)
+        return number
 
 
 def intent_option(help_text: str) -> Callable[[FC], FC]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import itertools
+import math
 import os
 import time
 from collections.abc import AsyncIterator, Callable
@@ -284,7 +285,7 @@ async def run_lab(
         raise LabError(f"the lab runs 1 to {MAX_SITES} sites, not {sites}")
     if snmp_version not in ("2c", "3"):
         raise LabError(f"the lab speaks SNMP 2c or 3, not {snmp_version!r}")
-    if tick <= 0:
+    if not (math.isfinite(tick) and tick > 0):
         raise LabError(f"the tick must be a positive number of seconds, not {tick}")
     if counter_refresh_s < 0:
         raise LabError(
