@@ -40,7 +40,7 @@ from sprmon.lab.credentials import (
 )
 from sprmon.lab.errors import LabError
 from sprmon.lab.faults import ActiveFault, Fault
-from sprmon.lab.intent_file import GnmiTargets, write_intent
+from sprmon.lab.intent_file import GnmiTargets, claim_intent_folder, write_intent
 from sprmon.lab.model import WanModel
 from sprmon.lab.plan import MAX_SITES
 from sprmon.lab.protocols import GNMI, SNMP, parse_protocols
@@ -306,6 +306,9 @@ async def run_lab(
     ]
 
     async with contextlib.AsyncExitStack() as stack:
+        if intent is not None:
+            # Before any port is taken: a second lab on the same folder fails at once.
+            stack.enter_context(claim_intent_folder(intent, lab_name=lab_name))
         gnmi = None
         if gnmi_sites:
             from sprmon.lab.gnmi.server import GnmiPool  # noqa: PLC0415 - grpc only if used
