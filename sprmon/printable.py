@@ -23,11 +23,12 @@ import re
 __all__ = ["json_printable", "printable"]
 
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
-#: What may need escaping: anything but printable ASCII (a fast scan in C).
-_NOT_ASCII_PRINTABLE = re.compile(r"[^ -~]")
+#: What may need escaping: runs of anything but printable ASCII (a fast scan in C;
+#: a run, not a character, so that a name in another script is one check).
+_NOT_ASCII_PRINTABLE = re.compile(r"[^ -~]+")
 #: In a JSON document the only structural characters outside that range are
 #: newlines (indentation), and json.dumps already escapes the C0 controls in strings.
-_JSON_CANDIDATE = re.compile(r"[^\n -~]")
+_JSON_CANDIDATE = re.compile(r"[^\n -~]+")
 
 
 def _escape(char: str) -> str:
@@ -42,8 +43,10 @@ def _escape(char: str) -> str:
 
 
 def _text_escape(match: re.Match[str]) -> str:
-    char = match.group()
-    return char if char.isprintable() else _escape(char)
+    run = match.group()
+    if run.isprintable():
+        return run
+    return "".join(char if char.isprintable() else _escape(char) for char in run)
 
 
 def printable(text: str) -> str:
@@ -54,7 +57,13 @@ def printable(text: str) -> str:
 
 
 def _json_escape(match: re.Match[str]) -> str:
-    char = match.group()
+    run = match.group()
+    if run.isprintable():
+        return run
+    return "".join(_json_char(char) for char in run)
+
+
+def _json_char(char: str) -> str:
     if char.isprintable():
         return char
     code = ord(char)
@@ -73,4 +82,8 @@ def json_printable(document: str) -> str:
     as ``\\uXXXX`` they decode to the same strings: the document means the
     same, and prints and encodes safely.
     """
+    # The common cases at C speed: plain ASCII (json.dumps escaped every other
+    # control), or names in other scripts but nothing to escape.
+    if (document.isascii() and "\x7f" not in document) or document.replace("\n", "").isprintable():
+        return document
     return _JSON_CANDIDATE.sub(_json_escape, document)
