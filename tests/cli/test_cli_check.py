@@ -6,6 +6,7 @@ import dataclasses
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -213,8 +214,9 @@ def test_a_failed_stage_is_named_once_in_the_report(
     # ("BGP peers not collected: BGP peers not collected: ...").
     snapshot = load_snapshot(MIXED)
     newest = max(o.collected_at for o in snapshot.observations)
+    changes: dict[str, Any] = {"error": error, **lost}
     observations = tuple(
-        dataclasses.replace(o, error=error, **lost)
+        dataclasses.replace(o, **changes)
         if o.site == "branch-01" and o.collected_at == newest
         else o
         for o in snapshot.observations

@@ -11,13 +11,13 @@ import math
 
 import click
 import pytest
-from cli_support import INTENT, Run
 
 from sprmon.cli.check import LiveOptions
 from sprmon.cli.common import Seconds
 from sprmon.cli.main import COMMANDS
 from sprmon.lab import run_lab
 from sprmon.lab.errors import LabError
+from tests.cli.cli_support import INTENT, Run
 
 #: (command line before the option, option, bounds as the message says them)
 DURATIONS = [

@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from cli_support import INTENT, Run
 
 from sprmon.cli.common import write_text
 from sprmon.core.observed import Snapshot
 from sprmon.snapshot import dump_snapshot
+from tests.cli.cli_support import INTENT, Run
 
 
 @contextmanager

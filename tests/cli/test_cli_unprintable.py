@@ -13,10 +13,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from cli_support import INTENT, SNAPSHOTS, Run
 
 from sprmon.core.observed import Snapshot
 from sprmon.snapshot import dump_snapshot, load_snapshot
+from tests.cli.cli_support import INTENT, SNAPSHOTS, Run
 
 #: ESC (clear the screen), BEL, CR, NUL, DEL, U+2028 and a right-to-left override.
 AGENT_SAID = "agent said \x1b[2J\x07\r\x00\x7f\u2028\u202e bye"
