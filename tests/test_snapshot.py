@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import stat
 import sys
@@ -168,9 +169,13 @@ def test_dump_replaces_the_file_and_leaves_no_temporary_file(tmp_path: Path) -> 
     assert [p.name for p in tmp_path.iterdir()] == ["snap.json"]
 
 
-def test_dump_creates_a_world_readable_file(tmp_path: Path) -> None:
+def test_dump_creates_a_world_readable_file_under_umask_022(tmp_path: Path) -> None:
     target = tmp_path / "snap.json"
-    dump_snapshot(Snapshot(observations=()), target)
+    previous = os.umask(0o022)
+    try:
+        dump_snapshot(Snapshot(observations=()), target)
+    finally:
+        os.umask(previous)
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
 
 

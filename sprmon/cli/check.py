@@ -22,6 +22,7 @@ from sprmon.cli.common import (
     EXIT_CODES_HELP,
     CliError,
     CliUsageError,
+    Seconds,
     check_sites,
     format_option,
     intent_option,
@@ -59,7 +60,9 @@ _LIVE_ONLY = {
     "site_budget": "--site-budget",
 }
 #: --deadline bounds: a check shorter than a second polls nothing; an hour is no plugin.
-_DEADLINE_RANGE = (1.0, 3600.0)
+_DEADLINE = Seconds(1.0, 3600.0)
+#: --interval bounds: 0 polls once; two polls an hour apart are already no plugin's.
+_INTERVAL = Seconds(0.0, 3600.0)
 #: --site-budget bounds, in MiB.
 _BUDGET_RANGE = (1, 4096)
 
@@ -80,8 +83,8 @@ class LiveOptions:
     site_budget_mib: int = 0
 
     def __post_init__(self) -> None:
-        if self.interval_s < 0:
-            raise ValueError(f"the interval cannot be negative, not {self.interval_s}")
+        if not (math.isfinite(self.interval_s) and self.interval_s >= 0):
+            raise ValueError(f"the interval must be 0 or a finite duration, not {self.interval_s}")
         if self.deadline_s is not None and not (
             math.isfinite(self.deadline_s) and self.deadline_s > 0
         ):
@@ -160,14 +163,13 @@ def obtain_snapshot(
 @output_option("Write the report to this file instead of stdout; the exit code is the same.")
 @click.option(
     "--interval",
-    type=click.FloatRange(min=0),
+    type=_INTERVAL,
     default=DEFAULT_INTERVAL_S,
     show_default=True,
-    metavar="SECONDS",
     help="Live: poll twice this far apart, so that link rates and utilisation are known. "
     "0 polls once: paths and link states are judged, rates are unknown. Keep it above "
     "the agents' counter cache (Net-SNMP snmpd caches IF-MIB for about 3 s), or both polls "
-    "read the same counters and a busy link looks idle.",
+    f"read the same counters and a busy link looks idle. {_INTERVAL.bounds()}.",
 )
 @click.option(
     "--concurrency",
@@ -179,14 +181,12 @@ def obtain_snapshot(
 )
 @click.option(
     "--deadline",
-    type=click.FloatRange(*_DEADLINE_RANGE),
-    callback=lambda _ctx, _param, value: _finite(value, "--deadline"),
+    type=_DEADLINE,
     default=DEFAULT_DEADLINE_S,
     show_default=True,
-    metavar="SECONDS",
     help="Live: the whole check ends within this; a site not done by then is unknown, "
     "with the reason, and every other site is reported. The default fits a monitoring "
-    f"plugin's 60 s timeout. {_DEADLINE_RANGE[0]:g} to {_DEADLINE_RANGE[1]:g}.",
+    f"plugin's 60 s timeout. {_DEADLINE.bounds()}.",
 )
 @click.option(
     "--site-budget",
@@ -255,12 +255,14 @@ def check(  # noqa: PLR0917 - click passes every option as an argument
                 "collection, not with --snapshot",
                 ctx,
             )
+    # Both said before polling: a long audit must not be lost to a typo in a path.
     if save_snapshot is not None and not save_snapshot.parent.is_dir():
-        # Said before polling: a long audit must not be lost to a typo in a path.
         raise CliUsageError(
             f"--save-snapshot {save_snapshot}: the folder {save_snapshot.parent} does not exist",
             ctx,
         )
+    if output is not None and not output.parent.is_dir():
+        raise CliError(f"cannot write {output}: the folder {output.parent} does not exist")
     config = load_config_or_fail(intent_file)
     intent = config.intent
     check_sites(intent, sites)
@@ -285,10 +287,3 @@ def check(  # noqa: PLR0917 - click passes every option as an argument
     )
     render_report(report, output_format, output)
     ctx.exit(report.severity().exit_code)
-
-
-def _finite(value: float, option: str) -> float:
-    # click's FloatRange lets NaN through: it compares false with both bounds.
-    if not math.isfinite(value):
-        raise click.BadParameter(f"{value} is not a number of seconds", param_hint=option)
-    return value

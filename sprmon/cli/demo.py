@@ -24,6 +24,7 @@ from sprmon.cli import demo_text as text
 from sprmon.cli.common import (
     CliError,
     CliUsageError,
+    Seconds,
     load_config_or_fail,
     print_renderable,
     render_report,
@@ -87,6 +88,9 @@ class _Options:
     keep_running: bool
 
 
+#: --interval: the demo tells its story in about 15 s; a minute between polls is plenty.
+_INTERVAL = Seconds(0.0, 60.0)
+
 _EPILOG = """\b
 Exit codes:
   0  the demo ran (whatever the checks inside it found)
@@ -101,12 +105,11 @@ Exit codes:
 )
 @click.option(
     "--interval",
-    type=click.FloatRange(min=0),
+    type=_INTERVAL,
     default=3.0,
     show_default=True,
-    metavar="SECONDS",
     help="Seconds between the two polls of each check (link rates need two); "
-    "0 polls once and leaves rates unknown.",
+    f"0 polls once and leaves rates unknown. {_INTERVAL.bounds()}.",
 )
 @click.option(
     "--listen",

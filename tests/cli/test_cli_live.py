@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import pty
+import stat
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -316,6 +317,22 @@ async def test_site_option_polls_only_the_named_sites(lab: Lab, tmp_path: Path) 
     assert result.returncode == 0
     assert {p["site"] for p in result.json()["paths"]} == {"site-003"}
     assert [o.site for o in load_snapshot(saved).observations] == ["site-003"]
+
+
+async def test_under_umask_077_the_saved_snapshot_is_as_private_as_the_report(
+    lab: Lab, tmp_path: Path
+) -> None:
+    saved, report = tmp_path / "snap.json", tmp_path / "report.txt"
+    previous = os.umask(0o077)  # inherited by the sprmon process
+    try:
+        result = await sprmon(
+            tmp_path, "check", "-i", _intent(lab), "--interval", "0",
+            "--save-snapshot", saved, "-o", report,
+        )  # fmt: skip
+    finally:
+        os.umask(previous)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(saved.stat().st_mode) == stat.S_IMODE(report.stat().st_mode) == 0o600
 
 
 async def test_snmp_v3_lab_is_checked_live(tmp_path: Path) -> None:
