@@ -119,6 +119,9 @@ class PushResult:
     #: The interface counters are a new sample: they advance the rates. False: the
     #: counters (and ``collected_at``, which times them) are those of the last sample.
     counters_sampled: bool = False
+    #: What the target sent that could not be used, by kind (``unknown_path``,
+    #: ``malformed_value``, ...), counted since the collector started, sorted by kind.
+    bad_input: tuple[tuple[str, int], ...] = ()
 
 
 class SiteFeed(TypingProtocol):

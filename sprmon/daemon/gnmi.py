@@ -50,18 +50,24 @@ def gnmi_failure_reason(error: GnmiError) -> FailureReason:
 
 
 class _Feed:
-    def __init__(self, stream: SiteStream) -> None:
+    def __init__(self, stream: SiteStream, bad_input: BadInputLog) -> None:
         self.stream = stream
+        self._bad_input = bad_input
 
     async def next(self) -> PushResult:
         update = await self.stream.next()
         observation = update.observation
+        bad = tuple(
+            sorted(
+                (kind.value, n) for kind, n in self._bad_input.for_site(observation.site).items()
+            )
+        )
         if update.failure is not None:
-            return PushResult(observation, gnmi_failure_reason(update.failure))
+            return PushResult(observation, gnmi_failure_reason(update.failure), bad_input=bad)
         if observation.error is not None:
             # The target answered, but what it sent cannot be trusted (malformed values).
-            return PushResult(observation, FailureReason.MALFORMED)
-        return PushResult(observation, counters_sampled=update.counters_sampled)
+            return PushResult(observation, FailureReason.MALFORMED, bad_input=bad)
+        return PushResult(observation, counters_sampled=update.counters_sampled, bad_input=bad)
 
 
 class GnmiCollector:
@@ -125,7 +131,7 @@ class GnmiCollector:
         async with stream:
             self.streams[site.name] = stream
             try:
-                yield _Feed(stream)
+                yield _Feed(stream, self.bad_input)
             finally:
                 if self.streams.get(site.name) is stream:
                     del self.streams[site.name]

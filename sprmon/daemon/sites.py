@@ -171,6 +171,8 @@ class SiteState:
         good = result.failure is None and observation.error is None
         tracker = self.targets.get(protocol)
         if tracker is not None:
+            if isinstance(result, PushResult):
+                tracker.bad_input(result.bad_input)
             if good:
                 tracker.succeeded(observation.collected_at)
             else:
