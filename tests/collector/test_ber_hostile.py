@@ -26,6 +26,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from sprmon.ber import length
+from sprmon.ber import tlv as _tlv
 from sprmon.collector import ber
 from sprmon.smi import SnmpValue, ValueKind
 from tests.collector.snmp_wire import Read, oids, pysnmp_read, pysnmp_response, tlvs, values
@@ -107,10 +109,6 @@ def _check(data: bytes) -> None:
 
 
 # --- each rule, by example ------------------------------------------------------------------
-
-
-def _tlv(tag: int, content: bytes) -> bytes:
-    return bytes((tag,)) + ber._length(len(content)) + content
 
 
 def _response(
@@ -361,7 +359,7 @@ def _length_octets(draw: st.DrawFn, actual: int) -> bytes:
         return b"\xff"
     else:
         return b"\x84\xff\xff\xff\xff"
-    return ber._length(n)
+    return length(n)
 
 
 @st.composite
@@ -444,7 +442,7 @@ def _wrap(draw: st.DrawFn, tag: int, content: bytes) -> bytes:
         width = draw(st.integers(1, 9))
         if len(content) < 256**width:
             return bytes((tag, 0x80 | width)) + len(content).to_bytes(width, "big") + content
-    return bytes((tag,)) + ber._length(len(content)) + content
+    return _tlv(tag, content)
 
 
 def _extra(draw: st.DrawFn) -> bytes:
