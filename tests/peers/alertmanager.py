@@ -36,13 +36,8 @@ from typing import Any, Self
 
 from ruamel.yaml import YAML
 
-from tests.peers.prometheus import (
-    PrometheusError,
-    free_tcp_port,
-    http_request,
-    log_tail,
-    stop_process,
-)
+from sprmon.realpeers.process import run_peer, start_logged
+from tests.peers.prometheus import PrometheusError, http_request
 
 ALERTMANAGER = "prometheus-alertmanager"
 AMTOOL = "amtool"
@@ -186,8 +181,8 @@ async def run_alertmanager(
     config_path = _write_config(workdir, config)
     await amtool_check_config(config_path)
     log_path = workdir / "alertmanager.log"
-    for attempt in range(3):
-        port = free_tcp_port(host)
+
+    async def spawn(port: int, attempt: int) -> tuple[asyncio.subprocess.Process, Alertmanager]:
         command = [
             ALERTMANAGER,
             f"--config.file={config_path}",
@@ -196,23 +191,19 @@ async def run_alertmanager(
             # Empty: no cluster, so nothing binds the gossip port on every address.
             "--cluster.listen-address=",
         ]
-        with log_path.open("ab") as log:
-            process = await asyncio.create_subprocess_exec(
-                *command,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                cwd=workdir,
-            )
-        server = Alertmanager(host, port, process.pid, workdir, config_path, log_path)
-        try:
-            if not await _wait_ready(server, process, ready_timeout_s):
-                continue  # exited: most likely the port was taken in between
-            yield server
-            return
-        finally:
-            await stop_process(process)
-    raise AlertmanagerError(f"alertmanager did not start on {host}; log:\n{log_tail(log_path)}")
+        process = await start_logged(command, log_path, cwd=workdir)
+        return process, Alertmanager(host, port, process.pid, workdir, config_path, log_path)
+
+    async with run_peer(
+        "alertmanager",
+        spawn,
+        lambda server: http_request(f"{server.url}/-/ready", timeout_s=2),
+        host=host,
+        not_yet=(OSError, PrometheusError),
+        ready_timeout_s=ready_timeout_s,
+        error=AlertmanagerError,
+    ) as server:
+        yield server
 
 
 def _write_config(workdir: Path, config: str) -> Path:
@@ -220,22 +211,6 @@ def _write_config(workdir: Path, config: str) -> Path:
     config_path = workdir / "alertmanager.yml"
     config_path.write_text(config)
     return config_path
-
-
-async def _wait_ready(
-    server: Alertmanager, process: asyncio.subprocess.Process, timeout_s: float
-) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.returncode is not None:
-            return False
-        with contextlib.suppress(OSError, PrometheusError):
-            await http_request(f"{server.url}/-/ready", timeout_s=2)
-            return True
-        await asyncio.sleep(0.2)
-    raise AlertmanagerError(
-        f"alertmanager on {server.url} not ready within {timeout_s} s:\n{log_tail(server.log_path)}"
-    )
 
 
 # --- the webhook ------------------------------------------------------------------------------

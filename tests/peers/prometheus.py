@@ -22,9 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import signal
-import socket
 import time
 import urllib.error
 import urllib.parse
@@ -34,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sprmon.realpeers.process import run_peer, start_logged
+
 PROMETHEUS = "prometheus"
 
 Sample = dict[str, Any]
@@ -41,13 +40,6 @@ Sample = dict[str, Any]
 
 class PrometheusError(RuntimeError):
     pass
-
-
-def free_tcp_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def scrape_job(
@@ -122,7 +114,7 @@ class Prometheus:
     async def api(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         """GET ``/api/v1/PATH``; the ``data`` member, or PrometheusError with the API's error."""
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
-        body = await _http(f"{self.url}/api/v1/{path}{query}")
+        body = await http_request(f"{self.url}/api/v1/{path}{query}")
         reply = json.loads(body)
         if reply.get("status") != "success":
             raise PrometheusError(f"{path}: {reply.get('errorType')}: {reply.get('error')}")
@@ -227,10 +219,10 @@ class Prometheus:
         """Rewrite the configuration (if given) and ask Prometheus to load it again."""
         if config is not None:
             self.config_path.write_text(config)
-        await _http(f"{self.url}/-/reload", method="POST")
+        await http_request(f"{self.url}/-/reload", method="POST")
 
 
-async def _http(url: str, *, method: str = "GET", timeout_s: float = 10.0) -> bytes:
+async def http_request(url: str, *, method: str = "GET", timeout_s: float = 10.0) -> bytes:
     def fetch() -> bytes:
         request = urllib.request.Request(url, method=method)
         try:
@@ -268,34 +260,29 @@ async def run_prometheus(
     config_path = _write_files(workdir, config, {**(files or {}), **(rule_files or {})})
     await _promtool_check(config_path)
     log_path = workdir / "prometheus.log"
-    for attempt in range(3):
-        port = free_tcp_port(host)
-        data = workdir / f"data-{attempt}"
+
+    async def spawn(port: int, attempt: int) -> tuple[asyncio.subprocess.Process, Prometheus]:
         command = [
             PROMETHEUS,
             f"--config.file={config_path}",
-            f"--storage.tsdb.path={data}",
+            f"--storage.tsdb.path={workdir / f'data-{attempt}'}",
             f"--web.listen-address={host}:{port}",
             "--web.enable-lifecycle",
             *extra_args,
         ]
-        with log_path.open("ab") as log:
-            process = await asyncio.create_subprocess_exec(
-                *command,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                cwd=workdir,
-            )
-        server = Prometheus(host, port, process.pid, workdir, config_path, log_path)
-        try:
-            if not await _wait_ready(server, process, ready_timeout_s):
-                continue  # exited: most likely the port was taken in between
-            yield server
-            return
-        finally:
-            await _stop(process)
-    raise PrometheusError(f"prometheus did not start on {host}; last log:\n{_tail(log_path)}")
+        process = await start_logged(command, log_path, cwd=workdir)
+        return process, Prometheus(host, port, process.pid, workdir, config_path, log_path)
+
+    async with run_peer(
+        "prometheus",
+        spawn,
+        lambda server: http_request(f"{server.url}/-/ready", timeout_s=2),
+        host=host,
+        not_yet=(OSError, PrometheusError),
+        ready_timeout_s=ready_timeout_s,
+        error=PrometheusError,
+    ) as server:
+        yield server
 
 
 def _write_files(workdir: Path, config: str, files: Mapping[str, str | bytes]) -> Path:
@@ -323,43 +310,3 @@ async def _promtool_check(config_path: Path) -> None:
     out, _ = await process.communicate()
     if process.returncode != 0:
         raise PrometheusError(f"promtool check config {config_path}:\n{out.decode()}")
-
-
-async def _wait_ready(
-    server: Prometheus, process: asyncio.subprocess.Process, timeout_s: float
-) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.returncode is not None:
-            return False
-        with contextlib.suppress(OSError, PrometheusError):
-            await _http(f"{server.url}/-/ready", timeout_s=2)
-            return True
-        await asyncio.sleep(0.2)
-    raise PrometheusError(
-        f"prometheus on {server.url} not ready within {timeout_s} s:\n{_tail(server.log_path)}"
-    )
-
-
-def _tail(path: Path) -> str:
-    return path.read_text(errors="replace")[-3000:] if path.exists() else ""
-
-
-async def _stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(process.pid, signal.SIGTERM)
-    try:
-        async with asyncio.timeout(15):
-            await process.wait()
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, signal.SIGKILL)
-        await process.wait()
-
-
-# Public names for the peers started the same way (tests.peers.alertmanager).
-http_request = _http
-stop_process = _stop
-log_tail = _tail

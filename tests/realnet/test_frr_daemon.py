@@ -40,10 +40,10 @@ from realnet_support import (
 )
 
 from sprmon.realpeers.frr import HOLD_TIME_S, IF_MIB_CACHE_S, LEGACY, MED_BACKUP, FrrWan
+from sprmon.realpeers.process import free_tcp_port
 from tests.peers.prometheus import (
     Prometheus,
     Sample,
-    free_tcp_port,
     prometheus_config,
     run_prometheus,
     scrape_job,
