@@ -55,9 +55,12 @@ def free_tcp_port(host: str = "127.0.0.1") -> int:
         return port
 
 
-def log_tail(path: Path, chars: int = 3000) -> str:
-    """The end of a peer's log, for an error message ("" if there is none yet)."""
-    return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+def log_tail(path: Path, chars: int | None = 3000) -> str:
+    """The end of a peer's log (None: all of it) for an error message; "" if there is none."""
+    if not path.exists():
+        return ""
+    text = path.read_text(errors="replace")
+    return text if chars is None else text[-chars:]
 
 
 async def start_logged(

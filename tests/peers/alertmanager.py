@@ -36,8 +36,7 @@ from typing import Any, Self
 
 from ruamel.yaml import YAML
 
-from sprmon.realpeers.process import run_peer, start_logged
-from tests.peers.prometheus import PrometheusError, http_request
+from tests.peers.prometheus import PromServer, check_config, http_request, run_prom_server
 
 ALERTMANAGER = "prometheus-alertmanager"
 AMTOOL = "amtool"
@@ -50,25 +49,11 @@ class AlertmanagerError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Alertmanager:
-    host: str
-    port: int
-    pid: int
-    workdir: Path
-    config_path: Path
-    log_path: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
+class Alertmanager(PromServer):
     @property
     def address(self) -> str:
         """HOST:PORT, as Prometheus's ``alerting.alertmanagers`` targets want it."""
         return f"{self.host}:{self.port}"
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     async def alerts(
         self,
@@ -157,16 +142,7 @@ def alertmanager_config_for(
 
 
 async def amtool_check_config(config_path: Path) -> None:
-    process = await asyncio.create_subprocess_exec(
-        AMTOOL,
-        "check-config",
-        str(config_path),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await process.communicate()
-    if process.returncode != 0:
-        raise AlertmanagerError(f"amtool check-config {config_path}:\n{out.decode()}")
+    await check_config([AMTOOL, "check-config", str(config_path)], AlertmanagerError)
 
 
 @contextlib.asynccontextmanager
@@ -180,26 +156,16 @@ async def run_alertmanager(
     """Start Alertmanager with ``config``, wait until ready, stop it (by pid) on exit."""
     config_path = _write_config(workdir, config)
     await amtool_check_config(config_path)
-    log_path = workdir / "alertmanager.log"
-
-    async def spawn(port: int, attempt: int) -> tuple[asyncio.subprocess.Process, Alertmanager]:
-        command = [
-            ALERTMANAGER,
-            f"--config.file={config_path}",
+    async with run_prom_server(
+        Alertmanager,
+        ALERTMANAGER,
+        lambda attempt: [
             f"--storage.path={workdir / f'data-{attempt}'}",
-            f"--web.listen-address={host}:{port}",
             # Empty: no cluster, so nothing binds the gossip port on every address.
             "--cluster.listen-address=",
-        ]
-        process = await start_logged(command, log_path, cwd=workdir)
-        return process, Alertmanager(host, port, process.pid, workdir, config_path, log_path)
-
-    async with run_peer(
-        "alertmanager",
-        spawn,
-        lambda server: http_request(f"{server.url}/-/ready", timeout_s=2),
+        ],
+        config_path=config_path,
         host=host,
-        not_yet=(OSError, PrometheusError),
         ready_timeout_s=ready_timeout_s,
         error=AlertmanagerError,
     ) as server:

@@ -29,9 +29,9 @@ import urllib.request
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sprmon.realpeers.process import run_peer, start_logged
+from sprmon.realpeers.process import log_tail, run_peer, start_logged
 
 PROMETHEUS = "prometheus"
 
@@ -96,7 +96,10 @@ def prometheus_config(
 
 
 @dataclass(frozen=True)
-class Prometheus:
+class PromServer:
+    """A server of the Prometheus family (Prometheus, Alertmanager) started by
+    :func:`run_prom_server`: one binary, one configuration file, ``/-/ready``."""
+
     host: str
     port: int
     pid: int
@@ -109,8 +112,11 @@ class Prometheus:
         return f"http://{self.host}:{self.port}"
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return log_tail(self.log_path, chars=None)
 
+
+@dataclass(frozen=True)
+class Prometheus(PromServer):
     async def api(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         """GET ``/api/v1/PATH``; the ``data`` member, or PrometheusError with the API's error."""
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
@@ -258,31 +264,73 @@ async def run_prometheus(
     timeout.
     """
     config_path = _write_files(workdir, config, {**(files or {}), **(rule_files or {})})
-    await _promtool_check(config_path)
-    log_path = workdir / "prometheus.log"
-
-    async def spawn(port: int, attempt: int) -> tuple[asyncio.subprocess.Process, Prometheus]:
-        command = [
-            PROMETHEUS,
-            f"--config.file={config_path}",
+    await check_config(["promtool", "check", "config", str(config_path)], PrometheusError)
+    async with run_prom_server(
+        Prometheus,
+        PROMETHEUS,
+        lambda attempt: [
             f"--storage.tsdb.path={workdir / f'data-{attempt}'}",
-            f"--web.listen-address={host}:{port}",
             "--web.enable-lifecycle",
             *extra_args,
+        ],
+        config_path=config_path,
+        host=host,
+        ready_timeout_s=ready_timeout_s,
+        error=PrometheusError,
+    ) as server:
+        yield server
+
+
+S = TypeVar("S", bound=PromServer)
+
+
+@contextlib.asynccontextmanager
+async def run_prom_server(
+    kind: type[S],
+    binary: str,
+    flags: Callable[[int], Sequence[str]],
+    *,
+    config_path: Path,
+    host: str,
+    ready_timeout_s: float,
+    error: Callable[[str], Exception],
+) -> AsyncIterator[S]:
+    """Start ``binary`` with ``config_path`` (in its folder, the work folder), listening
+    on a free port, and the ``flags(attempt)`` of each attempt; yield it once ready."""
+    workdir = config_path.parent
+    name = kind.__name__.lower()
+    log_path = workdir / f"{name}.log"
+
+    async def spawn(port: int, attempt: int) -> tuple[asyncio.subprocess.Process, S]:
+        command = [
+            binary,
+            f"--config.file={config_path}",
+            f"--web.listen-address={host}:{port}",
+            *flags(attempt),
         ]
         process = await start_logged(command, log_path, cwd=workdir)
-        return process, Prometheus(host, port, process.pid, workdir, config_path, log_path)
+        return process, kind(host, port, process.pid, workdir, config_path, log_path)
 
     async with run_peer(
-        "prometheus",
+        name,
         spawn,
         lambda server: http_request(f"{server.url}/-/ready", timeout_s=2),
         host=host,
         not_yet=(OSError, PrometheusError),
         ready_timeout_s=ready_timeout_s,
-        error=PrometheusError,
+        error=error,
     ) as server:
         yield server
+
+
+async def check_config(command: Sequence[str], error: Callable[[str], Exception]) -> None:
+    """Run a configuration checker (promtool, amtool): ``error`` with its output if it refuses."""
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    out, _ = await process.communicate()
+    if process.returncode != 0:
+        raise error(f"{' '.join(command)}:\n{out.decode()}")
 
 
 def _write_files(workdir: Path, config: str, files: Mapping[str, str | bytes]) -> Path:
@@ -296,17 +344,3 @@ def _write_files(workdir: Path, config: str, files: Mapping[str, str | bytes]) -
     config_path = workdir / "prometheus.yml"
     config_path.write_text(config)
     return config_path
-
-
-async def _promtool_check(config_path: Path) -> None:
-    process = await asyncio.create_subprocess_exec(
-        "promtool",
-        "check",
-        "config",
-        str(config_path),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await process.communicate()
-    if process.returncode != 0:
-        raise PrometheusError(f"promtool check config {config_path}:\n{out.decode()}")
