@@ -121,18 +121,19 @@ def oid_body(oid: Oid) -> bytes:
         elif arc < 0x4000:
             out += (0x80 | arc >> 7, arc & 0x7F)
         else:
-            out += _long_arc(arc)
+            out += subidentifier(arc)
     return bytes(out)
 
 
-def _long_arc(arc: int) -> list[int]:
+def subidentifier(arc: int) -> bytes:
+    """One sub-identifier in base 128, of any size (limits are the caller's)."""
     octets = [arc & 0x7F]
     arc >>= 7
     while arc:
         octets.append(0x80 | (arc & 0x7F))
         arc >>= 7
     octets.reverse()
-    return octets
+    return bytes(octets)
 
 
 # --- decoding -----------------------------------------------------------------------------
