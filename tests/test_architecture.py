@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -334,3 +335,40 @@ def test_connection_settings_checker_accepts_policy() -> None:
         "class MonitorSettings:\n    convergence_grace_s: float\n    counter_interval_s: float\n"
     )
     assert connection_settings(source, "sprmon.core.example") == []
+
+
+#: Modules both sides of SNMP build on (the collector's codec and the lab's agents):
+#: each may import only the standard library and the others.
+SHARED_SNMP = ("sprmon.ber", "sprmon.smi")
+
+
+def _package_modules(package: str) -> list[tuple[str, Path]]:
+    """(module name, file) of every module of ``package`` (a dotted name under ROOT)."""
+    base = ROOT.joinpath(*package.split("."))
+    if not base.is_dir():
+        return [(package, base.with_suffix(".py"))]
+    modules = []
+    for path in sorted(base.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        modules.append((".".join(parts[:-1] if parts[-1] == "__init__" else parts), path))
+    return modules
+
+
+@pytest.mark.parametrize(("module", "path"), _package_modules("sprmon.collector"), ids=str)
+def test_the_collector_does_not_import_the_lab(module: str, path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    found = imported_modules(source, package_of(module, path))
+    assert [name for _line, name in found if _within(name, "sprmon.lab")] == []
+
+
+@pytest.mark.parametrize("module", SHARED_SNMP)
+def test_what_both_sides_of_snmp_share_imports_only_the_stdlib_and_itself(module: str) -> None:
+    ((_name, path),) = _package_modules(module)
+    found = imported_modules(path.read_text(encoding="utf-8"), module.rsplit(".", 1)[0])
+    others = [
+        name
+        for _line, name in found
+        if not any(_within(name, shared) for shared in SHARED_SNMP)
+        and name.split(".")[0] not in sys.stdlib_module_names
+    ]
+    assert others == []

@@ -13,6 +13,7 @@ import pytest
 from sprmon.core.monitor import EventQueueStatus
 from sprmon.exporters.mqtt import MqttEventPublisher
 from sprmon.exporters.mqtt_topics import level_to_name, level_to_prefix
+from sprmon.realpeers.process import free_tcp_port
 from tests.exporters.mqtt_support import (
     AT,
     decode,
@@ -24,7 +25,6 @@ from tests.exporters.mqtt_support import (
 from tests.peers.mosquitto import (
     Mosquitto,
     MqttRecorder,
-    free_tcp_port,
     retained_messages,
     run_mosquitto,
 )

@@ -29,10 +29,10 @@ import pytest
 import pytest_asyncio
 
 from sprmon.realpeers.frr import HOLD_TIME_S, IF_MIB_CACHE_S, LEGACY, MED_BACKUP, FrrWan
+from sprmon.realpeers.process import free_tcp_port
 from tests.peers.prometheus import (
     Prometheus,
     Sample,
-    free_tcp_port,
     prometheus_config,
     run_prometheus,
     scrape_job,

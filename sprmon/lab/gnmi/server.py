@@ -22,7 +22,6 @@ import hmac
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import grpc
@@ -51,6 +50,7 @@ from sprmon.lab.gnmi.paths import (
 from sprmon.lab.gnmi.session import RequestError, Session, TargetRestarted, parse_subscription_list
 from sprmon.lab.gnmi.tree import RouterTree, nanoseconds
 from sprmon.lab.model import WanModel
+from sprmon.lab.pool import ServerPool, listen_error
 
 GNMI_VERSION = "0.8.0"
 #: The OpenConfig modules served, with the versions their names and types were taken from.
@@ -281,7 +281,7 @@ async def _read_requests(requests: Any, session: Session) -> None:
     session.client_done()
 
 
-class GnmiPool:
+class GnmiPool(ServerPool):
     """A gNMI target for each of ``sites``, on ``host``, as an async context manager.
 
     ``ports`` maps a site to the TCP port it asks for (0 or missing: any free
@@ -309,22 +309,6 @@ class GnmiPool:
         self._servers: list[Any] = []
         self.targets: dict[str, RouterTarget] = {}
         self.ports: dict[str, int] = {}
-
-    async def __aenter__(self) -> GnmiPool:
-        try:
-            await self._start()
-        except BaseException:
-            await self._stop()
-            raise
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self._stop()
 
     def _server_credentials(self) -> Any:
         assert self.tls is not None
@@ -357,13 +341,13 @@ class GnmiPool:
             else:
                 reason = "the address is in use or not local"
             if not bound:
-                hint = (
-                    "choose another --base-port, or omit it to let the lab pick free ports"
-                    if port
-                    else "check that the address is a local loopback address"
-                )
-                raise AgentStartError(
-                    f"cannot listen for gNMI on TCP {address} for {router}: {reason}; {hint}"
+                raise listen_error(
+                    "gNMI",
+                    f"TCP {address}",
+                    router,
+                    reason,
+                    port=port,
+                    any_port_hint="check that the address is a local loopback address",
                 )
             await server.start()
             self._servers.append(server)
