@@ -31,6 +31,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+	$(BIN)/mypy tests bench
 
 pytest: install
 	$(BIN)/pytest
@@ -45,6 +46,7 @@ bench: install
 	$(BIN)/python bench/bench_snmp.py
 	$(BIN)/python bench/bench_lab.py --sites 200
 	$(BIN)/python bench/bench_daemon.py --cycles 2
+	$(BIN)/python bench/bench_gnmi.py --sites 20 --injections 5
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

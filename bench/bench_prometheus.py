@@ -1,7 +1,8 @@
 """Benchmark of one Prometheus scrape of a whole fleet's view (collector + exposition).
 
 Builds (untimed) a MonitorView of N sites as docs/metrics.md counts them (2
-links, A applications x P prefixes, one SNMP target with one error reason),
+links, A applications x P prefixes, one SNMP target with one error reason:
+:func:`sprmon.lab.monitor_views.typical_fleet`),
 then times, in process CPU seconds (the machine is shared; wall time is shown
 too): building the metric families, writing the text format with sprmon's
 writer and with prometheus-client's, and gzip level 1. Per-prefix metrics off
@@ -23,67 +24,12 @@ from typing import TypeVar
 from machine import describe_machine
 from prometheus_client.exposition import generate_latest
 
-from sprmon.core.findings import LinkFinding, PathFinding, PathState, Report, Severity
-from sprmon.core.monitor import LinkTotals, MonitorView, Protocol, TargetHealth
-from sprmon.core.prefixes import canonical_prefix
+from sprmon.core.monitor import MonitorView
 from sprmon.exporters.exposition import encode
 from sprmon.exporters.prometheus import SprmonMetrics, build_registry
+from sprmon.lab.monitor_views import typical_fleet
 
 NOW = 1_700_000_000.0
-
-
-def fleet(sites: int, apps: int, prefixes: int) -> MonitorView:
-    paths: list[PathFinding] = []
-    links: list[LinkFinding] = []
-    totals: list[LinkTotals] = []
-    targets: list[TargetHealth] = []
-    prefix_names = [
-        [canonical_prefix(f"10.{a}.{p}.0/24") for p in range(prefixes)] for a in range(apps)
-    ]
-    for n in range(sites):
-        site = f"site-{n:05d}"
-        for a in range(apps):
-            paths.extend(
-                PathFinding(
-                    site=site,
-                    app=f"app{a}",
-                    prefix=prefix,
-                    state=PathState.COMPLIANT,
-                    severity=Severity.OK,
-                    expected_link="mpls",
-                    actual_links=("mpls",),
-                    redundant=True,
-                    marking_ok=True,
-                    explanation="",
-                )
-                for prefix in prefix_names[a]
-            )
-        for link in ("mpls", "inet"):
-            links.append(
-                LinkFinding(
-                    site=site,
-                    link=link,
-                    severity=Severity.OK,
-                    oper_up=True,
-                    bgp_established=True,
-                    established_since=NOW,
-                    capacity_bps=10_000_000,
-                    in_bps=1e6,
-                    out_bps=2e6,
-                    utilization_in=0.1,
-                    utilization_out=0.2,
-                    error_rate=0.0,
-                    discard_rate=0.0,
-                )
-            )
-            totals.append(LinkTotals(site, link, 10**9, 2 * 10**9, 0, 1, 2, 0, 0))
-        targets.append(TargetHealth(site, Protocol.SNMP, True, NOW, None, (("timeout", 1),)))
-    return MonitorView(
-        built_at=NOW,
-        report=Report(NOW, tuple(paths), tuple(links)),
-        targets=tuple(targets),
-        links=tuple(totals),
-    )
 
 
 T = TypeVar("T")
@@ -124,7 +70,7 @@ def main() -> None:
     parser.add_argument("--prefixes", type=int, default=10, help="per application")
     args = parser.parse_args()
     print(describe_machine("prometheus-client"))
-    view = fleet(args.sites, args.apps, args.prefixes)
+    view = typical_fleet(args.sites, args.apps, args.prefixes, now=NOW)
     print(f"{args.sites} sites x {args.apps} applications x {args.prefixes} prefixes")
     for per_prefix in (False, True):
         print(scrape(view, per_prefix=per_prefix), flush=True)

@@ -1,4 +1,4 @@
-"""Resolve a :class:`~sprmon.core.intent.SecretRef` into a :class:`Secret`.
+"""Resolve a :class:`~sprmon.inventory.SecretRef` into a :class:`Secret`.
 
 A secret's value only leaves a :class:`Secret` through :meth:`Secret.reveal`,
 called by the adapter that puts it on the wire. ``repr``, ``str`` and
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from sprmon.boundedfile import FileProblem, FileReadError, read_bounded
-from sprmon.core.intent import SecretRef
+from sprmon.inventory import SecretRef
 
 #: A community, a key or a password is at most a few hundred bytes; a file
 #: far larger is the wrong file, and reading all of it would cost memory.

@@ -18,7 +18,6 @@ import json
 import operator
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, NotRequired
@@ -647,25 +646,44 @@ def dump_snapshot(snapshot: Snapshot, path: Path) -> None:
     compact.
     """
     target = path.resolve()
+    mode: int | None
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
-        mode = 0o644
+        mode = None
     except OSError as exc:
         raise SnapshotError(str(path), f"cannot write the file: {exc.strerror or exc}") from exc
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        fd, tmp = _create_temporary(target, mode)
     except OSError as exc:
         raise SnapshotError(str(path), f"cannot write the file: {exc.strerror or exc}") from exc
-    tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as stream:
-            os.fchmod(stream.fileno(), mode)
+            if mode is not None:
+                os.fchmod(stream.fileno(), mode)
             stream.writelines(_encode_lines(snapshot))
         tmp.replace(target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise SnapshotError(str(path), f"cannot write the file: {exc.strerror or exc}") from exc
+
+
+def _create_temporary(target: Path, mode: int | None) -> tuple[int, Path]:
+    """A new file next to ``target``, open for writing, and its path.
+
+    A replaced file keeps its mode (set by the caller). A new one is created
+    0666 less the umask, as ``-o`` and a shell's ``>`` create theirs: a
+    snapshot holds a network's inventory, and ``umask 077`` must keep it
+    private (mkstemp's 0600, widened to a fixed 0644, did not).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    for _ in range(100):
+        tmp = target.with_name(f".{target.name}.{os.urandom(6).hex()}")
+        try:
+            return os.open(tmp, flags, 0o600 if mode is not None else 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name next to {target}")
 
 
 def _json(value: object) -> bytes:

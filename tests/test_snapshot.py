@@ -45,7 +45,7 @@ uint32 = st.integers(min_value=0, max_value=2**32 - 1)
 counter = st.integers(min_value=0, max_value=2**64 - 1)
 #: Microsecond resolution: what the format keeps (docs/snapshot-format.md).
 times = st.integers(min_value=0, max_value=4_102_444_800 * 10**6).map(lambda us: us / 1_000_000)
-names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+names = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
 
 
 @st.composite
@@ -180,9 +180,13 @@ def test_dump_replaces_the_file_and_leaves_no_temporary_file(tmp_path: Path) -> 
     assert [p.name for p in tmp_path.iterdir()] == ["snap.json"]
 
 
-def test_dump_creates_a_world_readable_file(tmp_path: Path) -> None:
+def test_dump_creates_a_world_readable_file_under_umask_022(tmp_path: Path) -> None:
     target = tmp_path / "snap.json"
-    dump_snapshot(Snapshot(observations=()), target)
+    previous = os.umask(0o022)
+    try:
+        dump_snapshot(Snapshot(observations=()), target)
+    finally:
+        os.umask(previous)
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
 
 
@@ -500,7 +504,7 @@ def test_nulls_defaults_escaped_quotes_and_blanks_without_a_key_twice_load(
 ) -> None:
     # What a hand-written file holds, and sprmon never writes: each makes the
     # quick count inconclusive, and the file is then read again for duplicates.
-    path = {**_PATH, "med": None, "as_path": [], "best": False, "next_hop": None}
+    path: dict[str, object] = {**_PATH, "med": None, "as_path": [], "best": False, "next_hop": None}
     observation = _observation(paths=[path], error='agent said "no" : twice', peers=None)
     target = tmp_path / "snap.json"
     target.write_text(_document(observation).replace('"site":', '"site"  :'))

@@ -1,7 +1,8 @@
 """``sprmon check``: judge observed state against the intent, as a monitoring plugin.
 
 The observed state is a saved snapshot (``--snapshot``) or, without one, a
-live SNMP poll of the intent's sites. Both go through the same service layer
+live read of the intent's sites (SNMP, gNMI or both, as each site's
+targets say). Both go through the same service layer
 (:mod:`sprmon.service`), evaluation and renderers, so the report and the exit
 code mean the same either way.
 """
@@ -21,11 +22,12 @@ from sprmon.cli.common import (
     EXIT_CODES_HELP,
     CliError,
     CliUsageError,
+    Seconds,
     check_sites,
     format_option,
     intent_option,
     judge_or_fail,
-    load_intent_or_fail,
+    load_config_or_fail,
     load_snapshot_or_fail,
     log,
     output_option,
@@ -33,8 +35,8 @@ from sprmon.cli.common import (
     sites_option,
 )
 from sprmon.cli.progress import PollProgress, stderr_is_terminal
-from sprmon.core.intent import Intent
 from sprmon.core.observed import Snapshot
+from sprmon.intentfile import LoadedIntent
 from sprmon.service import (
     DEFAULT_CONCURRENCY,
     DEFAULT_DEADLINE_S,
@@ -58,7 +60,9 @@ _LIVE_ONLY = {
     "site_budget": "--site-budget",
 }
 #: --deadline bounds: a check shorter than a second polls nothing; an hour is no plugin.
-_DEADLINE_RANGE = (1.0, 3600.0)
+_DEADLINE = Seconds(1.0, 3600.0)
+#: --interval bounds: 0 polls once; two polls an hour apart are already no plugin's.
+_INTERVAL = Seconds(0.0, 3600.0)
 #: --site-budget bounds, in MiB.
 _BUDGET_RANGE = (1, 4096)
 
@@ -79,8 +83,8 @@ class LiveOptions:
     site_budget_mib: int = 0
 
     def __post_init__(self) -> None:
-        if self.interval_s < 0:
-            raise ValueError(f"the interval cannot be negative, not {self.interval_s}")
+        if not (math.isfinite(self.interval_s) and self.interval_s >= 0):
+            raise ValueError(f"the interval must be 0 or a finite duration, not {self.interval_s}")
         if self.deadline_s is not None and not (
             math.isfinite(self.deadline_s) and self.deadline_s > 0
         ):
@@ -94,7 +98,7 @@ class LiveOptions:
 
 
 def obtain_snapshot(
-    intent: Intent,
+    config: LoadedIntent,
     snapshot_path: Path | None,
     sites: Sequence[str],
     live: LiveOptions | None = None,
@@ -102,7 +106,8 @@ def obtain_snapshot(
     """The observed state to judge: a saved snapshot file, or a live poll of ``sites``.
 
     Live (no ``snapshot_path``): every site of the intent, or only ``sites``,
-    is polled over SNMP as ``live`` says, and the result is written to
+    is read over SNMP and/or gNMI at its inventory targets as ``live`` says, and the
+    result is written to
     ``live.save_to`` if given.
     """
     if snapshot_path is not None:
@@ -110,9 +115,10 @@ def obtain_snapshot(
     import asyncio  # noqa: PLC0415 - only a live poll needs it, not a saved snapshot
 
     live = live or LiveOptions()
+    intent, inventory = config.intent, config.inventory
     selected = select_sites(intent, sites)
     with PollProgress(
-        sites=len(pollable_sites(selected)[0]),
+        sites=len(pollable_sites(selected, inventory)[0]),
         polls=live.polls,
         interval_s=live.interval_s,
         enabled=live.progress,
@@ -121,6 +127,7 @@ def obtain_snapshot(
             snapshot = asyncio.run(
                 collect(
                     intent,
+                    inventory,
                     selected,
                     interval_s=live.interval_s,
                     concurrency=live.concurrency,
@@ -156,14 +163,13 @@ def obtain_snapshot(
 @output_option("Write the report to this file instead of stdout; the exit code is the same.")
 @click.option(
     "--interval",
-    type=click.FloatRange(min=0),
+    type=_INTERVAL,
     default=DEFAULT_INTERVAL_S,
     show_default=True,
-    metavar="SECONDS",
     help="Live: poll twice this far apart, so that link rates and utilisation are known. "
     "0 polls once: paths and link states are judged, rates are unknown. Keep it above "
     "the agents' counter cache (Net-SNMP snmpd caches IF-MIB for about 3 s), or both polls "
-    "read the same counters and a busy link looks idle.",
+    f"read the same counters and a busy link looks idle. {_INTERVAL.bounds()}.",
 )
 @click.option(
     "--concurrency",
@@ -175,14 +181,12 @@ def obtain_snapshot(
 )
 @click.option(
     "--deadline",
-    type=click.FloatRange(*_DEADLINE_RANGE),
-    callback=lambda _ctx, _param, value: _finite(value, "--deadline"),
+    type=_DEADLINE,
     default=DEFAULT_DEADLINE_S,
     show_default=True,
-    metavar="SECONDS",
     help="Live: the whole check ends within this; a site not done by then is unknown, "
     "with the reason, and every other site is reported. The default fits a monitoring "
-    f"plugin's 60 s timeout. {_DEADLINE_RANGE[0]:g} to {_DEADLINE_RANGE[1]:g}.",
+    f"plugin's 60 s timeout. {_DEADLINE.bounds()}.",
 )
 @click.option(
     "--site-budget",
@@ -217,7 +221,8 @@ def check(  # noqa: PLR0917 - click passes every option as an argument
     """Report, for every site and application prefix, which link it leaves over.
 
     Without --snapshot, sprmon polls every site of the intent (or the --site
-    ones) over SNMP, twice --interval seconds apart, and judges what it read
+    ones) over SNMP and/or gNMI, as each site's targets say, twice --interval
+    seconds apart, and judges what it read
     as of now; with --snapshot it judges a saved snapshot as of its own time.
 
     A live check ends within --deadline seconds whatever the routers do: a
@@ -250,13 +255,16 @@ def check(  # noqa: PLR0917 - click passes every option as an argument
                 "collection, not with --snapshot",
                 ctx,
             )
+    # Both said before polling: a long audit must not be lost to a typo in a path.
     if save_snapshot is not None and not save_snapshot.parent.is_dir():
-        # Said before polling: a long audit must not be lost to a typo in a path.
         raise CliUsageError(
             f"--save-snapshot {save_snapshot}: the folder {save_snapshot.parent} does not exist",
             ctx,
         )
-    intent = load_intent_or_fail(intent_file)
+    if output is not None and not output.parent.is_dir():
+        raise CliError(f"cannot write {output}: the folder {output.parent} does not exist")
+    config = load_config_or_fail(intent_file)
+    intent = config.intent
     check_sites(intent, sites)
     live = LiveOptions(
         interval_s=interval,
@@ -266,7 +274,7 @@ def check(  # noqa: PLR0917 - click passes every option as an argument
         deadline_s=deadline,
         site_budget_mib=site_budget or 0,
     )
-    snapshot = obtain_snapshot(intent, snapshot_file, sites, live)
+    snapshot = obtain_snapshot(config, snapshot_file, sites, live)
     # A live poll is judged as of now, like any monitoring check; a saved
     # snapshot as of its own time, so that it never goes stale.
     now = time.time() if snapshot_file is None else None
@@ -279,10 +287,3 @@ def check(  # noqa: PLR0917 - click passes every option as an argument
     )
     render_report(report, output_format, output)
     ctx.exit(report.severity().exit_code)
-
-
-def _finite(value: float, option: str) -> float:
-    # click's FloatRange lets NaN through: it compares false with both bounds.
-    if not math.isfinite(value):
-        raise click.BadParameter(f"{value} is not a number of seconds", param_hint=option)
-    return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ import click
 from click.decorators import FC
 
 from sprmon.core.findings import Severity
+from sprmon.printable import printable
 
 # What a command needs is imported when it runs (pydantic, ruamel.yaml and rich
 # cost more than the rest of a one-off check): these names are for mypy only.
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from sprmon.core.findings import Report
     from sprmon.core.intent import Intent
     from sprmon.core.observed import Snapshot
+    from sprmon.intentfile import LoadedIntent
 
 log = logging.getLogger("sprmon.cli")
 
@@ -43,13 +46,26 @@ Exit codes (monitoring-plugin convention, see docs/exit-codes.md):
 """
 
 
+class PrintableFormatter(logging.Formatter):
+    """A log formatter whose messages are printable: a record quoting an agent's
+    error text or a snapshot's name cannot act on the terminal, nor split its
+    line. A traceback (``-vv``) keeps its lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return printable(super().formatMessage(record))
+
+
 class CliError(click.ClickException):
-    """Any input problem that stops a command: one line on stderr, exit 3."""
+    """Any input problem that stops a command: one line on stderr, exit 3.
+
+    The message often quotes a file or an agent: it is printed printable
+    (:func:`sprmon.printable.printable`), on one line whatever it quotes.
+    """
 
     exit_code = EXIT_UNKNOWN
 
     def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"sprmon: error: {self.format_message()}", err=True, file=file)
+        click.echo(f"sprmon: error: {printable(self.format_message())}", err=True, file=file)
 
 
 class CliUsageError(click.UsageError):
@@ -61,12 +77,51 @@ class CliUsageError(click.UsageError):
         hint = ""
         if self.ctx is not None:
             hint = f" (see '{self.ctx.command_path} --help')"
-        message = self.format_message().rstrip(".")
+        message = printable(self.format_message().rstrip("."))
         click.echo(f"sprmon: usage error: {message}{hint}", err=True, file=file)
 
 
 # Options several commands take: the flags, names and types are the same
 # everywhere; the help says what each command does with them.
+
+
+class Seconds(click.ParamType[float, Any]):
+    """A duration option: a finite number of seconds from ``low`` to ``high``.
+
+    click's FloatRange lets NaN through (it compares false with both bounds)
+    and, without an upper bound, infinity: ``check --interval inf`` slept
+    for ever. Every duration option of every command is of this type, so that
+    each refuses both with a usage error naming the option and its bounds.
+    """
+
+    name = "seconds"
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low = low
+        self.high = high
+
+    def bounds(self) -> str:
+        """``0 to 3600``: for the help and the error."""
+        return f"{self.low:g} to {self.high:g}"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "SECONDS"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            number = float(value)
+        else:
+            try:
+                number = float(str(value))
+            except ValueError:
+                self.fail(f"{value!r} is not a number of seconds ({self.bounds()})", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value} is not a number of seconds ({self.bounds()})", param, ctx)
+        if not self.low <= number <= self.high:
+            self.fail(f"{value} is not within {self.bounds()} seconds", param, ctx)
+        return number
 
 
 def intent_option(help_text: str) -> Callable[[FC], FC]:
@@ -109,11 +164,17 @@ def output_option(help_text: str) -> Callable[[FC], FC]:
 
 
 def load_intent_or_fail(path: Path) -> Intent:
-    """The intent, or a CliError whose one line says what to fix and how to see it all."""
-    from sprmon.intentfile import IntentFileError, load_intent  # noqa: PLC0415
+    """The policy alone (see :func:`load_config_or_fail`)."""
+    return load_config_or_fail(path).intent
+
+
+def load_config_or_fail(path: Path) -> LoadedIntent:
+    """The intent file's policy and inventory, or a CliError whose one line says what to
+    fix and how to see it all."""
+    from sprmon.intentfile import IntentFileError, load_config  # noqa: PLC0415
 
     try:
-        return load_intent(path)
+        return load_config(path)
     except IntentFileError as exc:
         problems = exc.problems
         if not problems:

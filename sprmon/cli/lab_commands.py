@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from click.core import ParameterSource
 
-from sprmon.cli.common import CliError, CliUsageError
+from sprmon.cli.common import CliError, CliUsageError, Seconds
 from sprmon.lab.control import LabRecord, default_state_dir, find_lab, request
 from sprmon.lab.credentials import V3Credentials
 from sprmon.lab.errors import LabError
@@ -36,6 +36,10 @@ if TYPE_CHECKING:
     from sprmon.lab.runner import Lab
 
 DEFAULT_NAME = "default"
+#: --tick: a hundredth of a second is already 100 updates a second per router.
+_TICK = Seconds(0.01, 60.0)
+#: --counter-refresh: 0 is off; real agents cache counters for seconds, not hours.
+_COUNTER_REFRESH = Seconds(0.0, 600.0)
 _RUN_ONLY = (
     "sites",
     "seed",
@@ -96,18 +100,19 @@ _state_dir_option = click.option(
 )
 @click.option(
     "--tick",
-    type=click.FloatRange(min=0.01),
+    type=_TICK,
     default=1.0,
     show_default=True,
-    help="Seconds between two updates of the simulation (counters, uptimes).",
+    help=f"Seconds between two updates of the simulation (counters, uptimes); {_TICK.bounds()}.",
 )
 @click.option(
     "--counter-refresh",
-    type=click.FloatRange(min=0),
+    type=_COUNTER_REFRESH,
     default=0.0,
     show_default=True,
     help="Interface counters change only every SECONDS, each router at its own phase, "
-    "as real agents cache them (Net-SNMP: 3); 0: at every tick. Keep --tick well below it.",
+    "as real agents cache them (Net-SNMP: 3); 0: at every tick. Keep --tick well below it. "
+    f"{_COUNTER_REFRESH.bounds()}.",
 )
 @click.option(
     "--snmp-version",

@@ -16,7 +16,14 @@ from typing import Any
 
 import click
 
-from sprmon.cli.common import EXIT_CODES_HELP, EXIT_UNKNOWN, CliError, CliUsageError, log
+from sprmon.cli.common import (
+    EXIT_CODES_HELP,
+    EXIT_UNKNOWN,
+    CliError,
+    CliUsageError,
+    PrintableFormatter,
+    log,
+)
 
 __all__ = ["COMMANDS", "LazyCommand", "main"]
 
@@ -141,7 +148,11 @@ class SprmonGroup(click.Group):
 
 
 class _StderrHandler(logging.Handler):
-    """Writes to whatever stderr is at the time (click's test runner swaps it)."""
+    """Writes to whatever stderr is at the time (click's test runner swaps it).
+
+    Its formatter is set with :func:`_configure_logging` (the daemon may swap
+    it for a JSON one); both write records' messages printable.
+    """
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -155,7 +166,7 @@ def _configure_logging(verbose: int) -> None:
     logger = logging.getLogger("sprmon")
     if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
         handler = _StderrHandler()
-        handler.setFormatter(logging.Formatter("sprmon: %(levelname)s: %(name)s: %(message)s"))
+        handler.setFormatter(PrintableFormatter("sprmon: %(levelname)s: %(name)s: %(message)s"))
         logger.addHandler(handler)
     if verbose:
         logger.setLevel(logging.INFO if verbose == 1 else logging.DEBUG)

@@ -13,6 +13,8 @@ import time
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Self
 
+from sprmon.printable import printable
+
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
@@ -139,4 +141,4 @@ class PollProgress:
             names = sorted(self._failed)
             shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
             line += f"; {len(names)} failed ({shown}): see the report"
-        return line
+        return printable(line)

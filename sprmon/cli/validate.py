@@ -9,6 +9,7 @@ import click
 from sprmon.cli.common import EXIT_WARNING, log
 from sprmon.core.intent import Intent
 from sprmon.intentfile import IntentFileError, load_intent
+from sprmon.printable import printable
 
 __all__ = ["summary", "validate"]
 
@@ -56,7 +57,8 @@ def validate(intent_file: Path) -> None:
         intent = load_intent(intent_file)
     except IntentFileError as exc:
         for problem in exc.problems:
-            click.echo(str(problem))
+            # A problem may quote the file's own text: one printable line each.
+            click.echo(printable(str(problem)))
         log.info("%d problem(s) in %s", len(exc.problems), intent_file)
         raise click.exceptions.Exit(EXIT_INVALID) from exc
-    click.echo(f"{intent_file}: OK — {summary(intent)}")
+    click.echo(printable(f"{intent_file}: OK — {summary(intent)}"))

@@ -6,8 +6,11 @@ every target's requests from one unconnected socket per engine, for which
 Linux reports no such error: a closed port looked like a dead agent (no
 answer after every try and timeout), and v3 said so where v2c said "ICMP port
 unreachable". A :class:`PortProbe` is a socket connected to the target that
-sends one zero-length datagram, which agents ignore (Net-SNMP's snmpd does,
-checked on 5.9), and hears the refusal if one comes.
+sends a zero-length datagram with each request, which agents ignore
+(Net-SNMP's snmpd does, checked on 5.9), and hears the refusal if one comes.
+With each request, not once per session: an agent that stops in the middle
+of a poll is then reported as the native transport reports it, not as "no
+answer".
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ class PortProbe(asyncio.DatagramProtocol):
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         self._transport: asyncio.BaseTransport | None = None
-        self.refused: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._loop = asyncio.get_running_loop()
+        self.refused: asyncio.Future[None] = self._loop.create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport
@@ -37,8 +41,15 @@ class PortProbe(asyncio.DatagramProtocol):
         if isinstance(exc, ConnectionRefusedError):
             self._refuse()
 
-    def send(self) -> None:
-        """Send the zero-length datagram (asyncio's transport would skip an empty one)."""
+    def send(self) -> asyncio.Future[None]:
+        """Send the zero-length datagram (asyncio's transport would skip an empty one);
+        return :attr:`refused`, new unless a refusal is still to be heard.
+
+        A refusal heard for an earlier request is not this one's: the agent
+        may have come back since, as a restarted one does.
+        """
+        if self.refused.done():
+            self.refused = self._loop.create_future()
         try:
             self._sock.send(b"")
         except ConnectionRefusedError:
@@ -47,6 +58,7 @@ class PortProbe(asyncio.DatagramProtocol):
         except OSError:
             # The probe only ever adds a verdict; a socket that cannot send adds none.
             pass
+        return self.refused
 
     def close(self) -> None:
         if self._transport is not None:

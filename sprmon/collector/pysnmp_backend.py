@@ -68,7 +68,7 @@ from sprmon.collector.session import (
     target_address,
     unreachable_error,
 )
-from sprmon.core.intent import AuthProtocol, PrivProtocol, SnmpTarget, SnmpVersion
+from sprmon.inventory import AuthProtocol, PrivProtocol, SnmpTarget, SnmpVersion
 from sprmon.secrets import Secret
 from sprmon.smi import Oid, SnmpValue, ValueKind, VarBind, format_oid, oid_problem, value_problem
 
@@ -257,7 +257,6 @@ class PysnmpSession(SnmpSession):
         self._dispatcher = dispatcher
         self._peer = peer
         self._probe = probe
-        self._probed = False
 
     def close(self) -> None:
         if self._probe is not None:
@@ -341,11 +340,9 @@ class PysnmpSession(SnmpSession):
         probe = self._probe
         if probe is None:
             return await future
-        if not self._probed:
-            self._probed = True
-            probe.send()
+        refused = probe.send()
         try:
-            await asyncio.wait((future, probe.refused), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait((future, refused), return_when=asyncio.FIRST_COMPLETED)
         finally:
             if not future.done():
                 # pysnmp's own timeout still calls back later: it finds the future done.

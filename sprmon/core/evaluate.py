@@ -137,12 +137,25 @@ def _unusable(obs: SiteObservation | None, now: float, stale_after: float) -> _U
             f"observation is {age:.0f} s old (stale after {stale_after:g} s)",
             link_state_known=False,
         )
-    error = f": {obs.error}" if obs.error else ""
     if obs.paths is None or (obs.error and not obs.paths):
-        return _Unusable(f"BGP table not collected{error}", link_state_known=True)
+        reason = _said_once("BGP table not collected", obs.error, "BGP paths not collected")
+        return _Unusable(reason, link_state_known=True)
     if obs.peers is None:
-        return _Unusable(f"BGP peers not collected{error}", link_state_known=True)
+        return _Unusable(_said_once("BGP peers not collected", obs.error), link_state_known=True)
     return None
+
+
+def _said_once(lead: str, error: str | None, *same: str) -> str:
+    """``lead: error``; just ``error`` when it says ``lead`` (or the like) already.
+
+    The collector's error names the stage that failed (``BGP peers not
+    collected: ...``): prefixed again, it read twice.
+    """
+    if not error:
+        return lead
+    if any(words in error for words in (lead, *same)):
+        return error
+    return f"{lead}: {error}"
 
 
 def _unknown_paths(

@@ -10,6 +10,11 @@ A subject that appears in a healthy state (``compliant``, ``up``: the
 daemon's first poll of a site, a site added by a reload) is logged at DEBUG
 only: a daemon starting on ten thousand sites must not write a line per
 healthy path. Everything else is INFO.
+
+Names and explanations come from the network: the text line is printable
+(:func:`sprmon.printable.printable`: an ESC in an agent's error prints as
+``\\x1b``), and the JSON line escapes the same characters as ``\\uXXXX``. The
+``event`` keeps the exact strings; only its rendering escapes them.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 
 from sprmon.core.monitor import StateChange, Subject
 from sprmon.core.timetext import utc_text
+from sprmon.printable import json_printable, printable
 
 __all__ = ["JsonFormatter", "change_event", "change_text", "log_changes"]
 
@@ -59,7 +65,7 @@ def change_text(change: StateChange) -> str:
     old = change.old_state or "(new)"
     new = change.new_state or "(removed)"
     text = f"{change.site} {subject}: {old} -> {new}"
-    return f"{text}: {change.explanation}" if change.explanation else text
+    return printable(f"{text}: {change.explanation}" if change.explanation else text)
 
 
 def log_changes(changes: Sequence[StateChange]) -> None:
@@ -86,4 +92,6 @@ class JsonFormatter(logging.Formatter):
             document["event"] = event
         if record.exc_info:
             document["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        # One record, one line: json.dumps escapes a newline in a string, and
+        # json_printable whatever else is not printable.
+        return json_printable(json.dumps(document, ensure_ascii=False, separators=(",", ":")))

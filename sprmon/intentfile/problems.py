@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from sprmon.printable import printable
+
 #: One step into a document: a mapping key or a list index.
 PathItem = str | int
 #: Where a value sits in a document, e.g. ``("applications", "legacy", "links", 1)``.
@@ -26,13 +28,11 @@ QUOTE_MAX = 32
 def excerpt(text: str, limit: int = QUOTE_MAX) -> str:
     """``text`` as a message shows it: at most ``limit`` characters, each printable.
 
-    Control and other unprintable characters are escaped (``\\x1b``), so that a
-    message cannot rewrite a terminal; a longer text is cut and says how long
-    it was.
+    Control and other unprintable characters are escaped (``\\x1b``, by
+    :func:`sprmon.printable.printable`), so that a message cannot rewrite a
+    terminal; a longer text is cut and says how long it was.
     """
-    shown = text if len(text) <= limit else text[: limit - 3]
-    if not shown.isprintable():
-        shown = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in shown)
+    shown = printable(text if len(text) <= limit else text[: limit - 3])
     if len(text) > limit:
         return f"{shown}... ({len(text):,} characters)"
     return shown

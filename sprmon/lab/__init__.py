@@ -11,8 +11,8 @@
         lab.gnmi_credentials                      # username and password it requires
 
 See docs/lab.md. :mod:`sprmon.lab.model` (the simulation, with the modules
-it builds on: ``plan``, ``bgp``, ``faults``, ``traffic``, ``counters``,
-``state``) and :mod:`sprmon.lab.control` (talking to a running lab) need only
+it builds on: ``plan``, ``network``, ``bgp``, ``faults``, ``traffic``,
+``counters``, ``state``) and :mod:`sprmon.lab.control` (talking to a running lab) need only
 the standard library; so do a v2c lab's agents (:mod:`sprmon.lab.v2c_agents`).
 pysnmp is imported only by an SNMPv3 lab (or ``v2c_backend="pysnmp"``), and
 grpc (:mod:`sprmon.lab.gnmi`) only when some site answers gNMI.

@@ -22,13 +22,12 @@ import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
-from types import TracebackType
 from typing import TYPE_CHECKING, Literal
 
 from sprmon.lab.credentials import LabCredentials, V2cCredentials
-from sprmon.lab.errors import AgentStartError
 from sprmon.lab.mib import MibView, ViewCache
 from sprmon.lab.model import WanModel
+from sprmon.lab.pool import ServerPool, listen_error
 from sprmon.lab.v2c_agents import V2cAgents
 
 if TYPE_CHECKING:
@@ -45,19 +44,19 @@ def _bind(host: str, port: int, router: str) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        hint = (
-            "choose another --base-port, or omit it to let the lab pick free ports"
-            if port
-            else "check that the address is a local loopback address and that the "
-            "process may open one file per agent (ulimit -n)"
-        )
-        raise AgentStartError(
-            f"cannot listen for SNMP on UDP {host}:{port} for {router}: {exc.strerror}; {hint}"
+        raise listen_error(
+            "SNMP",
+            f"UDP {host}:{port}",
+            router,
+            str(exc.strerror),
+            port=port,
+            any_port_hint="check that the address is a local loopback address and that the "
+            "process may open one file per agent (ulimit -n)",
         ) from exc
     return sock
 
 
-class AgentPool:
+class AgentPool(ServerPool):
     """Every router of ``model`` as a live SNMP agent, and the clock that drives them.
 
     An async context manager: entering binds every port and starts the tick;
@@ -104,22 +103,6 @@ class AgentPool:
         self._agents: V2cAgents | PysnmpAgents | None = None
         self._ticker: asyncio.Task[None] | None = None
         self.ports: dict[str, int] = {}
-
-    async def __aenter__(self) -> AgentPool:
-        try:
-            await self._start()
-        except BaseException:
-            await self._stop()
-            raise
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self._stop()
 
     async def _start(self) -> None:
         # Bind every port first: a taken port fails the start before any

@@ -11,9 +11,9 @@ paths. The cores in turn receive every site's LAN prefix, over eBGP from the
 site and over iBGP from the other core. Faults (:mod:`sprmon.lab.faults`)
 change what the cores send, which sessions are up and what the counters show.
 
-The model is one state machine, hence one module a little over 450 lines;
-what needs no state lives in the modules above. It is a mutable simulation
-(state changes with time and faults); what it hands out is frozen:
+The routers it starts with are drawn by :mod:`sprmon.lab.network`; what
+``sprmon lab status`` shows of them is :mod:`sprmon.lab.status`. The model is a
+mutable simulation (state changes with time and faults); what it hands out is frozen:
 :class:`~sprmon.core.observed.BgpPath`, :class:`~sprmon.core.observed.BgpPeer`,
 :class:`~sprmon.core.observed.Interface` and
 :class:`~sprmon.core.observed.SiteObservation`, the same types a collector
@@ -23,15 +23,15 @@ produces, so a collector test can compare what it read with what the lab holds.
 from __future__ import annotations
 
 import math
-import random
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from sprmon.core.observed import BgpPath, Interface, PeerState, SiteObservation
+from sprmon.core.observed import BgpPath, Interface, SiteObservation
 from sprmon.core.prefixes import Address, Prefix, canonical_prefix, prefix_version
 from sprmon.lab import bgp, faults
-from sprmon.lab.counters import Counters, Rates, initial_counters
+from sprmon.lab.counters import Rates
 from sprmon.lab.errors import FaultError
 from sprmon.lab.faults import WRAP_AFTER_S, ActiveFault, Fault
+from sprmon.lab.network import build_network, seeded
 from sprmon.lab.plan import (
     CORE_AS,
     CORE_BY_NAME,
@@ -40,36 +40,12 @@ from sprmon.lab.plan import (
     DC_PREFIXES,
     LINK_ROLES,
     MAX_SITES,
-    MPLS,
     SitePlan,
     other_role,
     plan_site,
 )
-from sprmon.lab.state import (
-    IF_TYPE_ETHERNET,
-    IF_TYPE_LOOPBACK,
-    IF_TYPE_TUNNEL,
-    LOOPBACK_INDEX,
-    InterfaceState,
-    PeerInfo,
-    RouterState,
-    Session,
-)
+from sprmon.lab.state import PeerInfo, RouterState, Session
 from sprmon.lab.traffic import Demand, draw_demand, link_rates
-
-
-@dataclass(frozen=True, slots=True)
-class RouterSummary:
-    """What ``sprmon lab status`` shows for one router."""
-
-    name: str
-    kind: str  # "site" or "core"
-    asn: int
-    faults: tuple[str, ...]
-    #: Site: link role -> session state; core: number of sessions per state.
-    sessions: dict[str, str]
-    #: Site only: IPv4 and IPv6 data-centre prefix -> link of the best path (None: no route).
-    best_links: dict[str, str | None]
 
 
 class WanModel:
@@ -103,78 +79,30 @@ class WanModel:
         self.generation = 0
         self.sites: tuple[SitePlan, ...] = tuple(plan_site(i) for i in range(1, sites + 1))
         self._site_by_name = {s.name: s for s in self.sites}
+        network = build_network(
+            self.sites, seed=seed, start=start, counter_refresh_s=counter_refresh_s
+        )
+        self._routers = network.routers
+        self._sessions = network.sessions
+        self._ibgp = network.ibgp
         self._demand: dict[str, dict[Prefix, Demand]] = {}
-        self._routers: dict[str, RouterState] = {}
-        self._sessions: dict[tuple[str, str], Session] = {}
         self._paths: dict[str, tuple[BgpPath, ...]] = {}
         self._decisions: dict[str, bgp.Decision] = {}
         #: Core name -> site name -> the core's decision over its paths to that site's LAN.
         self._core_paths: dict[str, dict[str, bgp.Decision]] = {c.name: {} for c in CORES}
 
-        for core in CORES:
-            rng = self._rng("core", core.name)
-            router = RouterState(
-                core.name,
-                core.asn,
-                core.router_id,
-                start - rng.uniform(100, 200) * 86400,
-                **self._refresh(core.name),
-            )
-            router.interfaces[LOOPBACK_INDEX] = _loopback(rng, start)
-            self._routers[core.name] = router
-        core_boot = max(self._routers[c.name].boot_time for c in CORES)
-        self._ibgp = Session((c.name for c in CORES), core_boot + 60)
-
         for site in self.sites:
-            rng = self._rng("site", site.name)
-            boot = start - rng.uniform(1, 90) * 86400
-            router = RouterState(
-                site.name, site.asn, site.router_id, boot, **self._refresh(site.name)
-            )
-            router.interfaces[LOOPBACK_INDEX] = _loopback(rng, start)
-            for link in site.links:
-                router.interfaces[link.if_index] = InterfaceState(
-                    link.if_index,
-                    link.if_name,
-                    IF_TYPE_ETHERNET,
-                    link.capacity_bps,
-                    Counters(initial_counters(rng), start),
-                )
-                core_router = self._routers[link.core]
-                core_router.interfaces[link.core_if_index] = InterfaceState(
-                    link.core_if_index,
-                    link.core_if_name,
-                    IF_TYPE_ETHERNET if link.role == MPLS else IF_TYPE_TUNNEL,
-                    link.capacity_bps,
-                    Counters(initial_counters(rng), start),
-                )
-                since = max(boot, core_router.boot_time) + rng.uniform(30, 600)
-                self._sessions[(site.name, link.role)] = Session((site.name, link.core), since)
-            self._routers[site.name] = router
             self._demand[site.name] = {
-                p: draw_demand(self._rng("demand", site.name, p), p) for p in DC_PREFIXES
+                p: draw_demand(seeded(seed, "demand", site.name, p), p) for p in DC_PREFIXES
             }
             self._reconcile(site, start)
         for state in self._routers.values():
             state.refresh_counters(start)
 
-    def _refresh(self, router: str) -> dict[str, float]:
-        """A router's counter refresh period and phase (RouterState's keywords)."""
-        if not self.counter_refresh_s:
-            return {}
-        # Its own random stream: the other draws stay what they were without refresh.
-        phase = self._rng("refresh", router).uniform(0, self.counter_refresh_s)
-        return {"refresh_s": self.counter_refresh_s, "refresh_phase_s": phase}
-
     def counter_refresh_phase(self, router: str) -> float:
         """Seconds past each multiple of ``counter_refresh_s`` (POSIX time) at which
         ``router`` refreshes its interface counters (0 when they are live)."""
         return self._router(router).refresh_phase_s
-
-    def _rng(self, *parts: str) -> random.Random:
-        # A string seed is hashed with SHA-512 by random.Random: stable across
-        # runs and independent of PYTHONHASHSEED and of the number of sites.
-        return random.Random("/".join((str(self.seed), *parts)))
 
     # -- time ---------------------------------------------------------------
 
@@ -461,41 +389,3 @@ class WanModel:
             peers=tuple(p.peer for p in self.peers(router)),
             interfaces=self.interfaces(router),
         )
-
-    def summary(self, router: str) -> RouterSummary:
-        state = self._router(router)
-        described = tuple(f.describe() for f in state.faults)
-        if router in CORE_BY_NAME:
-            counts: dict[str, int] = {}
-            for info in self.peers(router):
-                counts[info.peer.state.value] = counts.get(info.peer.state.value, 0) + 1
-            return RouterSummary(
-                name=router,
-                kind="core",
-                asn=state.asn,
-                faults=described,
-                sessions={k: str(v) for k, v in sorted(counts.items())},
-                best_links={},
-            )
-        site = self.site(router)
-        return RouterSummary(
-            name=router,
-            kind="site",
-            asn=state.asn,
-            faults=described,
-            sessions={
-                link.role: (
-                    PeerState.ESTABLISHED
-                    if self._sessions[(router, link.role)].established
-                    else PeerState.IDLE
-                ).value
-                for link in site.links
-            },
-            best_links={p: self.best_link(router, p) for p in DC_PREFIXES},
-        )
-
-
-def _loopback(rng: random.Random, start: float) -> InterfaceState:
-    return InterfaceState(
-        LOOPBACK_INDEX, "lo", IF_TYPE_LOOPBACK, 0, Counters(initial_counters(rng), start)
-    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import itertools
+import math
 import os
 import time
 from collections.abc import AsyncIterator, Callable
@@ -39,10 +40,11 @@ from sprmon.lab.credentials import (
 )
 from sprmon.lab.errors import LabError
 from sprmon.lab.faults import ActiveFault, Fault
-from sprmon.lab.intent_file import GnmiTargets, write_intent
+from sprmon.lab.intent_file import GnmiTargets, claim_intent_folder, write_intent
 from sprmon.lab.model import WanModel
 from sprmon.lab.plan import MAX_SITES
 from sprmon.lab.protocols import GNMI, SNMP, parse_protocols
+from sprmon.lab.status import summarize
 
 if TYPE_CHECKING:
     from sprmon.lab.gnmi.server import GnmiPool, GnmiTls
@@ -156,7 +158,7 @@ class Lab:
         """The lab and every router, JSON-ready (what ``sprmon lab status --json`` prints)."""
         routers = []
         for router in self.model.router_names:
-            summary = asdict(self.model.summary(router))
+            summary = asdict(summarize(self.model, router))
             summary["port"] = self.ports.get(router)
             summary["gnmi_port"] = self.gnmi_ports.get(router)
             summary["protocols"] = sorted(self.protocols.get(router, {SNMP}))
@@ -284,7 +286,7 @@ async def run_lab(
         raise LabError(f"the lab runs 1 to {MAX_SITES} sites, not {sites}")
     if snmp_version not in ("2c", "3"):
         raise LabError(f"the lab speaks SNMP 2c or 3, not {snmp_version!r}")
-    if tick <= 0:
+    if not (math.isfinite(tick) and tick > 0):
         raise LabError(f"the tick must be a positive number of seconds, not {tick}")
     if counter_refresh_s < 0:
         raise LabError(
@@ -305,6 +307,9 @@ async def run_lab(
     ]
 
     async with contextlib.AsyncExitStack() as stack:
+        if intent is not None:
+            # Before any port is taken: a second lab on the same folder fails at once.
+            stack.enter_context(claim_intent_folder(intent, lab_name=lab_name))
         gnmi = None
         if gnmi_sites:
             from sprmon.lab.gnmi.server import GnmiPool  # noqa: PLC0415 - grpc only if used

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import bisect
 
+from sprmon.ber import GET, GET_NEXT
 from sprmon.lab.mib import MibView, is_known_object
 from sprmon.lab.v2c_codec import (
-    GET,
-    GET_NEXT,
     MAX_MESSAGE_SIZE,
     Request,
     encode_response,

@@ -17,13 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import socket
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sprmon.lab.credentials import LabCredentials, V2cCredentials
+from sprmon.realpeers.process import run_peer
 
 SNMPD = "snmpd"
 
@@ -190,8 +190,8 @@ async def run_snmpd(
     listens on port 161 of ``host``, an address of that namespace.
     """
     env = tool_env(workdir)
-    for attempt in range(3):
-        port = free_udp_port(host) if netns is None else 161
+
+    async def spawn(port: int, attempt: int) -> tuple[asyncio.subprocess.Process, Snmpd]:
         log_path = workdir / f"snmpd-{attempt}.log"
         lines = [
             f"agentAddress udp:{host}:{port}",
@@ -224,55 +224,34 @@ async def run_snmpd(
             netns=netns,
             env=env,
         )
-        try:
-            ready = await _wait_ready(agent, process, ready_timeout_s)
-            if not ready:
-                continue  # exited: most likely the port was taken in between
-            yield agent
-            return
-        finally:
-            await _stop(process)
-    log = log_path.read_text(errors="replace") if log_path.exists() else ""
-    raise SnmpdError(f"snmpd did not start on {host}; last log:\n{log[-2000:]}")
+        return process, agent
+
+    async with run_peer(
+        "snmpd",
+        spawn,
+        _answers,
+        host=host,
+        not_yet=(SnmpdError,),
+        ready_timeout_s=ready_timeout_s,
+        error=SnmpdError,
+        pick_port=free_udp_port if netns is None else lambda _host: 161,
+        poll_s=0.1,
+        stop_timeout_s=5,
+    ) as agent:
+        yield agent
 
 
-async def _wait_ready(agent: Snmpd, process: asyncio.subprocess.Process, timeout_s: float) -> bool:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while loop.time() < deadline:
-        if process.returncode is not None:
-            return False
-        with contextlib.suppress(SnmpdError):
-            await run_tool(
-                "snmpget",
-                "-v2c",
-                "-c",
-                agent.community,
-                "-r0",
-                "-t0.3",
-                "-On",
-                agent.address,
-                "1.3.6.1.2.1.1.3.0",
-                env=agent.env,
-                timeout_s=5,
-            )
-            return True
-        await asyncio.sleep(0.1)
-    log = agent.log_path.read_text(errors="replace") if agent.log_path.exists() else ""
-    raise SnmpdError(
-        f"snmpd on {agent.address} did not answer within {timeout_s} s:\n{log[-2000:]}"
+async def _answers(agent: Snmpd) -> None:
+    await run_tool(
+        "snmpget",
+        "-v2c",
+        "-c",
+        agent.community,
+        "-r0",
+        "-t0.3",
+        "-On",
+        agent.address,
+        "1.3.6.1.2.1.1.3.0",
+        env=agent.env,
+        timeout_s=5,
     )
-
-
-async def _stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(process.pid, signal.SIGTERM)
-    try:
-        async with asyncio.timeout(5):
-            await process.wait()
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, signal.SIGKILL)
-        await process.wait()

@@ -1,8 +1,13 @@
-"""Wording and number formats shared by the renderers."""
+"""Wording and number formats shared by the renderers.
+
+What these functions return is printable (:func:`sprmon.printable.printable`):
+the text renderers use it as it is.
+"""
 
 from __future__ import annotations
 
 from sprmon.core.findings import CandidatePath, LinkFinding, Severity
+from sprmon.printable import printable
 
 #: rich styles per severity: what an operator must care about stands out.
 SEVERITY_STYLE = {
@@ -49,7 +54,7 @@ CANDIDATE_COLUMNS = ("best", "link", "peer", "attributes")
 
 
 def candidate_cells(candidate: CandidatePath) -> tuple[str, str, str, str]:
-    """One candidate path as an operator reads a ``show bgp`` line."""
+    """One candidate path as an operator reads a ``show bgp`` line (printable)."""
     attributes = []
     if candidate.next_hop is not None and candidate.next_hop != candidate.peer:
         attributes.append(f"next hop {candidate.next_hop}")
@@ -61,14 +66,14 @@ def candidate_cells(candidate: CandidatePath) -> tuple[str, str, str, str]:
         attributes.append("AS path " + " ".join(str(asn) for asn in candidate.as_path))
     return (
         "best" if candidate.best else "",
-        candidate.link or "?",
-        candidate.peer,
-        ", ".join(attributes),
+        printable(candidate.link or "?"),
+        printable(candidate.peer),
+        printable(", ".join(attributes)),
     )
 
 
 def link_problems(finding: LinkFinding) -> list[str]:
-    """What is notable about a link, in the order an operator checks it."""
+    """What is notable about a link, in the order an operator checks it (printable)."""
     problems: list[str] = []
     if finding.oper_up is False:
         problems.append("interface down")
@@ -90,5 +95,5 @@ def link_problems(finding: LinkFinding) -> list[str]:
         problems.append(f"errors {per_second(finding.error_rate)}")
     if finding.discard_rate:
         problems.append(f"discards {per_second(finding.discard_rate)}")
-    problems.extend(finding.notes)
+    problems.extend(printable(note) for note in finding.notes)
     return problems

@@ -1,4 +1,8 @@
-"""What moved between two reports (:func:`sprmon.core.diff.diff_reports`), as text or JSON."""
+"""What moved between two reports (:func:`sprmon.core.diff.diff_reports`), as text or JSON.
+
+As in the other renderers, names and texts from the network are printable
+(:mod:`sprmon.printable`): escaped in the table, ``\\uXXXX`` in the JSON.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from rich.text import Text
 from sprmon.core.diff import ReportDiff
 from sprmon.core.findings import Report, Severity
 from sprmon.isotime import format_time
+from sprmon.printable import json_printable, printable
 from sprmon.reports._format import SEVERITY_STYLE, severity_name
 
 __all__ = ["DIFF_SCHEMA", "diff_exit_code", "diff_renderable", "diff_to_dict", "render_diff_json"]
@@ -62,7 +67,8 @@ def diff_to_dict(diff: ReportDiff, before: Report, after: Report) -> dict[str, A
 
 
 def render_diff_json(diff: ReportDiff, before: Report, after: Report) -> str:
-    return json.dumps(diff_to_dict(diff, before, after), indent=2, ensure_ascii=False) + "\n"
+    document = json.dumps(diff_to_dict(diff, before, after), indent=2, ensure_ascii=False)
+    return json_printable(document) + "\n"
 
 
 def _change_lines(diff: ReportDiff) -> list[RenderableType]:
@@ -73,7 +79,7 @@ def _change_lines(diff: ReportDiff) -> list[RenderableType]:
     for change in diff.changes:
         if change.key != current:
             current = change.key
-            lines.append(Text(" ".join(change.key), style="bold"))
+            lines.append(Text(printable(" ".join(change.key)), style="bold"))
             grid = Table.grid(padding=(0, 1))
             grid.add_column(width=5, no_wrap=True)
             grid.add_column()
@@ -84,7 +90,7 @@ def _change_lines(diff: ReportDiff) -> list[RenderableType]:
         marker = (
             Text("worse", style=SEVERITY_STYLE[change.severity]) if change.got_worse else Text("")
         )
-        grid.add_row(marker, Text(text))
+        grid.add_row(marker, Text(printable(text)))
     return lines
 
 

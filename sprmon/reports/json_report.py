@@ -3,7 +3,10 @@
 Key order is fixed (dicts are built in documentation order and never sorted)
 so that two runs over the same data give byte-identical output. Times are ISO
 8601 UTC strings; utilisations are fractions (0.9 is 90 %); rates are rounded
-to the millibit so that float noise does not show up as a change.
+to the millibit so that float noise does not show up as a change. Strings are
+exactly what was observed; the characters that are not printable (a control
+character, a lone surrogate) are written as ``\\uXXXX`` escapes, so that the
+document is safe on a terminal and encodes to UTF-8 whatever an agent sent.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sprmon.core.findings import (
     Report,
 )
 from sprmon.isotime import format_time
+from sprmon.printable import json_printable
 from sprmon.reports._format import SEVERITIES, severity_name
 
 __all__ = [
@@ -119,4 +123,4 @@ def report_to_dict(report: Report) -> dict[str, Any]:
 
 def render_json(report: Report) -> str:
     """The document, indented, with a final newline."""
-    return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return json_printable(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False)) + "\n"

@@ -6,6 +6,11 @@ One ``<testcase classname="SITE" name="APP PREFIX">`` per path finding: a
 compliant path (with its warning, if any, in ``<system-out>``). Links that are
 not OK add one ``<testcase classname="SITE" name="link LINK">`` each: a
 ``<failure>`` for warning and critical, an ``<error>`` for unknown.
+
+Every name and text from the network goes through
+:func:`~sprmon.printable.printable`: XML 1.0 has no way to write most control
+characters (an ESC or a NUL, even as ``&#27;``), so without it one odd byte
+from an agent would make the whole document unreadable to the CI system.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import xml.etree.ElementTree as ET
 
 from sprmon.core.findings import LinkFinding, PathFinding, PathState, Report, Severity
 from sprmon.isotime import format_time
+from sprmon.printable import printable
 from sprmon.reports._format import candidate_cells, link_problems, severity_name
 
 __all__ = ["SUITE_NAME", "render_junit"]
@@ -25,8 +31,12 @@ _FAILED_STATES = (PathState.FAILOVER, PathState.DRIFT, PathState.NO_ROUTE)
 
 def _path_case(finding: PathFinding) -> tuple[ET.Element, str | None]:
     case = ET.Element(
-        "testcase", classname=finding.site, name=f"{finding.app} {finding.prefix}", time="0"
+        "testcase",
+        classname=printable(finding.site),
+        name=printable(f"{finding.app} {finding.prefix}"),
+        time="0",
     )
+    explanation = printable(finding.explanation)
     if finding.state in _FAILED_STATES:
         outcome = "failure"
     elif finding.state is PathState.UNKNOWN:
@@ -35,10 +45,10 @@ def _path_case(finding: PathFinding) -> tuple[ET.Element, str | None]:
         if finding.severity is not Severity.OK:
             ET.SubElement(
                 case, "system-out"
-            ).text = f"{severity_name(finding.severity)}: {finding.explanation}"
+            ).text = f"{severity_name(finding.severity)}: {explanation}"
         return case, None
-    element = ET.SubElement(case, outcome, type=finding.state.value, message=finding.explanation)
-    lines = [finding.explanation]
+    element = ET.SubElement(case, outcome, type=finding.state.value, message=explanation)
+    lines = [explanation]
     if finding.candidates:
         lines.append("candidate paths:")
         lines += [
@@ -50,7 +60,12 @@ def _path_case(finding: PathFinding) -> tuple[ET.Element, str | None]:
 
 
 def _link_case(finding: LinkFinding) -> tuple[ET.Element, str]:
-    case = ET.Element("testcase", classname=finding.site, name=f"link {finding.link}", time="0")
+    case = ET.Element(
+        "testcase",
+        classname=printable(finding.site),
+        name=printable(f"link {finding.link}"),
+        time="0",
+    )
     outcome = "error" if finding.severity is Severity.UNKNOWN else "failure"
     message = "; ".join(link_problems(finding))
     ET.SubElement(

@@ -3,7 +3,10 @@
 Two tables (paths, links), then the explanation of every finding that is not
 OK, then a summary line. Data from the network (site names, explanations) is
 always wrapped in :class:`rich.text.Text`, never parsed as rich markup: a site
-called ``[red]x`` must print as itself.
+called ``[red]x`` must print as itself; and it goes through
+:func:`~sprmon.printable.printable` first, so that an ESC or a CR in it prints
+as ``\\x1b`` or ``\\r`` instead of acting on the terminal (rich would drop a CR
+silently and let an ESC through).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from rich.text import Text
 
 from sprmon.core.findings import LinkFinding, PathFinding, PathState, Report, Severity
 from sprmon.isotime import format_time
+from sprmon.printable import printable
 from sprmon.reports._format import (
     CANDIDATE_COLUMNS,
     SEVERITIES,
@@ -40,6 +44,11 @@ WIDTH = 80
 
 def _styled(text: str, severity: Severity) -> Text:
     return Text(text, style=SEVERITY_STYLE[severity])
+
+
+def _data(text: str) -> Text:
+    """A cell of data from the network, printable."""
+    return Text(printable(text))
 
 
 def _table(title: str) -> Table:
@@ -69,11 +78,11 @@ def paths_table(report: Report) -> Table:
     for finding, (site, last) in zip(report.paths, _site_cells(report.paths), strict=True):
         marking = {None: "-", True: "ok", False: "wrong"}[finding.marking_ok]
         table.add_row(
-            Text(site),
-            Text(finding.app),
-            Text(finding.prefix),
+            _data(site),
+            _data(finding.app),
+            _data(finding.prefix),
             _styled(finding.state.value, finding.severity),
-            Text("+".join(finding.actual_links) or "-"),
+            _data("+".join(finding.actual_links) or "-"),
             _styled(yes_no(finding.redundant), Severity.OK)
             if finding.redundant
             else Text(yes_no(finding.redundant)),
@@ -96,8 +105,8 @@ def links_table(report: Report) -> Table:
         table.add_column(header, justify=right)
     for finding, (site, last) in zip(report.links, _site_cells(report.links), strict=True):
         table.add_row(
-            Text(site),
-            Text(finding.link),
+            _data(site),
+            _data(finding.link),
             _styled(severity_name(finding.severity), finding.severity),
             Text(_up(finding.oper_up)),
             Text(_up(finding.bgp_established)),
@@ -121,18 +130,18 @@ def _candidates_grid(finding: PathFinding) -> Table:
 
 def _path_details(finding: PathFinding) -> Iterator[RenderableType]:
     head = Text()
-    head.append(f"{finding.site} {finding.app} {finding.prefix}: ")
+    head.append(printable(f"{finding.site} {finding.app} {finding.prefix}: "))
     state = finding.state.value.replace("_", " ")
     head.append(f"{state}, {severity_name(finding.severity)}", SEVERITY_STYLE[finding.severity])
     yield head
-    yield Padding.indent(Text(finding.explanation), 2)
+    yield Padding.indent(_data(finding.explanation), 2)
     if finding.state in (PathState.DRIFT, PathState.NO_ROUTE) and finding.candidates:
         yield Padding.indent(_candidates_grid(finding), 4)
 
 
 def _link_details(finding: LinkFinding) -> Iterator[RenderableType]:
     head = Text()
-    head.append(f"{finding.site} link {finding.link}: ")
+    head.append(printable(f"{finding.site} link {finding.link}: "))
     head.append(severity_name(finding.severity), SEVERITY_STYLE[finding.severity])
     yield head
     yield Padding.indent(Text("; ".join(link_problems(finding))), 2)

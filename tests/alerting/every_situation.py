@@ -20,6 +20,8 @@ site-005   router never answered: every path and link unknown
 
 from __future__ import annotations
 
+from typing import Any
+
 from sprmon.core.findings import LinkFinding, PathFinding, PathState, Report, Severity
 from sprmon.core.monitor import (
     DurationHistogram,
@@ -29,7 +31,7 @@ from sprmon.core.monitor import (
     Protocol,
     TargetHealth,
 )
-from sprmon.core.prefixes import canonical_prefix
+from sprmon.lab.monitor_views import link_finding, path_finding
 
 SITES = ("site-001", "site-002", "site-003", "site-004", "site-005")
 LEGACY = ("10.0.21.0/24",)
@@ -40,48 +42,17 @@ INET_BPS = 100_000_000
 EVALUATION_AGE_S = 1000.0
 
 
-def _path(
-    site: str,
-    app: str,
-    prefix: str,
-    state: PathState,
-    *,
-    expected: str | None,
-    actual: tuple[str, ...],
-    redundant: bool | None = True,
-    marking_ok: bool | None = True,
-) -> PathFinding:
-    severity = {
-        PathState.COMPLIANT: Severity.OK,
-        PathState.FAILOVER: Severity.WARNING,
-        PathState.DRIFT: Severity.CRITICAL,
-        PathState.NO_ROUTE: Severity.CRITICAL,
-        PathState.UNKNOWN: Severity.UNKNOWN,
-    }[state]
-    return PathFinding(
-        site=site,
-        app=app,
-        prefix=canonical_prefix(prefix),
-        state=state,
-        severity=severity,
-        expected_link=expected,
-        actual_links=actual,
-        redundant=redundant,
-        marking_ok=marking_ok,
-        explanation=f"{state.value} (explanations never reach a label)",
-    )
-
-
 def _paths() -> list[PathFinding]:
     ok, failover = PathState.COMPLIANT, PathState.FAILOVER
     # site-001: everything as intended.
-    paths = [_path("site-001", "legacy", LEGACY[0], ok, expected="mpls", actual=("mpls",))]
+    paths = [path_finding("site-001", "legacy", LEGACY[0], ok, expected="mpls", actual=("mpls",))]
     paths += [
-        _path("site-001", "default", p, ok, expected="inet", actual=("inet",)) for p in DEFAULT
+        path_finding("site-001", "default", p, ok, expected="inet", actual=("inet",))
+        for p in DEFAULT
     ]
     # site-002: the scenario's mistake (MED 300 on mpls) and a withdrawn prefix.
     paths += [
-        _path(
+        path_finding(
             "site-002",
             "legacy",
             LEGACY[0],
@@ -90,8 +61,8 @@ def _paths() -> list[PathFinding]:
             actual=("inet",),
             marking_ok=False,
         ),
-        _path("site-002", "default", DEFAULT[0], ok, expected="inet", actual=("inet",)),
-        _path(
+        path_finding("site-002", "default", DEFAULT[0], ok, expected="inet", actual=("inet",)),
+        path_finding(
             "site-002",
             "default",
             DEFAULT[1],
@@ -104,7 +75,7 @@ def _paths() -> list[PathFinding]:
     ]
     # site-003: mpls is down: legacy fails over, nothing has a backup.
     paths.append(
-        _path(
+        path_finding(
             "site-003",
             "legacy",
             LEGACY[0],
@@ -115,24 +86,26 @@ def _paths() -> list[PathFinding]:
         )
     )
     paths += [
-        _path("site-003", "default", p, ok, expected="inet", actual=("inet",), redundant=False)
+        path_finding(
+            "site-003", "default", p, ok, expected="inet", actual=("inet",), redundant=False
+        )
         for p in DEFAULT
     ]
     # site-004: inet's session is down: the default application fails over to mpls.
     paths.append(
-        _path(
+        path_finding(
             "site-004", "legacy", LEGACY[0], ok, expected="mpls", actual=("mpls",), redundant=False
         )
     )
     paths += [
-        _path(
+        path_finding(
             "site-004", "default", p, failover, expected="mpls", actual=("mpls",), redundant=False
         )
         for p in DEFAULT
     ]
     # site-005: never read.
     paths += [
-        _path(
+        path_finding(
             "site-005",
             app,
             p,
@@ -152,27 +125,11 @@ def _link(
     site: str,
     name: str,
     *,
-    up: bool | None = True,
-    established: bool | None = True,
     utilization: tuple[float | None, float | None] = (0.2, 0.3),
-    severity: Severity = Severity.OK,
-    since: float | None = None,
+    **changes: Any,
 ) -> LinkFinding:
-    return LinkFinding(
-        site=site,
-        link=name,
-        severity=severity,
-        oper_up=up,
-        bgp_established=established,
-        established_since=since,
-        capacity_bps=MPLS_BPS if name == "mpls" else INET_BPS,
-        in_bps=None,
-        out_bps=None,
-        utilization_in=utilization[0],
-        utilization_out=utilization[1],
-        error_rate=None,
-        discard_rate=None,
-    )
+    capacity = MPLS_BPS if name == "mpls" else INET_BPS
+    return link_finding(site, name, capacity_bps=capacity, utilization=utilization, **changes)
 
 
 def _links(now: float) -> list[LinkFinding]:

@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
-import signal
 import sys
-import time
-import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from sprmon.lab import Lab, run_lab
-from tests.peers.prometheus import free_tcp_port
+from sprmon.realpeers.process import free_tcp_port, start_logged, stop_process, wait_ready
 
 SITES = tuple(f"site-{n:03}" for n in range(1, 6))
 MONITOR = (
@@ -54,38 +52,11 @@ def _daemon_intent(lab: Lab, mqtt_port: int | None) -> Path:
     return path
 
 
-async def _wait_healthy(url: str, process: asyncio.subprocess.Process, log: Path) -> None:
-    """Until /healthz answers 200: the daemon has published its first view."""
-
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return response.status == 200
-        except (OSError, urllib.error.HTTPError):
-            return False
-
-    deadline = time.monotonic() + START_S
-    while time.monotonic() < deadline:
-        if process.returncode is not None:
-            break
-        if await asyncio.to_thread(healthy):
-            return
-        await asyncio.sleep(0.25)
-    output = await asyncio.to_thread(log.read_text)
-    raise DaemonError(f"sprmon run not healthy at {url} within {START_S} s:\n{output}")
-
-
-async def _stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, signal.SIGTERM)
-        try:
-            async with asyncio.timeout(30):
-                await process.wait()
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(process.pid, signal.SIGKILL)
-            await process.wait()
+def _healthz(url: str) -> None:
+    """Returns if /healthz answers 200: the daemon has published its first view."""
+    with urllib.request.urlopen(url, timeout=2) as response:
+        if response.status != 200:
+            raise OSError(f"HTTP {response.status}")
 
 
 @contextlib.asynccontextmanager
@@ -104,8 +75,8 @@ async def lab_and_daemon(
         intent = _daemon_intent(lab, mqtt_port)
         port = free_tcp_port()
         log = workdir / "sprmon-run.log"
-        with log.open("wb") as out:
-            process = await asyncio.create_subprocess_exec(
+        process = await start_logged(
+            [
                 sys.executable,
                 "-m",
                 "sprmon",
@@ -115,13 +86,24 @@ async def lab_and_daemon(
                 "--listen",
                 f"127.0.0.1:{port}",
                 "--per-prefix-metrics",
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=out,
-                stderr=out,
-                env={**os.environ, "NO_COLOR": "1"},
-            )
+            ],
+            log,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+        url = f"http://127.0.0.1:{port}/healthz"
+        healthy = False  # until /healthz answers 200 (TimeoutError: never did)
         try:
-            await _wait_healthy(f"http://127.0.0.1:{port}/healthz", process, log)
+            with contextlib.suppress(TimeoutError):
+                healthy = await wait_ready(
+                    process,
+                    functools.partial(asyncio.to_thread, _healthz, url),
+                    not_yet=(OSError,),
+                    timeout_s=START_S,
+                    poll_s=0.25,
+                )
+            if not healthy:
+                output = await asyncio.to_thread(log.read_text)
+                raise DaemonError(f"sprmon run not healthy at {url} within {START_S} s:\n{output}")
             yield lab, f"127.0.0.1:{port}"
         finally:
-            await _stop(process)
+            await stop_process(process, timeout_s=30)

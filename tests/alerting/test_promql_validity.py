@@ -20,10 +20,11 @@ import pytest
 
 from sprmon.exporters.prometheus import build_registry
 from sprmon.exporters.web import MetricsServer
+from sprmon.realpeers.process import free_tcp_port
 from tests.alerting.every_situation import SITES, every_situation
 from tests.alerting.promql_check import query_problems, rule_problems
 from tests.alerting.rules_support import rule_files
-from tests.peers.prometheus import free_tcp_port, prometheus_config, run_prometheus, scrape_job
+from tests.peers.prometheus import prometheus_config, run_prometheus, scrape_job
 
 pytestmark = [pytest.mark.peer, pytest.mark.slow]
 

@@ -8,7 +8,8 @@ import subprocess
 from collections import defaultdict
 
 import pytest
-from rules_support import (
+
+from tests.alerting.rules_support import (
     ALERTMANAGER_EXAMPLE,
     RULE_TESTS,
     RUNBOOK,

@@ -6,7 +6,8 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from cli_support import Run, invoke
+
+from tests.cli.cli_support import Run, invoke
 
 
 @pytest.fixture

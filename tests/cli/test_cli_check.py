@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
-from cli_support import INTENT, SNAPSHOTS, Run
 
 from sprmon.core.observed import Snapshot
 from sprmon.snapshot import dump_snapshot, load_snapshot
+from tests.cli.cli_support import INTENT, SNAPSHOTS, Run
 
 MIXED = SNAPSHOTS / "mixed.json"
 
@@ -194,3 +196,40 @@ def test_terminal_gets_colours_from_rich(run: Run) -> None:
     assert result.exit_code == 2
     assert "\x1b[31m" in result.stdout
     assert "drift" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("lost", "error", "said"),
+    [
+        ({"interfaces": None}, "interfaces not collected: agent A sent junk", "links"),
+        ({"peers": None}, "BGP peers not collected: agent A timed out", "paths"),
+        ({"paths": None}, "BGP paths not collected: agent A timed out", "paths"),
+    ],
+    ids=["interfaces", "peers", "paths"],
+)
+def test_a_failed_stage_is_named_once_in_the_report(
+    run: Run, tmp_path: Path, lost: dict[str, None], error: str, said: str
+) -> None:
+    # The collector's error names the stage; the report used to name it again
+    # ("BGP peers not collected: BGP peers not collected: ...").
+    snapshot = load_snapshot(MIXED)
+    newest = max(o.collected_at for o in snapshot.observations)
+    changes: dict[str, Any] = {"error": error, **lost}
+    observations = tuple(
+        dataclasses.replace(o, **changes)
+        if o.site == "branch-01" and o.collected_at == newest
+        else o
+        for o in snapshot.observations
+    )
+    target = tmp_path / "failed.json"
+    dump_snapshot(Snapshot(observations=observations, taken_at=snapshot.taken_at), target)
+    result = run("check", "-i", INTENT, "-s", target, "--site", "branch-01", "--format", "json")
+    document = json.loads(result.stdout)
+    texts = [p["explanation"] for p in document["paths"]] + [
+        note for link in document["links"] for note in link["notes"]
+    ]
+    assert all(text.count("not collected") <= 1 for text in texts), texts
+    if said == "links":
+        assert all(link["notes"][0] == error for link in document["links"])
+    else:
+        assert {p["explanation"] for p in document["paths"]} == {error}

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import INTENT, Run
 from pysnmp.proto import rfc1902
 
 from sprmon.lab import Lab, run_lab
 from sprmon.snmp_oids import BgpPeerEntry, IfEntry, IfXEntry
+from tests.cli.cli_support import INTENT, Run
 from tests.peers.bad_agent import (
     Fault,
     router_objects,
@@ -277,7 +277,7 @@ def test_deadline_and_site_budget_out_of_bounds_are_usage_errors(
 
 
 def test_deadline_and_site_budget_with_a_snapshot_are_a_usage_error(run: Run) -> None:
-    from cli_support import SNAPSHOTS  # noqa: PLC0415
+    from tests.cli.cli_support import SNAPSHOTS  # noqa: PLC0415
 
     result = run(
         "check", "-i", INTENT, "-s", SNAPSHOTS / "mixed.json", "--deadline", "9",

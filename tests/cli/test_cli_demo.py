@@ -19,9 +19,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from cli_support import Run
 
 from sprmon.cli.demo_daemon import default_port_or_free
+from tests.cli.cli_support import Run
 from tests.peers.mosquitto import MqttRecorder, run_mosquitto
 
 pytestmark = pytest.mark.peer
@@ -150,7 +150,7 @@ async def test_the_demo_with_a_broker_publishes_the_changes_on_the_topics_it_pri
         assert code == 0, err
         received = await events.wait_for(
             lambda messages: any(
-                json.loads(bytes(m.payload))["new_state"] == "compliant"  # type: ignore[arg-type]
+                json.loads(bytes(m.payload))["new_state"] == "compliant"
                 and str(m.topic) == "sprmon/events/site-002/path/legacy/10.0.21.0_24"
                 for m in messages
             ),
@@ -172,9 +172,7 @@ async def test_the_demo_with_a_broker_publishes_the_changes_on_the_topics_it_pri
     # Every topic the demo printed carried its change, in the order of the story.
     drift_topic = "sprmon/events/site-002/path/legacy/10.0.21.0_24"
     states = [
-        json.loads(bytes(m.payload))["new_state"]  # type: ignore[arg-type]
-        for m in received
-        if str(m.topic) == drift_topic
+        json.loads(bytes(m.payload))["new_state"] for m in received if str(m.topic) == drift_topic
     ]
     assert states[-2:] == ["drift", "compliant"]
     for topic in printed:
@@ -271,12 +269,12 @@ async def test_keep_running_leaves_the_lab_up_for_other_terminals_until_ctrl_c(
             raise AssertionError(f"{drift} not on {url} within 30 s")
 
         demo.send_signal(signal.SIGINT)
-        rest, err = await asyncio.wait_for(demo.communicate(), PROCESS_TIMEOUT_S)
+        rest, demo_err = await asyncio.wait_for(demo.communicate(), PROCESS_TIMEOUT_S)
     finally:
         if demo.returncode is None:
             demo.kill()
             await demo.wait()
-    assert demo.returncode == 0, err.decode()
+    assert demo.returncode == 0, demo_err.decode()
     assert rest.decode().rstrip().endswith("The demo lab is stopped.")
     assert not intent.parent.exists()
     assert list((tmp_path / "state").glob("demo.*")) == []

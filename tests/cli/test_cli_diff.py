@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_support import INTENT, SNAPSHOTS, Run
+
+from tests.cli.cli_support import INTENT, SNAPSHOTS, Run
 
 BEFORE = SNAPSHOTS / "before.json"
 AFTER = SNAPSHOTS / "after.json"

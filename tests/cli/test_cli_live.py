@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import pty
+import stat
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import INTENT, SNAPSHOTS, Run
 
-from sprmon.intentfile import load_intent
+from sprmon.intentfile import load_config
 from sprmon.lab import Lab, run_lab
 from sprmon.service import collect
 from sprmon.snapshot import load_snapshot
+from tests.cli.cli_support import INTENT, SNAPSHOTS, Run
 
 pytestmark = pytest.mark.peer
 
@@ -98,7 +99,8 @@ def _states(document: dict[str, Any]) -> dict[tuple[str, str], str]:
 
 
 def _link(document: dict[str, Any], site: str, link: str) -> dict[str, Any]:
-    (found,) = [x for x in document["links"] if x["site"] == site and x["link"] == link]
+    links: list[dict[str, Any]] = document["links"]
+    (found,) = [x for x in links if x["site"] == site and x["link"] == link]
     return found
 
 
@@ -232,10 +234,12 @@ async def test_a_mute_site_is_unknown_with_the_poll_error_and_the_rest_is_judged
 @pytest.mark.slow
 async def test_a_mute_site_does_not_hold_up_the_other_sites(lab: Lab) -> None:
     lab.inject("site-001", "mute")
-    intent = load_intent(_intent(lab))
+    loaded = load_config(_intent(lab))
+    intent = loaded.intent
     finished: list[tuple[str, bool]] = []
     snapshot = await collect(
         intent,
+        loaded.inventory,
         intent.sites,
         interval_s=0,
         on_site_done=lambda site, ok, done, total: finished.append((site, ok)),
@@ -313,6 +317,22 @@ async def test_site_option_polls_only_the_named_sites(lab: Lab, tmp_path: Path) 
     assert result.returncode == 0
     assert {p["site"] for p in result.json()["paths"]} == {"site-003"}
     assert [o.site for o in load_snapshot(saved).observations] == ["site-003"]
+
+
+async def test_under_umask_077_the_saved_snapshot_is_as_private_as_the_report(
+    lab: Lab, tmp_path: Path
+) -> None:
+    saved, report = tmp_path / "snap.json", tmp_path / "report.txt"
+    previous = os.umask(0o077)  # inherited by the sprmon process
+    try:
+        result = await sprmon(
+            tmp_path, "check", "-i", _intent(lab), "--interval", "0",
+            "--save-snapshot", saved, "-o", report,
+        )  # fmt: skip
+    finally:
+        os.umask(previous)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(saved.stat().st_mode) == stat.S_IMODE(report.stat().st_mode) == 0o600
 
 
 async def test_snmp_v3_lab_is_checked_live(tmp_path: Path) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from cli_support import INTENT, SNAPSHOTS, Run
 
 import sprmon.service
 from sprmon.core.findings import Report
+from tests.cli.cli_support import INTENT, SNAPSHOTS, Run
 
 
 def test_group_help_lists_commands_and_exit_codes(run: Run) -> None:

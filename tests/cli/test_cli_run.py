@@ -6,10 +6,10 @@ import socket
 from pathlib import Path
 
 import pytest
-from cli_support import INTENT, Run
 
 from sprmon.cli.common import CliUsageError
 from sprmon.cli.run import parse_listen
+from tests.cli.cli_support import INTENT, Run
 
 
 @pytest.mark.parametrize(

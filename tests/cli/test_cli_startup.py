@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_support import INTENT, ROOT, SNAPSHOTS, Run
 
 from sprmon.cli.main import COMMANDS
+from tests.cli.cli_support import INTENT, ROOT, SNAPSHOTS, Run
 
 #: Loaded by no command that neither polls, serves nor runs the lab.
 NETWORK_AND_DAEMON = (

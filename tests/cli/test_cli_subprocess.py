@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cli_support import INTENT, SNAPSHOTS
+from tests.cli.cli_support import INTENT, SNAPSHOTS
 
 
 def _sprmon(*args: str | Path) -> subprocess.CompletedProcess[str]:

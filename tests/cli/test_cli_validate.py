@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cli_support import INTENT, Run
+from tests.cli.cli_support import INTENT, Run
 
 
 def test_valid_intent_prints_a_one_line_summary_and_exits_0(run: Run) -> None:

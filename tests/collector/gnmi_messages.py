@@ -12,15 +12,16 @@ from typing import Any
 
 from pygnmi.spec.v080 import gnmi_pb2
 
-BGP = (
+Elems = tuple[tuple[str, dict[str, str]], ...]
+
+BGP: Elems = (
     ("network-instances", {}),
     ("network-instance", {"name": "default"}),
     ("protocols", {}),
     ("protocol", {"identifier": "openconfig-policy-types:BGP", "name": "BGP"}),
     ("bgp", {}),
 )
-RIB = (*BGP, ("rib", {}))
-Elems = tuple[tuple[str, dict[str, str]], ...]
+RIB: Elems = (*BGP, ("rib", {}))
 
 
 def path(*elems: tuple[str, dict[str, str]] | str) -> Any:
@@ -62,7 +63,7 @@ def delete(*paths: Elems, timestamp: int = 0) -> Any:
 def attr_set(
     index: int, *, med: int, next_hop: str, as_path: tuple[int, ...] = (65000,)
 ) -> list[Any]:
-    entry = (*RIB, ("attr-sets", {}), ("attr-set", {"index": str(index)}))
+    entry: Elems = (*RIB, ("attr-sets", {}), ("attr-set", {"index": str(index)}))
     return [
         notification(
             entry,
@@ -124,12 +125,12 @@ def route(
 
 
 def community_set(index: int, *communities: str) -> Any:
-    entry = (*RIB, ("communities", {}), ("community", {"index": str(index)}))
+    entry: Elems = (*RIB, ("communities", {}), ("community", {"index": str(index)}))
     return notification(entry, {"state/index": str(index), "state/community": list(communities)})
 
 
 def neighbor(address: str, state: str = "ESTABLISHED", **leaves: object) -> Any:
-    entry = (*BGP, ("neighbors", {}), ("neighbor", {"neighbor-address": address}))
+    entry: Elems = (*BGP, ("neighbors", {}), ("neighbor", {"neighbor-address": address}))
     values: dict[str, object] = {"state/neighbor-address": address, "state/session-state": state}
     values.update({f"state/{k.replace('_', '-')}": v for k, v in leaves.items()})
     return notification(entry, values)

@@ -15,72 +15,79 @@ from sprmon.collector.errors import SnmpError
 from sprmon.collector.pysnmp_backend import from_pysnmp
 from sprmon.smi import Oid, SnmpValue, ValueKind, VarBind
 
-oids = st.tuples(
-    st.integers(0, 2),
-    st.integers(0, 39),
-    *[st.integers(0, 2**32 - 1) for _ in range(3)],
-).flatmap(
-    lambda head: st.lists(st.integers(0, 2**32 - 1), max_size=12).map(lambda tail: (*head, *tail))
-)
 
-values = st.one_of(
-    st.integers(-(2**31), 2**31 - 1).map(lambda n: SnmpValue(ValueKind.INTEGER, n)),
-    st.binary(max_size=300).map(lambda b: SnmpValue(ValueKind.OCTET_STRING, b)),
-    st.binary(min_size=4, max_size=4).map(lambda b: SnmpValue(ValueKind.IP_ADDRESS, b)),
-    st.integers(0, 2**32 - 1).map(lambda n: SnmpValue(ValueKind.COUNTER32, n)),
-    st.integers(0, 2**32 - 1).map(lambda n: SnmpValue(ValueKind.GAUGE32, n)),
-    st.integers(0, 2**32 - 1).map(lambda n: SnmpValue(ValueKind.TIMETICKS, n)),
-    st.integers(0, 2**64 - 1).map(lambda n: SnmpValue(ValueKind.COUNTER64, n)),
-    st.binary(max_size=20).map(lambda b: SnmpValue(ValueKind.OPAQUE, b)),
-    oids.map(lambda oid: SnmpValue(ValueKind.OBJECT_IDENTIFIER, oid)),
-    st.sampled_from(
-        [
-            SnmpValue(ValueKind.NULL),
-            SnmpValue(ValueKind.NO_SUCH_OBJECT),
-            SnmpValue(ValueKind.NO_SUCH_INSTANCE),
-            SnmpValue(ValueKind.END_OF_MIB_VIEW),
-        ]
-    ),
-)
+def oid_strategy(*, min_arcs: int = 2, max_arcs: int) -> st.SearchStrategy[Oid]:
+    """OIDs of ``min_arcs`` to ``max_arcs`` arcs within RFC 2578's limits: 0-2 and 0-39
+    first (any second arc under 2 would do, 39 covers both), then arcs up to 2**32 - 1."""
+    return st.tuples(st.integers(0, 2), st.integers(0, 39)).flatmap(
+        lambda head: st.lists(
+            st.integers(0, 2**32 - 1), min_size=min_arcs - 2, max_size=max_arcs - 2
+        ).map(lambda tail: (*head, *tail))
+    )
+
+
+def value_strategy(oid_values: st.SearchStrategy[Oid]) -> st.SearchStrategy[SnmpValue]:
+    """Every SMI type and exception within its range; ObjectIdentifiers from ``oid_values``."""
+    return st.one_of(
+        st.integers(-(2**31), 2**31 - 1).map(lambda n: SnmpValue(ValueKind.INTEGER, n)),
+        st.binary(max_size=300).map(lambda b: SnmpValue(ValueKind.OCTET_STRING, b)),
+        st.binary(min_size=4, max_size=4).map(lambda b: SnmpValue(ValueKind.IP_ADDRESS, b)),
+        st.integers(0, 2**32 - 1).map(lambda n: SnmpValue(ValueKind.COUNTER32, n)),
+        st.integers(0, 2**32 - 1).map(lambda n: SnmpValue(ValueKind.GAUGE32, n)),
+        st.integers(0, 2**32 - 1).map(lambda n: SnmpValue(ValueKind.TIMETICKS, n)),
+        st.integers(0, 2**64 - 1).map(lambda n: SnmpValue(ValueKind.COUNTER64, n)),
+        st.binary(max_size=20).map(lambda b: SnmpValue(ValueKind.OPAQUE, b)),
+        oid_values.map(lambda oid: SnmpValue(ValueKind.OBJECT_IDENTIFIER, oid)),
+        st.sampled_from(
+            [
+                SnmpValue(ValueKind.NULL),
+                SnmpValue(ValueKind.NO_SUCH_OBJECT),
+                SnmpValue(ValueKind.NO_SUCH_INSTANCE),
+                SnmpValue(ValueKind.END_OF_MIB_VIEW),
+            ]
+        ),
+    )
+
+
+#: Names of 5 to 17 arcs, and values, for the collector's codec tests.
+oids = oid_strategy(min_arcs=5, max_arcs=17)
+values = value_strategy(oids)
+
+_PYASN1_TYPES = {
+    ValueKind.INTEGER: rfc1902.Integer32,
+    ValueKind.OCTET_STRING: rfc1902.OctetString,
+    ValueKind.IP_ADDRESS: rfc1902.IpAddress,
+    ValueKind.COUNTER32: rfc1902.Counter32,
+    ValueKind.GAUGE32: rfc1902.Gauge32,
+    ValueKind.TIMETICKS: rfc1902.TimeTicks,
+    ValueKind.COUNTER64: rfc1902.Counter64,
+    ValueKind.OPAQUE: rfc1902.Opaque,
+    ValueKind.OBJECT_IDENTIFIER: rfc1902.ObjectIdentifier,
+}
+_PYASN1_EMPTY = {
+    ValueKind.NULL: rfc1902.Null(""),
+    ValueKind.NO_SUCH_OBJECT: rfc1905.noSuchObject,
+    ValueKind.NO_SUCH_INSTANCE: rfc1905.noSuchInstance,
+    ValueKind.END_OF_MIB_VIEW: rfc1905.endOfMibView,
+}
 
 
 def to_pyasn1(value: SnmpValue) -> object:
-    match value.kind:
-        case ValueKind.INTEGER:
-            return rfc1902.Integer32(value.value)
-        case ValueKind.OCTET_STRING:
-            return rfc1902.OctetString(value.value)
-        case ValueKind.IP_ADDRESS:
-            return rfc1902.IpAddress(value.value)
-        case ValueKind.COUNTER32:
-            return rfc1902.Counter32(value.value)
-        case ValueKind.GAUGE32:
-            return rfc1902.Gauge32(value.value)
-        case ValueKind.TIMETICKS:
-            return rfc1902.TimeTicks(value.value)
-        case ValueKind.COUNTER64:
-            return rfc1902.Counter64(value.value)
-        case ValueKind.OPAQUE:
-            return rfc1902.Opaque(value.value)
-        case ValueKind.OBJECT_IDENTIFIER:
-            return rfc1902.ObjectIdentifier(value.value)
-        case ValueKind.NULL:
-            return rfc1902.Null("")
-        case ValueKind.NO_SUCH_OBJECT:
-            return rfc1905.noSuchObject
-        case ValueKind.NO_SUCH_INSTANCE:
-            return rfc1905.noSuchInstance
-        case _:
-            return rfc1905.endOfMibView
+    empty = _PYASN1_EMPTY.get(value.kind)
+    return empty if empty is not None else _PYASN1_TYPES[value.kind](value.value)
 
 
 def pysnmp_response(
-    request_id: int, varbinds: list[tuple[Oid, SnmpValue]], *, error_status: int = 0
+    request_id: int,
+    varbinds: list[tuple[Oid, SnmpValue]],
+    *,
+    error_status: int = 0,
+    community: bytes = b"s3cret",
 ) -> bytes:
     """A Response message as pysnmp encodes it."""
     message = v2c.Message()
     v2c.apiMessage.set_defaults(message)
-    v2c.apiMessage.set_community(message, b"s3cret")
+    v2c.apiMessage.set_community(message, community)
     pdu = v2c.ResponsePDU()
     v2c.apiPDU.set_defaults(pdu)
     v2c.apiPDU.set_request_id(pdu, request_id)

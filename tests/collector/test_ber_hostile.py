@@ -26,6 +26,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from sprmon.ber import length, subidentifier
+from sprmon.ber import tlv as _tlv
 from sprmon.collector import ber
 from sprmon.smi import SnmpValue, ValueKind
 from tests.collector.snmp_wire import Read, oids, pysnmp_read, pysnmp_response, tlvs, values
@@ -107,10 +109,6 @@ def _check(data: bytes) -> None:
 
 
 # --- each rule, by example ------------------------------------------------------------------
-
-
-def _tlv(tag: int, content: bytes) -> bytes:
-    return bytes((tag,)) + ber._length(len(content)) + content
 
 
 def _response(
@@ -199,28 +197,19 @@ def test_ip_address_of_other_than_four_octets_is_refused(size: int) -> None:
     _refused_by_both(_response(_tlv(0x40, bytes(size))), f"IpAddress of {size} octets")
 
 
-def _arc(number: int) -> bytes:
-    octets = [number & 0x7F]
-    number >>= 7
-    while number:
-        octets.append(0x80 | (number & 0x7F))
-        number >>= 7
-    return bytes(reversed(octets))
-
-
 @pytest.mark.parametrize(
     ("content", "match"),
     [
-        (b"\x2b" + _arc(2**32), "arc above 4294967295"),
+        (b"\x2b" + subidentifier(2**32), "arc above 4294967295"),
         (b"\x2b\x80\x01", "padded with a leading 0x80"),
         (b"\x2b\x80\x80\x80\x80\x80\x01", "padded with a leading 0x80"),
-        (b"\x2b" + _arc(2**16000), "more than 128 arcs can take"),
+        (b"\x2b" + subidentifier(2**16000), "more than 128 arcs can take"),
         (b"\x2b" + b"\xff" * 60_000 + b"\x7f", "more than 128 arcs can take"),
         (b"\x2b" + b"\x01" * 127, "more than 128 arcs"),
         # Six octets without padding hold more than 2**35: refused as gosnmp does.
         (b"\x2b" + b"\x81" * 5 + b"\x01", "arc above 4294967295"),
-        (b"\x2b" + b"\x01" * 100 + _arc(2**35) * 2, "arc above 4294967295"),
-        (_arc(80 + 2**32), "arc above 4294967295"),
+        (b"\x2b" + b"\x01" * 100 + subidentifier(2**35) * 2, "arc above 4294967295"),
+        (subidentifier(80 + 2**32), "arc above 4294967295"),
     ],
 )
 def test_object_identifiers_past_rfc_2578s_limits_are_refused(content: bytes, match: str) -> None:
@@ -361,7 +350,7 @@ def _length_octets(draw: st.DrawFn, actual: int) -> bytes:
         return b"\xff"
     else:
         return b"\x84\xff\xff\xff\xff"
-    return ber._length(n)
+    return length(n)
 
 
 @st.composite
@@ -444,7 +433,7 @@ def _wrap(draw: st.DrawFn, tag: int, content: bytes) -> bytes:
         width = draw(st.integers(1, 9))
         if len(content) < 256**width:
             return bytes((tag, 0x80 | width)) + len(content).to_bytes(width, "big") + content
-    return bytes((tag,)) + ber._length(len(content)) + content
+    return _tlv(tag, content)
 
 
 def _extra(draw: st.DrawFn) -> bytes:
@@ -500,16 +489,10 @@ def _subidentifier(draw: st.DrawFn) -> bytes:
     edges = [0, 1, 127, 128, 2**28, 2**32 - 1]
     if _hostile(draw):
         edges += [2**32, 2**35, 2**40]
-    arc = draw(st.sampled_from(edges) | st.integers(0, 2**32 - 1))
-    octets = [arc & 0x7F]
-    arc >>= 7
-    while arc:
-        octets.append(0x80 | (arc & 0x7F))
-        arc >>= 7
-    octets.reverse()
+    octets = subidentifier(draw(st.sampled_from(edges) | st.integers(0, 2**32 - 1)))
     if _hostile(draw) and _hostile(draw):
-        octets.insert(0, 0x80)  # padded: a leading 0x80 octet
-    return bytes(octets)
+        return b"\x80" + octets  # padded: a leading 0x80 octet
+    return octets
 
 
 def _oid_content(draw: st.DrawFn) -> bytes:

@@ -29,7 +29,7 @@ def _imported_roots(path: Path) -> set[str]:
 
 def test_only_the_pysnmp_backend_imports_pysnmp_or_pyasn1() -> None:
     importers = {
-        path.name for path in COLLECTOR.glob("*.py") if _imported_roots(path) & set(LIBRARIES)
+        path.name for path in COLLECTOR.rglob("*.py") if _imported_roots(path) & set(LIBRARIES)
     }
 
     assert importers == {"pysnmp_backend.py"}

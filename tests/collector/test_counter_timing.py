@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -277,13 +278,13 @@ async def test_a_timed_observation_is_saved_and_loads_again(tmp_path: Path) -> N
 def test_counter_timing_fields_out_of_range_are_refused(
     where: str, value: dict[str, object], message: str
 ) -> None:
-    observation = {
+    observation: dict[str, Any] = {
         "site": "s",
         "collected_at": "2026-01-01T00:00:00Z",
         "interfaces": [{"index": 2, "name": "eth1", "oper_status": "up"}],
     }
     if where == "interface":
-        observation["interfaces"][0].update(value)  # type: ignore[index]
+        observation["interfaces"][0].update(value)
     else:
         observation.update(value)
     with pytest.raises(SnapshotError, match=message):

@@ -12,12 +12,13 @@ from sprmon.collector.gnmi.observe import observe
 from sprmon.collector.gnmi.paths import Kind, Located, elems_of, locate, subscribe_request
 from sprmon.collector.gnmi.poller import relevant_prefixes
 from sprmon.collector.gnmi.store import COUNTERS, STATE, Limits, SiteStore
-from sprmon.core.intent import ALL_PARTS, DataPart
 from sprmon.core.observed import OperStatus, Origin, PeerState
-from sprmon.core.prefixes import Prefix
+from sprmon.core.prefixes import Address, Prefix
+from sprmon.inventory import ALL_PARTS, DataPart
 from tests.collector.gnmi_messages import (
     BGP,
     RIB,
+    Elems,
     attr_set,
     boot_time,
     community_set,
@@ -31,7 +32,7 @@ from tests.collector.gnmi_messages import (
     route_entry,
 )
 
-MPLS, INET = "198.51.100.1", "203.0.113.1"
+MPLS, INET = Address("198.51.100.1"), Address("203.0.113.1")
 LEGACY = "10.0.21.0/24"
 SECOND = 1_000_000_000
 
@@ -267,7 +268,7 @@ def test_an_unknown_path_is_counted_logged_once_per_kind_and_ignored(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     bad = BadInputLog()
-    other = (("network-instances", {}), ("network-instance", {"name": "VRF-A"}))
+    other: Elems = (("network-instances", {}), ("network-instance", {"name": "VRF-A"}))
     with caplog.at_level(logging.WARNING, logger="sprmon.collector.gnmi"):
         site = store(
             *rib(

@@ -17,12 +17,14 @@ HUGE = 10**400
 INTERVAL = 60.0
 
 
-def _two_polls(n: int, **mpls: int) -> tuple[SiteObservation, SiteObservation]:
-    before = {key: value for key, value in mpls.items() if key != "after_in_octets"}
-    after = {**before, "in_octets": mpls.get("after_in_octets", 0)}
+def _two_polls(
+    n: int, *, in_octets: int = 0, after_in_octets: int = 0, speed_bps: int | None = None
+) -> tuple[SiteObservation, SiteObservation]:
+    before = interface("mpls", in_octets=in_octets, speed_bps=speed_bps)
+    after = interface("mpls", in_octets=after_in_octets, speed_bps=speed_bps)
     return (
-        observation(n, at=NOW - INTERVAL, interfaces_=(interface("mpls", **before),)),
-        observation(n, at=NOW, interfaces_=(interface("mpls", **after),)),
+        observation(n, at=NOW - INTERVAL, interfaces_=(before,)),
+        observation(n, at=NOW, interfaces_=(after,)),
     )
 
 

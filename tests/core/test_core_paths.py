@@ -19,6 +19,7 @@ from sprmon.core.observed import (
     SiteObservation,
 )
 from sprmon.core.path_evaluation import origin_rank
+from sprmon.core.prefixes import canonical_prefix
 from tests.factories import (
     DC_V4,
     DC_V6,
@@ -725,7 +726,9 @@ def test_identical_routes_at_one_site_share_their_verdict_but_not_their_prefix()
 def test_a_shared_verdict_gives_the_finding_the_prefix_would_get_alone() -> None:
     # Two exact routes and two prefixes covered by one /16, all alike: the
     # second of each pair reuses the first's verdict with its own prefix.
-    prefixes = ("10.1.0.0/24", "10.1.1.0/24", "10.1.2.0/24", "10.1.3.0/24")
+    prefixes = tuple(
+        map(canonical_prefix, ("10.1.0.0/24", "10.1.1.0/24", "10.1.2.0/24", "10.1.3.0/24"))
+    )
     app = legacy_app(prefixes=prefixes, marking={})
     paths = [p for prefix in (*prefixes[:2], "10.1.0.0/16") for p in steered_paths(prefix)]
     snap = snapshot(observation(paths=paths))

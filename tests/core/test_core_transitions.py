@@ -12,6 +12,7 @@ from sprmon.core.evaluate import evaluate
 from sprmon.core.findings import LinkFinding, PathFinding, PathState, Report, Severity
 from sprmon.core.monitor import Subject
 from sprmon.core.observed import OperStatus, PeerState
+from sprmon.core.prefixes import canonical_prefix
 from sprmon.core.transitions import LEFT, LinkState, link_explanation, link_state, state_changes
 from tests.factories import (
     LEGACY_V4,
@@ -216,7 +217,7 @@ def test_applying_the_changes_to_the_old_states_gives_the_new_ones(
             n: PathFinding(
                 site="s",
                 app="a",
-                prefix=f"10.0.{n}.0/24",
+                prefix=canonical_prefix(f"10.0.{n}.0/24"),
                 state=state,
                 severity=Severity.OK,
                 expected_link=None,

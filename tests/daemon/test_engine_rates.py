@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from daemon_support import SLACK_S, Recorder, daemon_intent, watching
 
 from sprmon.lab import Lab, run_lab
+from tests.daemon.daemon_support import SLACK_S, Recorder, daemon_intent, watching
 
 pytestmark = [pytest.mark.peer, pytest.mark.slow]
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from daemon_support import SLACK_S, WITHIN_TWO_INTERVALS_S, daemon_intent
-from process_support import START_S, change, message, start
 
 from sprmon.lab import Lab, run_lab
+from tests.daemon.daemon_support import SLACK_S, WITHIN_TWO_INTERVALS_S, daemon_intent
+from tests.daemon.process_support import START_S, change, message, start
 from tests.peers.mosquitto import MqttRecorder, retained_messages, run_mosquitto
 
 pytestmark = pytest.mark.peer

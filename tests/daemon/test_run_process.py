@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from daemon_support import SLACK_S, WITHIN_TWO_INTERVALS_S, daemon_intent
-from process_support import START_S, change, message, start
 
 from sprmon.daemon.shard import shard_of
 from sprmon.lab import Lab, run_lab
+from tests.daemon.daemon_support import SLACK_S, WITHIN_TWO_INTERVALS_S, daemon_intent
+from tests.daemon.process_support import START_S, change, message, start
 
 pytestmark = pytest.mark.peer
 

@@ -13,11 +13,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from daemon_support import GRACE_S, SLACK_S, WITHIN_TWO_INTERVALS_S, daemon_intent
-from process_support import START_S, message, start
 
 from sprmon.lab import Lab, run_lab
-from tests.peers.prometheus import free_tcp_port, prometheus_config, run_prometheus, scrape_job
+from sprmon.realpeers.process import free_tcp_port
+from tests.daemon.daemon_support import GRACE_S, SLACK_S, WITHIN_TWO_INTERVALS_S, daemon_intent
+from tests.daemon.process_support import START_S, message, start
+from tests.peers.prometheus import prometheus_config, run_prometheus, scrape_job
 
 pytestmark = pytest.mark.peer
 

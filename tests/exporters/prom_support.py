@@ -11,13 +11,15 @@ when a site leaves the intent.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any, cast
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import generate_latest
-from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
+from prometheus_client.openmetrics import exposition as om
 
-from sprmon.core.findings import LinkFinding, PathFinding, PathState, Report, Severity
+from sprmon.core.findings import LinkFinding, PathState, Report, Severity
 from sprmon.core.monitor import (
     DurationHistogram,
     EventQueueStatus,
@@ -27,6 +29,7 @@ from sprmon.core.monitor import (
     TargetHealth,
 )
 from sprmon.core.prefixes import canonical_prefix
+from sprmon.lab.monitor_views import link_finding, path_finding
 
 NOW = 1_700_000_000.0
 LEGACY = canonical_prefix("10.0.21.0/24")
@@ -34,67 +37,28 @@ LEGACY_V6 = canonical_prefix("2001:db8:21::/48")
 DC = canonical_prefix("10.0.0.0/16")
 DC_V6 = canonical_prefix("2001:db8::/32")
 PROMTOOL = "promtool"
-
-
-def path(
-    site: str,
-    app: str,
-    prefix: str,
-    state: PathState,
-    *,
-    expected: str | None = "mpls",
-    actual: tuple[str, ...] = ("mpls",),
-    redundant: bool | None = True,
-    marking_ok: bool | None = True,
-    severity: Severity = Severity.OK,
-) -> PathFinding:
-    return PathFinding(
-        site=site,
-        app=app,
-        prefix=canonical_prefix(prefix),
-        state=state,
-        severity=severity,
-        expected_link=expected,
-        actual_links=actual,
-        redundant=redundant,
-        marking_ok=marking_ok,
-        # Free text that must never reach a label.
-        explanation=f"{state.value}: the explanation a person reads",
-    )
+#: Untyped in prometheus-client: the library's own writer, which sprmon's fast one must match.
+generate_openmetrics = cast(Callable[[CollectorRegistry], bytes], om.generate_latest)
 
 
 def link(
     site: str,
     name: str,
     *,
-    up: bool | None = True,
-    established: bool | None = True,
     since: float | None = NOW - 86_400,
-    capacity: int = 10_000_000,
     utilization: tuple[float | None, float | None] = (0.25, 0.5),
-    severity: Severity = Severity.OK,
+    **changes: Any,
 ) -> LinkFinding:
-    return LinkFinding(
-        site=site,
-        link=name,
-        severity=severity,
-        oper_up=up,
-        bgp_established=established,
-        established_since=since,
-        capacity_bps=capacity,
-        in_bps=None,
-        out_bps=None,
-        utilization_in=utilization[0],
-        utilization_out=utilization[1],
-        error_rate=None,
-        discard_rate=None,
-    )
+    """A link of :func:`fixed_view`: up a day, a quarter and half full, unless ``changes``."""
+    return link_finding(site, name, since=since, utilization=utilization, **changes)
 
 
 def fixed_view() -> MonitorView:
     paths = (
-        path("branch-01", "default", DC, PathState.COMPLIANT, expected="inet", actual=("inet",)),
-        path(
+        path_finding(
+            "branch-01", "default", DC, PathState.COMPLIANT, expected="inet", actual=("inet",)
+        ),
+        path_finding(
             "branch-01",
             "default",
             DC_V6,
@@ -103,7 +67,7 @@ def fixed_view() -> MonitorView:
             actual=("inet", "mpls"),
             marking_ok=None,
         ),
-        path(
+        path_finding(
             "branch-01",
             "legacy",
             LEGACY,
@@ -112,7 +76,7 @@ def fixed_view() -> MonitorView:
             marking_ok=False,
             severity=Severity.CRITICAL,
         ),
-        path(
+        path_finding(
             "branch-01",
             "legacy",
             LEGACY_V6,
@@ -122,7 +86,7 @@ def fixed_view() -> MonitorView:
             marking_ok=None,
             severity=Severity.CRITICAL,
         ),
-        path(
+        path_finding(
             "branch-02",
             "legacy",
             LEGACY,
@@ -132,7 +96,7 @@ def fixed_view() -> MonitorView:
             redundant=False,
             severity=Severity.WARNING,
         ),
-        path(
+        path_finding(
             "branch-02",
             "legacy",
             LEGACY_V6,
@@ -146,7 +110,7 @@ def fixed_view() -> MonitorView:
     )
     links = (
         link("branch-01", "mpls"),
-        link("branch-01", "inet", capacity=100_000_000, utilization=(0.031, None)),
+        link("branch-01", "inet", capacity_bps=100_000_000, utilization=(0.031, None)),
         link(
             "branch-02",
             "mpls",
@@ -162,7 +126,7 @@ def fixed_view() -> MonitorView:
             up=None,
             established=None,
             since=None,
-            capacity=100_000_000,
+            capacity_bps=100_000_000,
             utilization=(None, None),
             severity=Severity.UNKNOWN,
         ),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 
 import pytest
-from prom_support import fixed_view, without_site
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import (
@@ -19,6 +18,7 @@ from prometheus_client.metrics_core import (
 from sprmon.core.monitor import MonitorView
 from sprmon.exporters.exposition import choose, encode
 from sprmon.exporters.prometheus import build_registry
+from tests.exporters.prom_support import fixed_view, without_site
 
 #: Accept headers as scrapers send them, and what prometheus-client negotiates for each.
 ACCEPT = [

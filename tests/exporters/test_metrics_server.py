@@ -11,14 +11,14 @@ from pathlib import Path
 
 import bcrypt
 import pytest
-from http_support import basic, get
-from prom_support import fixed_view
-from tls_support import Pki, make_pki
 
 from sprmon.exporters.basic_auth import BasicAuth, basic_credentials
 from sprmon.exporters.prometheus import build_registry
 from sprmon.exporters.web import DEFAULT_HOST, DEFAULT_PORT, MetricsServer, ServerLimits
 from sprmon.exporters.webconfig import ClientAuth, TlsServerConfig, WebConfig
+from tests.exporters.http_support import basic, get
+from tests.exporters.prom_support import fixed_view
+from tests.exporters.tls_support import Pki, make_pki
 
 PASSWORD = "scrape-me-please"
 #: Cost 4, bcrypt's minimum: the tests exercise the logic, not the slowness.

@@ -9,15 +9,22 @@ from pathlib import Path
 
 import aiomqtt
 import pytest
-from mqtt_support import AT, decode, link_change, path_change, scripted_sequence, settings_for
 
 from sprmon.core.monitor import EventQueueStatus
 from sprmon.exporters.mqtt import MqttEventPublisher
 from sprmon.exporters.mqtt_topics import level_to_name, level_to_prefix
+from sprmon.realpeers.process import free_tcp_port
+from tests.exporters.mqtt_support import (
+    AT,
+    decode,
+    link_change,
+    path_change,
+    scripted_sequence,
+    settings_for,
+)
 from tests.peers.mosquitto import (
     Mosquitto,
     MqttRecorder,
-    free_tcp_port,
     retained_messages,
     run_mosquitto,
 )
@@ -33,7 +40,7 @@ async def broker(tmp_path: Path) -> AsyncIterator[Mosquitto]:
 
 
 def seqs(messages: list[aiomqtt.Message]) -> list[int]:
-    return [decode(bytes(m.payload))["seq"] for m in messages]  # type: ignore[arg-type]
+    return [decode(bytes(m.payload))["seq"] for m in messages]
 
 
 def first_occurrences(values: list[int]) -> list[int]:
@@ -72,7 +79,7 @@ async def test_a_subscriber_receives_every_event_in_order_with_the_documented_js
     assert first.topic.value == "sprmon/events/branch-01/path/legacy/10.0.21.0_24"
     assert first.qos == 1
     assert not first.retain
-    assert decode(bytes(first.payload)) == {  # type: ignore[arg-type]
+    assert decode(bytes(first.payload)) == {
         "schema_version": 1,
         "instance": publisher.instance,
         "seq": 1,
@@ -89,12 +96,12 @@ async def test_a_subscriber_receives_every_event_in_order_with_the_documented_js
         "expected_link": "mpls",
         "actual_links": ["inet"],
     }
-    third = decode(bytes(messages[2].payload))  # type: ignore[arg-type]
+    third = decode(bytes(messages[2].payload))
     assert messages[2].topic.value == "sprmon/events/branch-02/path/legacy/2001:db8:21::_48"
     assert third["prefix"] == "2001:db8:21::/48"
-    fourth = decode(bytes(messages[3].payload))  # type: ignore[arg-type]
+    fourth = decode(bytes(messages[3].payload))
     assert (fourth["old_state"], fourth["new_state"]) == ("compliant", "drift")
-    link = decode(bytes(messages[-1].payload))  # type: ignore[arg-type]
+    link = decode(bytes(messages[-1].payload))
     assert messages[-1].topic.value == "sprmon/events/branch-01/link/mpls"
     assert (link["subject"], link["link"], link["app"], link["prefix"]) == (
         "link",
@@ -156,7 +163,7 @@ async def test_a_subject_that_leaves_has_its_retained_state_cleared(broker: Mosq
     path_topic = "sprmon/state/branch-01/path/legacy/10.0.21.0_24"
     assert set(before) == {path_topic, "sprmon/state/branch-01/link/mpls"}
     assert set(after) == {"sprmon/state/branch-01/link/mpls"}
-    leave = decode(bytes(messages[2].payload))  # type: ignore[arg-type]
+    leave = decode(bytes(messages[2].payload))
     assert (leave["old_state"], leave["new_state"], leave["explanation"]) == (
         "compliant",
         None,
@@ -287,7 +294,7 @@ async def test_odd_names_and_ipv6_prefixes_stay_single_topic_levels(broker: Mosq
     assert prefix_level == "2001:db8:ff::_64"
     _, _, site_level, _, link_level = link_message.topic.value.split("/")
     assert (level_to_name(site_level), level_to_name(link_level)) == (site, link)
-    assert decode(bytes(path_message.payload))["site"] == site  # type: ignore[arg-type]
+    assert decode(bytes(path_message.payload))["site"] == site
 
 
 async def test_exit_delivers_what_is_still_queued(broker: Mosquitto) -> None:

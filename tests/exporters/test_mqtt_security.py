@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from mqtt_support import decode, path_change, settings_for
 
 from sprmon.exporters.mqtt import MqttEventPublisher, MqttSettings, MqttSettingsError
 from sprmon.secrets import Secret
+from tests.exporters.mqtt_support import decode, path_change, settings_for
 from tests.peers.mosquitto import MqttRecorder, run_mosquitto
 from tests.peers.pki import make_test_pki
 
@@ -42,7 +42,7 @@ async def test_username_and_password_let_events_through(tmp_path: Path) -> None:
             lambda messages: any(m.topic.matches("sprmon/events/#") for m in messages)
         )
     events = [m for m in messages if m.topic.matches("sprmon/events/#")]
-    assert [decode(bytes(m.payload))["new_state"] for m in events] == ["drift"]  # type: ignore[arg-type]
+    assert [decode(bytes(m.payload))["new_state"] for m in events] == ["drift"]
 
 
 async def test_a_wrong_password_is_a_clear_error_and_never_logged(
@@ -88,7 +88,7 @@ async def test_tls_with_the_test_ca_delivers_events(tmp_path: Path) -> None:
             publisher.publish(path_change())
             await publisher.drain()
         (message,) = await recorder.wait_for(lambda messages: len(messages) >= 1)
-    assert decode(bytes(message.payload))["seq"] == 1  # type: ignore[arg-type]
+    assert decode(bytes(message.payload))["seq"] == 1
 
 
 async def test_tls_refuses_a_broker_certificate_from_an_unknown_ca(tmp_path: Path) -> None:

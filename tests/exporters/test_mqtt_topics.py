@@ -7,7 +7,6 @@ import dataclasses
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from mqtt_support import AT, decode, link_change, path_change
 
 from sprmon.core.monitor import Subject
 from sprmon.core.prefixes import Prefix
@@ -23,6 +22,7 @@ from sprmon.exporters.mqtt_topics import (
     rfc3339,
     state_payload,
 )
+from tests.exporters.mqtt_support import AT, decode, link_change, path_change
 
 FORBIDDEN_IN_A_LEVEL = ("/", "+", "#", "\x00")
 

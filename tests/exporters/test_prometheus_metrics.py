@@ -9,21 +9,21 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from prom_support import (
+from prometheus_client import CollectorRegistry
+
+from sprmon import __version__
+from sprmon.core.findings import PathState, Severity
+from sprmon.core.monitor import MonitorView
+from sprmon.exporters.prometheus import PATH_STATES, SprmonMetrics, build_registry
+from sprmon.lab.monitor_views import typical_fleet
+from tests.exporters.prom_support import (
     NOW,
     exposition,
     fixed_view,
     openmetrics,
-    path,
     promtool_check,
     without_site,
 )
-from prometheus_client import CollectorRegistry
-
-from sprmon import __version__
-from sprmon.core.findings import LinkFinding, PathState, Report, Severity
-from sprmon.core.monitor import LinkTotals, MonitorView, Protocol, TargetHealth
-from sprmon.exporters.prometheus import PATH_STATES, SprmonMetrics, build_registry
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"
@@ -233,49 +233,10 @@ def test_every_exported_metric_is_documented() -> None:
         assert f"`{name}`" in docs, f"{name} is missing from docs/metrics.md"
 
 
-def typical_view(sites: int, apps: int, prefixes_per_app: int) -> MonitorView:
-    """Sites as docs/metrics.md counts them: 2 links, every counter seen, one error reason."""
-    paths = []
-    links = []
-    totals = []
-    targets = []
-    for n in range(sites):
-        site = f"site-{n:05d}"
-        for a in range(apps):
-            for p in range(prefixes_per_app):
-                paths.append(path(site, f"app{a}", f"10.{a}.{p}.0/24", PathState.COMPLIANT))
-        for name in ("mpls", "inet"):
-            links.append(
-                LinkFinding(
-                    site=site,
-                    link=name,
-                    severity=Severity.OK,
-                    oper_up=True,
-                    bgp_established=True,
-                    established_since=NOW,
-                    capacity_bps=10_000_000,
-                    in_bps=1.0,
-                    out_bps=1.0,
-                    utilization_in=0.1,
-                    utilization_out=0.1,
-                    error_rate=0.0,
-                    discard_rate=0.0,
-                )
-            )
-            totals.append(LinkTotals(site, name, 1, 1, 0, 0, 0, 0, 0))
-        targets.append(TargetHealth(site, Protocol.SNMP, True, NOW, None, (("timeout", 1),)))
-    return MonitorView(
-        built_at=NOW,
-        report=Report(NOW, tuple(paths), tuple(links)),
-        targets=tuple(targets),
-        links=tuple(totals),
-    )
-
-
 @pytest.mark.parametrize(("apps", "prefixes_per_app"), [(2, 2), (3, 5)])
 def test_series_per_site_follow_the_documented_formula(apps: int, prefixes_per_app: int) -> None:
     sites = 10
-    view = typical_view(sites, apps, prefixes_per_app)
+    view = typical_fleet(sites, apps, prefixes_per_app, now=NOW)
     default = len(series(exposition(build_registry(lambda: view))))
     per_prefix = len(series(exposition(build_registry(lambda: view, per_prefix=True))))
     # docs/metrics.md: 7 per application, 14 per link (2 links), 3 per target (one error
@@ -285,3 +246,16 @@ def test_series_per_site_follow_the_documented_formula(apps: int, prefixes_per_a
     per_site = 7 * apps + 14 * 2 + 3
     assert default == fixed + sites * per_site
     assert per_prefix == default + sites * 8 * apps * prefixes_per_app
+
+
+def test_unusable_input_from_a_router_is_counted_by_kind() -> None:
+    view = fixed_view()
+    first = view.targets[0]
+    noisy = replace(first, bad_input_total=(("malformed_value", 2), ("unknown_path", 7)))
+    holder = ViewHolder(replace(view, targets=(noisy, *view.targets[1:])))
+    registry = build_registry(holder)
+    labels = {"site": first.site, "protocol": first.protocol.value}
+    sample = registry.get_sample_value
+    assert sample("sprmon_bad_input_total", {**labels, "kind": "unknown_path"}) == 7
+    assert sample("sprmon_bad_input_total", {**labels, "kind": "malformed_value"}) == 2
+    assert sample("sprmon_bad_input_total", {**labels, "kind": "too_many"}) is None

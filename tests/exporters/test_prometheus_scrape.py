@@ -7,14 +7,14 @@ from pathlib import Path
 
 import bcrypt
 import pytest
-from prom_support import fixed_view, without_site
-from tls_support import make_pki
 
 from sprmon.core.findings import PathState
 from sprmon.core.monitor import MonitorView
 from sprmon.exporters.prometheus import build_registry
 from sprmon.exporters.web import MetricsServer
 from sprmon.exporters.webconfig import ClientAuth, TlsServerConfig, WebConfig
+from tests.exporters.prom_support import fixed_view, without_site
+from tests.exporters.tls_support import make_pki
 from tests.peers.prometheus import prometheus_config, run_prometheus, scrape_job
 
 pytestmark = [pytest.mark.peer, pytest.mark.slow]

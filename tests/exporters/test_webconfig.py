@@ -7,9 +7,9 @@ from pathlib import Path
 
 import bcrypt
 import pytest
-from tls_support import Pki, make_pki, write_encrypted_key
 
 from sprmon.exporters.webconfig import ClientAuth, WebConfigError, load_web_config
+from tests.exporters.tls_support import Pki, make_pki, write_encrypted_key
 
 HASH = bcrypt.hashpw(b"secret", bcrypt.gensalt(4)).decode()
 

@@ -36,17 +36,15 @@ def test_the_committed_dashboards_are_what_the_generator_makes() -> None:
         )
 
 
-def test_the_generator_check_mode_fails_on_a_stale_file(tmp_path: Path) -> None:
+def test_the_generator_check_mode_fails_on_a_stale_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     module = generator()
     assert module.main(["--check"]) == 0
-    original = module.OUT
-    try:
-        module.OUT = tmp_path
-        assert module.main(["--check"]) == 1
-        assert module.main([]) == 0
-        assert module.main(["--check"]) == 0
-    finally:
-        module.OUT = original
+    monkeypatch.setattr(module, "OUT", tmp_path)
+    assert module.main(["--check"]) == 1
+    assert module.main([]) == 0
+    assert module.main(["--check"]) == 0
 
 
 def test_the_generator_runs_as_a_script_in_check_mode() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sprmon.core.intent import SecretRef
 from sprmon.intentfile import IntentFileError, load_intent
+from sprmon.inventory import SecretRef
 from sprmon.secrets import (
     SECRET_FILE_LIMIT,
     SECRETS_DIR_ENV,

@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from intentfile_helpers import BASE, SITE2, edit, problems
+
+from tests.intentfile.intentfile_helpers import BASE, SITE2, edit, problems
 
 CASES = [
     pytest.param(

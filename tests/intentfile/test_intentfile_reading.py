@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from intentfile_helpers import BASE
 
 from sprmon.intentfile import IntentFileError, Problem, load_intent
+from tests.intentfile.intentfile_helpers import BASE
 
 
 def _only_problem(path: Path) -> str:

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from intentfile_helpers import BASE
 
 from sprmon.core.intent import Intent
 from sprmon.intentfile import IntentFileError, load_intent
+from tests.intentfile.intentfile_helpers import BASE
 
 SCENARIO = Path(__file__).resolve().parents[2] / "examples" / "scenario" / "intent.yaml"
 # Characters that matter to YAML, to the format and to the parsers of values.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sprmon.lab.faults import Fault
 from sprmon.lab.mib import MibView, Skeleton, ViewCache, render
 from sprmon.lab.model import WanModel
@@ -16,7 +18,7 @@ def _rows(view: MibView) -> list[tuple[object, object]]:
 def test_a_kept_skeleton_gives_the_rows_a_fresh_render_gives_through_ticks_and_faults() -> None:
     model = WanModel(sites=4, seed=5, start=T0)
     skeletons: dict[str, Skeleton] = {}
-    steps = [
+    steps: list[Callable[[], object]] = [
         lambda: model.advance(T0 + 30),
         lambda: model.inject("site-001", Fault.LINK_DOWN, link="mpls", now=T0 + 31),
         lambda: model.inject("site-002", Fault.WITHDRAW, link="inet", now=T0 + 32),

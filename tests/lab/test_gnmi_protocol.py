@@ -96,7 +96,7 @@ class Requests:
 
 
 async def until_sync(call: Any) -> list[Any]:
-    received = []
+    received: list[Any] = []
     while True:
         response = await asyncio.wait_for(call.read(), DEADLINE)
         if response.sync_response:

@@ -352,8 +352,8 @@ def test_each_end_counts_the_times_its_session_became_established_since_it_boote
 def test_a_core_reboot_restarts_the_count_of_the_ibgp_session_at_its_end_only() -> None:
     m = model()
     m.inject("core-inet", Fault.REBOOT, now=T0 + 1)
-    mpls_end = {p.peer.address: p for p in m.peers("core-mpls")}["203.0.113.254"]
-    inet_end = {p.peer.address: p for p in m.peers("core-inet")}["203.0.113.253"]
+    mpls_end = {p.peer.address: p for p in m.peers("core-mpls")}[Address("203.0.113.254")]
+    inet_end = {p.peer.address: p for p in m.peers("core-inet")}[Address("203.0.113.253")]
     assert (mpls_end.established_transitions, inet_end.established_transitions) == (2, 1)
 
 

@@ -36,13 +36,7 @@ from typing import Any, Self
 
 from ruamel.yaml import YAML
 
-from tests.peers.prometheus import (
-    PrometheusError,
-    free_tcp_port,
-    http_request,
-    log_tail,
-    stop_process,
-)
+from tests.peers.prometheus import PromServer, check_config, http_request, run_prom_server
 
 ALERTMANAGER = "prometheus-alertmanager"
 AMTOOL = "amtool"
@@ -55,25 +49,11 @@ class AlertmanagerError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Alertmanager:
-    host: str
-    port: int
-    pid: int
-    workdir: Path
-    config_path: Path
-    log_path: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
+class Alertmanager(PromServer):
     @property
     def address(self) -> str:
         """HOST:PORT, as Prometheus's ``alerting.alertmanagers`` targets want it."""
         return f"{self.host}:{self.port}"
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     async def alerts(
         self,
@@ -162,16 +142,7 @@ def alertmanager_config_for(
 
 
 async def amtool_check_config(config_path: Path) -> None:
-    process = await asyncio.create_subprocess_exec(
-        AMTOOL,
-        "check-config",
-        str(config_path),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await process.communicate()
-    if process.returncode != 0:
-        raise AlertmanagerError(f"amtool check-config {config_path}:\n{out.decode()}")
+    await check_config([AMTOOL, "check-config", str(config_path)], AlertmanagerError)
 
 
 @contextlib.asynccontextmanager
@@ -185,34 +156,20 @@ async def run_alertmanager(
     """Start Alertmanager with ``config``, wait until ready, stop it (by pid) on exit."""
     config_path = _write_config(workdir, config)
     await amtool_check_config(config_path)
-    log_path = workdir / "alertmanager.log"
-    for attempt in range(3):
-        port = free_tcp_port(host)
-        command = [
-            ALERTMANAGER,
-            f"--config.file={config_path}",
+    async with run_prom_server(
+        Alertmanager,
+        ALERTMANAGER,
+        lambda attempt: [
             f"--storage.path={workdir / f'data-{attempt}'}",
-            f"--web.listen-address={host}:{port}",
             # Empty: no cluster, so nothing binds the gossip port on every address.
             "--cluster.listen-address=",
-        ]
-        with log_path.open("ab") as log:
-            process = await asyncio.create_subprocess_exec(
-                *command,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                cwd=workdir,
-            )
-        server = Alertmanager(host, port, process.pid, workdir, config_path, log_path)
-        try:
-            if not await _wait_ready(server, process, ready_timeout_s):
-                continue  # exited: most likely the port was taken in between
-            yield server
-            return
-        finally:
-            await stop_process(process)
-    raise AlertmanagerError(f"alertmanager did not start on {host}; log:\n{log_tail(log_path)}")
+        ],
+        config_path=config_path,
+        host=host,
+        ready_timeout_s=ready_timeout_s,
+        error=AlertmanagerError,
+    ) as server:
+        yield server
 
 
 def _write_config(workdir: Path, config: str) -> Path:
@@ -220,22 +177,6 @@ def _write_config(workdir: Path, config: str) -> Path:
     config_path = workdir / "alertmanager.yml"
     config_path.write_text(config)
     return config_path
-
-
-async def _wait_ready(
-    server: Alertmanager, process: asyncio.subprocess.Process, timeout_s: float
-) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.returncode is not None:
-            return False
-        with contextlib.suppress(OSError, PrometheusError):
-            await http_request(f"{server.url}/-/ready", timeout_s=2)
-            return True
-        await asyncio.sleep(0.2)
-    raise AlertmanagerError(
-        f"alertmanager on {server.url} not ready within {timeout_s} s:\n{log_tail(server.log_path)}"
-    )
 
 
 # --- the webhook ------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import functools
 import socket
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
@@ -221,6 +222,25 @@ class _Responder(asyncio.DatagramProtocol):
 
 
 @contextlib.asynccontextmanager
+async def _udp_endpoint(
+    host: str, protocol: Callable[[], asyncio.DatagramProtocol]
+) -> AsyncIterator[int]:
+    """``protocol`` on a free UDP port of ``host`` until the block ends; yields the port."""
+    # Bound here, not by asyncio, so a bind failure is an error we see.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((host, 0))
+    except OSError:
+        sock.close()
+        raise
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(protocol, sock=sock)
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        transport.close()
+
+
+@contextlib.asynccontextmanager
 async def run_bad_agent(
     objects: Iterable[tuple[Oid, Any]] = (),
     *,
@@ -233,34 +253,21 @@ async def run_bad_agent(
     endless_value: Any = None,
     max_octets: int = 60_000,
 ) -> AsyncIterator[BadAgent]:
-    # Bound here, not by asyncio, so a bind failure is an error we see.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        sock.bind((host, 0))
-    except OSError:
-        sock.close()
-        raise
-    port = sock.getsockname()[1]
     stats = BadAgentStats()
-    loop = asyncio.get_running_loop()
-    transport, _ = await loop.create_datagram_endpoint(
-        lambda: _Responder(
-            objects,
-            fault=fault,
-            at=at,
-            delay_s=delay_s,
-            community=community,
-            max_varbinds=max_varbinds,
-            stats=stats,
-            endless_value=rfc1902.Integer32(1) if endless_value is None else endless_value,
-            max_octets=max_octets,
-        ),
-        sock=sock,
+    responder = functools.partial(
+        _Responder,
+        objects,
+        fault=fault,
+        at=at,
+        delay_s=delay_s,
+        community=community,
+        max_varbinds=max_varbinds,
+        stats=stats,
+        endless_value=rfc1902.Integer32(1) if endless_value is None else endless_value,
+        max_octets=max_octets,
     )
-    try:
+    async with _udp_endpoint(host, responder) as port:
         yield BadAgent(host=host, port=port, community=community, stats=stats)
-    finally:
-        transport.close()
 
 
 class _Junk(asyncio.DatagramProtocol):
@@ -282,20 +289,9 @@ class _Junk(asyncio.DatagramProtocol):
 async def run_junk_responder(answer: bytes, host: str = "127.0.0.1") -> AsyncIterator[BadAgent]:
     """A UDP port that answers every datagram with ``answer`` (an SNMPv3 engine
     discovery included): the agent of a target that sends garbage."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        sock.bind((host, 0))
-    except OSError:
-        sock.close()
-        raise
     stats = BadAgentStats()
-    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
-        lambda: _Junk(answer, stats), sock=sock
-    )
-    try:
-        yield BadAgent(host=host, port=sock.getsockname()[1], community="", stats=stats)
-    finally:
-        transport.close()
+    async with _udp_endpoint(host, lambda: _Junk(answer, stats)) as port:
+        yield BadAgent(host=host, port=port, community="", stats=stats)
 
 
 def truncated(answer: bytes) -> bytes:
@@ -368,21 +364,12 @@ async def run_corrupting_proxy(
 ) -> AsyncIterator[tuple[str, int, ProxyStats]]:
     """A UDP proxy in front of an agent that sends ``corrupt(answer)`` just before
     each true answer: a stray or spoofed datagram racing every response."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        sock.bind((host, 0))
-    except OSError:
-        sock.close()
-        raise
     stats = ProxyStats()
     proxy = _Proxy((target_host, target_port), corrupt, stats)
-    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
-        lambda: proxy, sock=sock
-    )
     try:
-        yield host, sock.getsockname()[1], stats
+        async with _udp_endpoint(host, lambda: proxy) as port:
+            yield host, port, stats
     finally:
-        transport.close()
         for task in list(proxy.opening):
             task.cancel()
         for upstream in proxy.upstreams.values():

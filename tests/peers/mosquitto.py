@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import ssl
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -33,6 +32,8 @@ from types import TracebackType
 from typing import Self
 
 import aiomqtt
+
+from sprmon.realpeers.process import free_tcp_port, stop_process
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 MOSQUITTO_PASSWD = "/usr/bin/mosquitto_passwd"
@@ -102,14 +103,7 @@ class Mosquitto:
             return
         with contextlib.suppress(ProcessLookupError):
             os.kill(process.pid, signal.SIGCONT)  # in case it was frozen
-            os.kill(process.pid, signal.SIGTERM)
-        try:
-            async with asyncio.timeout(10):
-                await process.wait()
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(process.pid, signal.SIGKILL)
-            await process.wait()
+        await stop_process(process, timeout_s=10)
 
     async def restart(self) -> None:
         await self.stop()
@@ -132,13 +126,6 @@ class Mosquitto:
     def thaw(self) -> None:
         if self.pid is not None:
             os.kill(self.pid, signal.SIGCONT)
-
-
-def free_tcp_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def _wait_listening(
@@ -328,7 +315,7 @@ class MqttRecorder:
                 await asyncio.sleep(0.05)
 
     def payloads(self) -> list[bytes]:
-        return [bytes(message.payload) for message in self.messages]  # type: ignore[arg-type]
+        return [bytes(message.payload) for message in self.messages]
 
     async def wait_for(
         self, predicate: Callable[[list[aiomqtt.Message]], bool], timeout_s: float = 30.0
@@ -366,6 +353,6 @@ async def retained_messages(
                 if topic == sentinel:
                     break
                 if message.retain:
-                    found[topic] = bytes(message.payload)  # type: ignore[arg-type]
+                    found[topic] = bytes(message.payload)
         await client.publish(sentinel, b"", qos=1, retain=True)
     return found

@@ -22,9 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import signal
-import socket
 import time
 import urllib.error
 import urllib.parse
@@ -32,7 +29,9 @@ import urllib.request
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from sprmon.realpeers.process import log_tail, run_peer, start_logged
 
 PROMETHEUS = "prometheus"
 
@@ -41,13 +40,6 @@ Sample = dict[str, Any]
 
 class PrometheusError(RuntimeError):
     pass
-
-
-def free_tcp_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def scrape_job(
@@ -104,7 +96,10 @@ def prometheus_config(
 
 
 @dataclass(frozen=True)
-class Prometheus:
+class PromServer:
+    """A server of the Prometheus family (Prometheus, Alertmanager) started by
+    :func:`run_prom_server`: one binary, one configuration file, ``/-/ready``."""
+
     host: str
     port: int
     pid: int
@@ -117,12 +112,15 @@ class Prometheus:
         return f"http://{self.host}:{self.port}"
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return log_tail(self.log_path, chars=None)
 
+
+@dataclass(frozen=True)
+class Prometheus(PromServer):
     async def api(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         """GET ``/api/v1/PATH``; the ``data`` member, or PrometheusError with the API's error."""
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
-        body = await _http(f"{self.url}/api/v1/{path}{query}")
+        body = await http_request(f"{self.url}/api/v1/{path}{query}")
         reply = json.loads(body)
         if reply.get("status") != "success":
             raise PrometheusError(f"{path}: {reply.get('errorType')}: {reply.get('error')}")
@@ -227,10 +225,10 @@ class Prometheus:
         """Rewrite the configuration (if given) and ask Prometheus to load it again."""
         if config is not None:
             self.config_path.write_text(config)
-        await _http(f"{self.url}/-/reload", method="POST")
+        await http_request(f"{self.url}/-/reload", method="POST")
 
 
-async def _http(url: str, *, method: str = "GET", timeout_s: float = 10.0) -> bytes:
+async def http_request(url: str, *, method: str = "GET", timeout_s: float = 10.0) -> bytes:
     def fetch() -> bytes:
         request = urllib.request.Request(url, method=method)
         try:
@@ -266,36 +264,73 @@ async def run_prometheus(
     timeout.
     """
     config_path = _write_files(workdir, config, {**(files or {}), **(rule_files or {})})
-    await _promtool_check(config_path)
-    log_path = workdir / "prometheus.log"
-    for attempt in range(3):
-        port = free_tcp_port(host)
-        data = workdir / f"data-{attempt}"
-        command = [
-            PROMETHEUS,
-            f"--config.file={config_path}",
-            f"--storage.tsdb.path={data}",
-            f"--web.listen-address={host}:{port}",
+    await check_config(["promtool", "check", "config", str(config_path)], PrometheusError)
+    async with run_prom_server(
+        Prometheus,
+        PROMETHEUS,
+        lambda attempt: [
+            f"--storage.tsdb.path={workdir / f'data-{attempt}'}",
             "--web.enable-lifecycle",
             *extra_args,
+        ],
+        config_path=config_path,
+        host=host,
+        ready_timeout_s=ready_timeout_s,
+        error=PrometheusError,
+    ) as server:
+        yield server
+
+
+S = TypeVar("S", bound=PromServer)
+
+
+@contextlib.asynccontextmanager
+async def run_prom_server(
+    kind: type[S],
+    binary: str,
+    flags: Callable[[int], Sequence[str]],
+    *,
+    config_path: Path,
+    host: str,
+    ready_timeout_s: float,
+    error: Callable[[str], Exception],
+) -> AsyncIterator[S]:
+    """Start ``binary`` with ``config_path`` (in its folder, the work folder), listening
+    on a free port, and the ``flags(attempt)`` of each attempt; yield it once ready."""
+    workdir = config_path.parent
+    name = kind.__name__.lower()
+    log_path = workdir / f"{name}.log"
+
+    async def spawn(port: int, attempt: int) -> tuple[asyncio.subprocess.Process, S]:
+        command = [
+            binary,
+            f"--config.file={config_path}",
+            f"--web.listen-address={host}:{port}",
+            *flags(attempt),
         ]
-        with log_path.open("ab") as log:
-            process = await asyncio.create_subprocess_exec(
-                *command,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                cwd=workdir,
-            )
-        server = Prometheus(host, port, process.pid, workdir, config_path, log_path)
-        try:
-            if not await _wait_ready(server, process, ready_timeout_s):
-                continue  # exited: most likely the port was taken in between
-            yield server
-            return
-        finally:
-            await _stop(process)
-    raise PrometheusError(f"prometheus did not start on {host}; last log:\n{_tail(log_path)}")
+        process = await start_logged(command, log_path, cwd=workdir)
+        return process, kind(host, port, process.pid, workdir, config_path, log_path)
+
+    async with run_peer(
+        name,
+        spawn,
+        lambda server: http_request(f"{server.url}/-/ready", timeout_s=2),
+        host=host,
+        not_yet=(OSError, PrometheusError),
+        ready_timeout_s=ready_timeout_s,
+        error=error,
+    ) as server:
+        yield server
+
+
+async def check_config(command: Sequence[str], error: Callable[[str], Exception]) -> None:
+    """Run a configuration checker (promtool, amtool): ``error`` with its output if it refuses."""
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    out, _ = await process.communicate()
+    if process.returncode != 0:
+        raise error(f"{' '.join(command)}:\n{out.decode()}")
 
 
 def _write_files(workdir: Path, config: str, files: Mapping[str, str | bytes]) -> Path:
@@ -309,57 +344,3 @@ def _write_files(workdir: Path, config: str, files: Mapping[str, str | bytes]) -
     config_path = workdir / "prometheus.yml"
     config_path.write_text(config)
     return config_path
-
-
-async def _promtool_check(config_path: Path) -> None:
-    process = await asyncio.create_subprocess_exec(
-        "promtool",
-        "check",
-        "config",
-        str(config_path),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await process.communicate()
-    if process.returncode != 0:
-        raise PrometheusError(f"promtool check config {config_path}:\n{out.decode()}")
-
-
-async def _wait_ready(
-    server: Prometheus, process: asyncio.subprocess.Process, timeout_s: float
-) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.returncode is not None:
-            return False
-        with contextlib.suppress(OSError, PrometheusError):
-            await _http(f"{server.url}/-/ready", timeout_s=2)
-            return True
-        await asyncio.sleep(0.2)
-    raise PrometheusError(
-        f"prometheus on {server.url} not ready within {timeout_s} s:\n{_tail(server.log_path)}"
-    )
-
-
-def _tail(path: Path) -> str:
-    return path.read_text(errors="replace")[-3000:] if path.exists() else ""
-
-
-async def _stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(process.pid, signal.SIGTERM)
-    try:
-        async with asyncio.timeout(15):
-            await process.wait()
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, signal.SIGKILL)
-        await process.wait()
-
-
-# Public names for the peers started the same way (tests.peers.alertmanager).
-http_request = _http
-stop_process = _stop
-log_tail = _tail

@@ -27,7 +27,17 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from realnet_support import (
+
+from sprmon.realpeers.frr import HOLD_TIME_S, IF_MIB_CACHE_S, LEGACY, MED_BACKUP, FrrWan
+from sprmon.realpeers.process import free_tcp_port
+from tests.peers.prometheus import (
+    Prometheus,
+    Sample,
+    prometheus_config,
+    run_prometheus,
+    scrape_job,
+)
+from tests.realnet.realnet_support import (
     Expect,
     FrrSite,
     Key,
@@ -37,16 +47,6 @@ from realnet_support import (
     mpls_unusable_paths,
     steady_links,
     steady_paths,
-)
-
-from sprmon.realpeers.frr import HOLD_TIME_S, IF_MIB_CACHE_S, LEGACY, MED_BACKUP, FrrWan
-from tests.peers.prometheus import (
-    Prometheus,
-    Sample,
-    free_tcp_port,
-    prometheus_config,
-    run_prometheus,
-    scrape_job,
 )
 
 pytestmark = [

@@ -22,16 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from realnet_support import (
-    Expect,
-    LinkExpect,
-    Observer,
-    SprmonView,
-    View,
-    mpls_unusable_paths,
-    steady_links,
-    steady_paths,
-)
 
 from sprmon.collector.poller import SnmpPoller
 from sprmon.core.evaluate import evaluate
@@ -47,6 +37,16 @@ from sprmon.realpeers.frr import (
     MED_INET,
     MED_STEERED,
     FrrWan,
+)
+from tests.realnet.realnet_support import (
+    Expect,
+    LinkExpect,
+    Observer,
+    SprmonView,
+    View,
+    mpls_unusable_paths,
+    steady_links,
+    steady_paths,
 )
 
 pytestmark = [
@@ -285,7 +285,7 @@ async def test_mpls_utilisation_matches_the_bytes_sent_across_the_veth(
     observer: Observer, wan: FrrWan
 ) -> None:
     site = wan.site(SITE)
-    sites = observer.intent.sites
+    sites = observer.polled
     first_poll_done = asyncio.Event()
 
     def on_site_done(name: str, ok: bool, done: int, total: int) -> None:

@@ -22,7 +22,6 @@ import hmac
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import grpc
@@ -51,6 +50,7 @@ from sprmon.lab.gnmi.paths import (
 from sprmon.lab.gnmi.session import RequestError, Session, TargetRestarted, parse_subscription_list
 from sprmon.lab.gnmi.tree import RouterTree, nanoseconds
 from sprmon.lab.model import WanModel
+from sprmon.lab.pool import ServerPool, listen_error
 
 GNMI_VERSION = "0.8.0"
 #: The OpenConfig modules served, with the versions their names and types were taken from.
@@ -79,6 +79,10 @@ class GnmiTls:
     cert_file: Path
     key_file: Path
     ca_file: Path | None = None
+
+
+#: Seconds the lab's gNMI servers give open calls to end when the lab stops.
+_STOP_GRACE_S = 1.0
 
 
 class RouterTarget:
@@ -277,7 +281,7 @@ async def _read_requests(requests: Any, session: Session) -> None:
     session.client_done()
 
 
-class GnmiPool:
+class GnmiPool(ServerPool):
     """A gNMI target for each of ``sites``, on ``host``, as an async context manager.
 
     ``ports`` maps a site to the TCP port it asks for (0 or missing: any free
@@ -305,22 +309,6 @@ class GnmiPool:
         self._servers: list[Any] = []
         self.targets: dict[str, RouterTarget] = {}
         self.ports: dict[str, int] = {}
-
-    async def __aenter__(self) -> GnmiPool:
-        try:
-            await self._start()
-        except BaseException:
-            await self._stop()
-            raise
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self._stop()
 
     def _server_credentials(self) -> Any:
         assert self.tls is not None
@@ -353,13 +341,13 @@ class GnmiPool:
             else:
                 reason = "the address is in use or not local"
             if not bound:
-                hint = (
-                    "choose another --base-port, or omit it to let the lab pick free ports"
-                    if port
-                    else "check that the address is a local loopback address"
-                )
-                raise AgentStartError(
-                    f"cannot listen for gNMI on TCP {address} for {router}: {reason}; {hint}"
+                raise listen_error(
+                    "gNMI",
+                    f"TCP {address}",
+                    router,
+                    reason,
+                    port=port,
+                    any_port_hint="check that the address is a local loopback address",
                 )
             await server.start()
             self._servers.append(server)
@@ -368,7 +356,10 @@ class GnmiPool:
 
     async def _stop(self) -> None:
         servers, self._servers = self._servers, []
-        await asyncio.gather(*(server.stop(None) for server in servers))
+        # A grace period, as a router shutting down gracefully gives: clients get
+        # a GOAWAY without error first, and gRPC does not log a stream it had to
+        # cancel on stderr of a client (the demo's daemon) still closing its side.
+        await asyncio.gather(*(server.stop(_STOP_GRACE_S) for server in servers))
 
     def changed(self, routers: Iterable[str] | None = None) -> None:
         """The model changed (for ``routers``, or everywhere): wake their subscriptions."""
