@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 import grpc
 from pygnmi.spec.v080 import gnmi_pb2, gnmi_pb2_grpc
 
+from sprmon.boundedfile import FileReadError, read_bounded
 from sprmon.inventory import GnmiTarget
 from sprmon.secrets import SecretError, resolve_secret
 
@@ -149,11 +149,11 @@ class GnmiChannel:
             root = None
             if target.ca_file is not None:
                 try:
-                    root = await asyncio.to_thread(Path(target.ca_file).read_bytes)
-                except OSError as exc:
+                    # A regular file of certificates: never a FIFO or /dev/zero.
+                    root = await asyncio.to_thread(read_bounded, target.ca_file, limit=1 << 20)
+                except FileReadError as exc:
                     raise GnmiConfigError(
-                        f"gNMI CA file of {self.site} cannot be read: "
-                        f"{exc.strerror or exc} ({target.ca_file})"
+                        f"gNMI CA file of {self.site} cannot be read: {exc} ({target.ca_file})"
                     ) from exc
             credentials = grpc.ssl_channel_credentials(root_certificates=root)
             self._channel = grpc.aio.secure_channel(self.where, credentials, _CHANNEL_OPTIONS)
