@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sprmon.boundedfile import FileReadError, read_bounded
 from sprmon.intentfile.problems import FieldPath, Problem, Problems, Scope
 from sprmon.intentfile.yamlsource import parse_yaml
 
@@ -144,12 +145,10 @@ def load_web_config(path: Path | str) -> WebConfig:
     path = Path(path)
     file = str(path)
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(_MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise WebConfigError((Problem(file, None, "", f"cannot read: {exc.strerror}"),)) from exc
-    if len(raw) > _MAX_FILE_BYTES:
-        raise WebConfigError((Problem(file, None, "", "larger than 1 MB: not a web config"),))
+        # A FIFO or a device named here must not hang the daemon's start.
+        raw = read_bounded(path, limit=_MAX_FILE_BYTES)
+    except FileReadError as exc:
+        raise WebConfigError((Problem(file, None, "", f"cannot read: {exc.message}"),)) from exc
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

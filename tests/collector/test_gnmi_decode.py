@@ -11,7 +11,9 @@ from sprmon.collector.gnmi.badinput import BadInput, BadInputLog
 from sprmon.collector.gnmi.observe import observe
 from sprmon.collector.gnmi.paths import Kind, Located, elems_of, locate, subscribe_request
 from sprmon.collector.gnmi.poller import relevant_prefixes
+from sprmon.collector.gnmi.records import IF_LEAVES
 from sprmon.collector.gnmi.store import COUNTERS, STATE, Limits, SiteStore
+from sprmon.collector.gnmi.values import Malformed
 from sprmon.core.observed import OperStatus, Origin, PeerState
 from sprmon.core.prefixes import Address, Prefix
 from sprmon.inventory import ALL_PARTS, DataPart
@@ -424,3 +426,14 @@ def test_a_stream_asks_for_state_on_change_and_counters_sampled_and_once_asks_fo
     once = subscribe_request((DataPart.BGP,), stream=False)
     assert once.subscribe.mode == gnmi_pb2.SubscriptionList.ONCE
     assert not any(s.path.elem[0].name == "interfaces" for s in once.subscribe.subscription)
+
+
+@pytest.mark.parametrize(
+    "speed", ["SPEED_4294967296GB", "SPEED_99999999999999999999GB", "SPEED_4294967296000MB"]
+)
+def test_a_port_speed_beyond_what_a_snapshot_holds_is_malformed(speed: str) -> None:
+    # What a live read keeps must load again: the snapshot loader's bound is SPEED_BPS_MAX.
+    decode = IF_LEAVES[("ethernet", "state", "port-speed")][1]
+    assert decode("SPEED_100GB") == 100 * 10**9
+    with pytest.raises(Malformed):
+        decode(f"openconfig-if-ethernet:{speed}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import ssl
 from pathlib import Path
 
@@ -203,3 +204,10 @@ def test_an_unreadable_file_is_one_clear_problem(tmp_path: Path) -> None:
     missing = tmp_path / "absent.yml"
     with pytest.raises(WebConfigError, match=rf"{missing}: cannot read: No such file"):
         load_web_config(missing)
+
+
+def test_a_fifo_named_as_web_config_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "web.yml"
+    os.mkfifo(fifo)
+    with pytest.raises(WebConfigError, match=r"web\.yml: cannot read: .*not a regular file"):
+        load_web_config(fifo)

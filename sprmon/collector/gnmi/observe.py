@@ -32,6 +32,7 @@ from sprmon.collector.gnmi.store import SiteStore
 from sprmon.core.observed import BgpPath, BgpPeer, Interface, PeerState, SiteObservation
 from sprmon.core.prefixes import Address, Prefix
 from sprmon.inventory import DataPart
+from sprmon.smi import UNSIGNED32_MAX
 
 __all__ = ["dangling_references", "observe"]
 
@@ -132,6 +133,10 @@ def _peers(store: SiteStore, device_now: int, problems: _Problems) -> tuple[BgpP
             and device_now
         ):
             established_for = max(0.0, (device_now - record.last_established) / 1e9)
+            # A target's clock or last-established beyond any real uptime (the
+            # snapshot loader's bound, 136 years) says nothing: unknown, not saved.
+            if established_for > UNSIGNED32_MAX:
+                established_for = None
         peers.append(
             BgpPeer(
                 address=Address(address),

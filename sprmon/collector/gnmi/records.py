@@ -24,6 +24,7 @@ from sprmon.collector.gnmi.values import (
 )
 from sprmon.core.observed import OperStatus, Origin, PeerState
 from sprmon.core.prefixes import Prefix
+from sprmon.smi import SPEED_BPS_MAX
 
 _U32 = 0xFFFF_FFFF
 
@@ -121,7 +122,7 @@ RouteKey = tuple[str, Prefix, str, str]
 _OPER = {status.name: status for status in OperStatus}
 _SESSION = {state.name: state for state in PeerState}
 _ORIGIN = {origin.name: origin for origin in Origin}
-_SPEED = re.compile(r"SPEED_(\d+)(MB|GB)")
+_SPEED = re.compile(r"SPEED_(\d{1,9})(MB|GB)")
 
 
 def _oper(value: object) -> OperStatus:
@@ -156,7 +157,11 @@ def _speed(value: object) -> int | None:
     match = _SPEED.fullmatch(name)
     if match is None:
         raise Malformed(f"{name!r} is not an Ethernet port speed")
-    return int(match.group(1)) * (1_000_000 if match.group(2) == "MB" else 1_000_000_000)
+    speed = int(match.group(1)) * (1_000_000 if match.group(2) == "MB" else 1_000_000_000)
+    # The same bound as ifHighSpeed (and the snapshot loader): what is read must load again.
+    if speed > SPEED_BPS_MAX:
+        raise Malformed(f"{name!r} is faster than {SPEED_BPS_MAX} bit/s")
+    return speed
 
 
 def _u32(value: object) -> int:
