@@ -3,7 +3,8 @@
 These models check one layer at a time (``site_defaults``, a group, a site, a
 CSV row): keys, types and single values. Everything that needs more than one
 value (merging, references between sections, overlaps, duplicates) is checked
-by :mod:`sprmon.intentfile.compiler`, which also builds the core objects.
+by :mod:`sprmon.intentfile.compiler` and the modules it reads sites with
+(``layers``, ``sites``, ``targets``), which also build the core objects.
 
 Every model forbids unknown keys. Every site-level field is optional here,
 because a site may get it from a group or ``site_defaults``; ``None`` means
