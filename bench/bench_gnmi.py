@@ -234,7 +234,7 @@ async def aio_stream(port: int, seconds: float, apply: Callable[[Any], int] | No
     from pygnmi.spec.v080 import gnmi_pb2_grpc  # noqa: PLC0415
 
     from sprmon.collector.gnmi.paths import subscribe_request  # noqa: PLC0415
-    from sprmon.core.intent import ALL_PARTS  # noqa: PLC0415
+    from sprmon.inventory import ALL_PARTS  # noqa: PLC0415
 
     updates = messages = 0
     deadline = time.perf_counter() + seconds
@@ -354,7 +354,7 @@ async def slow_consumers(port: int, seconds: float) -> None:
     from pygnmi.spec.v080 import gnmi_pb2_grpc  # noqa: PLC0415
 
     from sprmon.collector.gnmi.paths import subscribe_request  # noqa: PLC0415
-    from sprmon.core.intent import ALL_PARTS  # noqa: PLC0415
+    from sprmon.inventory import ALL_PARTS  # noqa: PLC0415
 
     gc.collect()
     before = rss_mb()
@@ -406,10 +406,10 @@ async def detect(
     from sprmon.daemon.engine import Monitor  # noqa: PLC0415
     from sprmon.daemon.gnmi import GnmiCollector  # noqa: PLC0415
     from sprmon.daemon.snmp import SnmpCollector  # noqa: PLC0415
-    from sprmon.intentfile import load_intent  # noqa: PLC0415
+    from sprmon.intentfile import load_config  # noqa: PLC0415
 
-    intent = load_intent(intent_path)
-    sites = [site.name for site in intent.sites]
+    config = load_config(intent_path)
+    sites = [site.name for site in config.intent.sites]
     legacy = "10.0.21.0/24"
     states: dict[str, str] = {}
     detected: dict[str, float] = {}
@@ -438,7 +438,7 @@ async def detect(
 
     async with SnmpCollector() as snmp, GnmiCollector() as gnmi:
         started = time.monotonic()
-        async with Monitor(intent, [snmp, gnmi], on_changes=on_changes, publish_every_s=0.5):
+        async with Monitor(config, [snmp, gnmi], on_changes=on_changes, publish_every_s=0.5):
             await until(lambda: len(states) == len(sites), 3 * args.interval + 60)
             ready = time.monotonic() - started
             await asyncio.sleep(2.0)

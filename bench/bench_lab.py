@@ -40,9 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from machine import describe_machine
 
-from sprmon.collector.poller import PollResult, SnmpPoller
+from sprmon.collector.poller import PollResult, SnmpPoller, snmp_sites
 from sprmon.core.intent import Intent
-from sprmon.intentfile import load_intent
+from sprmon.intentfile import load_config
+from sprmon.inventory import Inventory
 from sprmon.lab.credentials import LabCredentials, V2cCredentials, V3Credentials
 from sprmon.realpeers.snmpd import auth_args, tool_env
 
@@ -104,6 +105,7 @@ class RunningLab:
     spawn_to_ready_s: float
     ready: dict[str, object]
     intent: Intent
+    inventory: Inventory
 
     @property
     def host(self) -> str:
@@ -151,7 +153,8 @@ async def lab_process(args: argparse.Namespace, folder: Path) -> AsyncIterator[R
             pid=process.pid,
             spawn_to_ready_s=time.perf_counter() - started,
             ready=json.loads(line),
-            intent=load_intent(intent_path),
+            intent=(loaded := load_config(intent_path)).intent,
+            inventory=loaded.inventory,
         )
     finally:
         if process.returncode is None:
@@ -204,7 +207,7 @@ async def measure_walks(lab: RunningLab, workdir: Path) -> None:
 
 
 async def measure_polls(lab: RunningLab, concurrency: int) -> None:
-    sites = [site for site in lab.intent.sites if site.snmp is not None]
+    sites = snmp_sites(lab.intent.sites, lab.inventory)
     prefixes = [prefix for app in lab.intent.applications for prefix in app.prefixes]
     print(f"  collector (SnmpPoller, {concurrency} sites at once) polls all {len(sites)} sites:")
     async with SnmpPoller(max_concurrency=concurrency) as poller:

@@ -34,12 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from machine import describe_machine
 
-from sprmon.collector.poller import SnmpPoller
+from sprmon.collector.poller import SnmpPoller, SnmpSite, snmp_sites
 from sprmon.collector.snmp_collector import CollectOptions
 from sprmon.core.evaluate import evaluate
-from sprmon.core.intent import Intent, LinkRole, SecretRef, Site, SiteLink, SnmpTarget
+from sprmon.core.intent import Intent, LinkRole, Site, SiteLink
 from sprmon.core.observed import Snapshot
-from sprmon.intentfile import load_intent
+from sprmon.intentfile import load_config
+from sprmon.inventory import SecretRef, SnmpTarget
 from sprmon.lab import run_lab
 from sprmon.realpeers.netns import ip, veth_namespace
 from sprmon.realpeers.paced_stream import paced_stream
@@ -58,10 +59,9 @@ def _error(measured: float | None, truth: float) -> str:
     return f"{measured:.4f} ({100 * (measured / truth - 1):+6.1f} %)"
 
 
-async def _check(intent: Intent, options: CollectOptions) -> tuple[Snapshot, float, int]:
+async def _check(polled: list[SnmpSite], options: CollectOptions) -> tuple[Snapshot, float, int]:
     started = time.monotonic()
     async with SnmpPoller(options=options) as poller:
-        polled = [s for s in intent.sites if s.snmp is not None]
         first = await poller.poll_with_stats(polled, time_counters=options.counter_watch_s > 0)
         await asyncio.sleep(max(0.0, INTERVAL_S - (time.monotonic() - started)))
         second = await poller.poll_with_stats(
@@ -93,14 +93,12 @@ async def bench_snmpd(phases: int) -> None:
             ):
                 target = SnmpTarget(agent.host, agent.port, community=SecretRef(env=COMMUNITY_ENV))
                 link = SiteLink("wan", CAPACITY_BPS, interface_name=veth.root_device)
-                intent = Intent(
-                    links=(LinkRole("wan"),),
-                    applications=(),
-                    sites=(Site("r1", (link,), snmp=target),),
-                )
+                site = Site("r1", (link,))
+                intent = Intent(links=(LinkRole("wan"),), applications=(), sites=(site,))
+                polled = [SnmpSite(site, target)]
                 # A first timed check finds the agent's refresh; the others start at
                 # chosen phases of it.
-                snapshot, _, _ = await _check(intent, CollectOptions())
+                snapshot, _, _ = await _check(polled, CollectOptions())
                 refresh = _refreshes(snapshot, veth.root_device)[-1]
                 rows: list[tuple[float, Check, Check]] = []
                 for n in range(phases):
@@ -111,7 +109,7 @@ async def bench_snmpd(phases: int) -> None:
                         while start < time.time() + 0.2:
                             start += REFRESH_S
                         await asyncio.sleep(start - time.time())
-                        snapshot, wall, watch = await _check(intent, options)
+                        snapshot, wall, watch = await _check(polled, options)
                         if options.counter_watch_s:
                             refresh = _refreshes(snapshot, veth.root_device)[-1]
                         report = evaluate(intent, snapshot, snapshot.effective_time())
@@ -160,14 +158,16 @@ async def bench_lab(sites: int, seed: int) -> None:
             counter_refresh_s=REFRESH_S,
         ) as lab:
             assert lab.intent_path is not None
-            intent = load_intent(lab.intent_path)
+            loaded = load_config(lab.intent_path)
+            intent = loaded.intent
+            polled = snmp_sites(intent.sites, loaded.inventory)
             results = {}
             started_at = time.time()
             for name, options in (
                 ("timed by the polls", CollectOptions(counter_watch_s=0)),
                 ("timed by the refresh", CollectOptions()),
             ):
-                snapshot, wall, watch = await _check(intent, options)
+                snapshot, wall, watch = await _check(polled, options)
                 report = evaluate(intent, snapshot, snapshot.effective_time())
                 errors = []
                 for finding in report.links:

@@ -47,12 +47,12 @@ from machine import describe_machine
 
 from sprmon.collector.client import SnmpClient, V2cBackend
 from sprmon.collector.mibs import IF_COLUMNS_HC
-from sprmon.collector.poller import PollResult, SnmpPoller
+from sprmon.collector.poller import PollResult, SnmpPoller, SnmpSite, snmp_sites
 from sprmon.collector.snmp_collector import CollectOptions
 from sprmon.collector.walk import walk
-from sprmon.core.intent import Intent, SecretRef, Site, SnmpTarget
 from sprmon.core.prefixes import Prefix
-from sprmon.intentfile import load_intent
+from sprmon.intentfile import LoadedIntent, load_config
+from sprmon.inventory import SecretRef, SnmpTarget
 from sprmon.realpeers.netns import namespace_with_interfaces
 from sprmon.realpeers.snmpd import Snmpd, parse_tool_output, run_snmpd, run_tool
 from sprmon.smi import format_oid
@@ -88,15 +88,15 @@ def process_cpu_s(pid: int) -> float:
 @dataclass(frozen=True)
 class RunningLab:
     pid: int
-    intent: Intent
+    loaded: LoadedIntent
 
     @property
     def prefixes(self) -> list[Prefix]:
-        return [prefix for app in self.intent.applications for prefix in app.prefixes]
+        return [prefix for app in self.loaded.intent.applications for prefix in app.prefixes]
 
     @property
-    def sites(self) -> list[Site]:
-        return [site for site in self.intent.sites if site.snmp is not None]
+    def sites(self) -> list[SnmpSite]:
+        return snmp_sites(self.loaded.intent.sites, self.loaded.inventory)
 
 
 @contextlib.asynccontextmanager
@@ -121,7 +121,7 @@ async def lab_process(
             line = await process.stdout.readline()
         if line.strip() != b"READY":
             raise RuntimeError(f"the lab did not start (said {line!r})")
-        yield RunningLab(pid=process.pid, intent=load_intent(intent_path))
+        yield RunningLab(pid=process.pid, loaded=load_config(intent_path))
     finally:
         if process.returncode is None:
             assert process.stdin is not None
@@ -151,7 +151,7 @@ class Round:
 
 
 async def measured_poll(
-    poller: SnmpPoller, lab: RunningLab, sites: Sequence[Site], prefixes: Sequence[Prefix]
+    poller: SnmpPoller, lab: RunningLab, sites: Sequence[SnmpSite], prefixes: Sequence[Prefix]
 ) -> Round:
     agent_before, own_before = process_cpu_s(lab.pid), own_cpu_s()
     started = time.perf_counter()
@@ -226,9 +226,8 @@ async def part_a(
     poller: SnmpPoller, lab: RunningLab, prefixes: Sequence[Prefix], rounds: int
 ) -> None:
     site = lab.sites[0]
-    assert site.snmp is not None
-    targeted = replace(site, snmp=replace(site.snmp, targeted_bgp=True))
-    print(f" (a) one site ({site.name}), v2c native, {len(prefixes)} intent prefixes:")
+    targeted = SnmpSite(site.site, replace(site.target, targeted_bgp=True))
+    print(f" (a) one site ({site.site.name}), v2c native, {len(prefixes)} intent prefixes:")
     for label, one in (("full walk", site), ("targeted BGP", targeted)):
         await poller.poll_with_stats([one], prefixes)
         results = []

@@ -1,4 +1,4 @@
-"""Resolve a :class:`~sprmon.core.intent.SecretRef` into a :class:`Secret`.
+"""Resolve a :class:`~sprmon.inventory.SecretRef` into a :class:`Secret`.
 
 A secret's value only leaves a :class:`Secret` through :meth:`Secret.reveal`,
 called by the adapter that puts it on the wire. ``repr``, ``str`` and
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NoReturn
 
-from sprmon.core.intent import SecretRef
+from sprmon.inventory import SecretRef
 
 
 class SecretError(Exception):

@@ -4,13 +4,13 @@
 through here, so that "which sites are polled, which prefixes are asked for,
 once or twice" has one answer:
 
-- every site of the intent, or only the named ones, that has a target sprmon
-  speaks (SNMP, gNMI); the others are reported ``unknown`` by the evaluation,
-  never dropped;
-- over which protocol: a site with only an ``snmp`` target over SNMP, one with
-  only a ``gnmi`` target over gNMI (Subscribe ONCE), one with both as its
-  ``gnmi.use`` says, the two observations merged into one
-  (:mod:`sprmon.collector.gnmi.plan`);
+- every site of the intent, or only the named ones, that the inventory gives
+  a target sprmon speaks (SNMP, gNMI); the others are reported ``unknown`` by
+  the evaluation, never dropped;
+- over which protocol: a site whose inventory entry has only an ``snmp``
+  target over SNMP, one with only a ``gnmi`` target over gNMI (Subscribe
+  ONCE), one with both as its ``gnmi.use`` says, the two observations merged
+  into one (:mod:`sprmon.collector.gnmi.plan`);
 - every application prefix of the intent (what targeted sites ask for
   instead of walking their BGP table);
 - twice ``interval_s`` apart (start to start), so that rates are known, or
@@ -37,6 +37,7 @@ from sprmon.core.findings import Report
 from sprmon.core.intent import Intent, Site
 from sprmon.core.observed import SiteObservation, Snapshot
 from sprmon.core.prefixes import Prefix
+from sprmon.inventory import Inventory, RouterAccess
 
 if TYPE_CHECKING:
     from sprmon.collector.gnmi.plan import SitePlan
@@ -93,11 +94,16 @@ def select_sites(intent: Intent, names: Collection[str] = ()) -> list[Site]:
     return [site for site in intent.sites if site.name in wanted]
 
 
-def pollable_sites(sites: Sequence[Site]) -> tuple[list[Site], list[Site]]:
-    """``(polled, skipped)``: the sites with an SNMP or a gNMI target, and the others."""
-    polled = [site for site in sites if site.snmp is not None or site.gnmi is not None]
-    skipped = [site for site in sites if site.snmp is None and site.gnmi is None]
+def pollable_sites(sites: Sequence[Site], inventory: Inventory) -> tuple[list[Site], list[Site]]:
+    """``(polled, skipped)``: the sites the inventory gives an SNMP or a gNMI target, and
+    the others."""
+    polled = [site for site in sites if _reachable(inventory.access(site.name))]
+    skipped = [site for site in sites if not _reachable(inventory.access(site.name))]
     return polled, skipped
+
+
+def _reachable(access: RouterAccess) -> bool:
+    return access.snmp is not None or access.gnmi is not None
 
 
 def intent_prefixes(intent: Intent) -> tuple[Prefix, ...]:
@@ -107,6 +113,7 @@ def intent_prefixes(intent: Intent) -> tuple[Prefix, ...]:
 
 async def collect(
     intent: Intent,
+    inventory: Inventory,
     sites: Sequence[Site],
     *,
     interval_s: float = DEFAULT_INTERVAL_S,
@@ -115,7 +122,8 @@ async def collect(
     deadline_s: float | None = DEFAULT_DEADLINE_S,
     min_site_budget: int = 0,
 ) -> Snapshot:
-    """Read ``sites``: twice ``interval_s`` apart (start to start), once if 0.
+    """Read ``sites``, each through its ``inventory`` entry: twice ``interval_s`` apart
+    (start to start), once if 0.
 
     Over SNMP, gNMI or both (see the module docstring); both protocols run at
     the same time, each with its own concurrency bound. A site that cannot be
@@ -125,7 +133,7 @@ async def collect(
     octets per poll (:mod:`sprmon.collector.budget`).
     Raises :class:`NoPollableSiteError` when no site has a target.
     """
-    polled, skipped = pollable_sites(sites)
+    polled, skipped = pollable_sites(sites, inventory)
     if not polled:
         raise NoPollableSiteError(
             "none of the selected sites has an snmp or a gnmi target to read; "
@@ -142,7 +150,7 @@ async def collect(
     # `validate` and `check --snapshot` should not pay.
     from sprmon.collector.gnmi.plan import site_plan  # noqa: PLC0415
 
-    plans = {site.name: site_plan(site) for site in polled}
+    plans = {site.name: site_plan(inventory.access(site.name)) for site in polled}
     snmp_sites = [site for site in polled if plans[site.name].snmp]
     gnmi_sites = [site for site in polled if plans[site.name].gnmi]
     rounds = 1 if interval_s == 0 else 2
@@ -156,11 +164,18 @@ async def collect(
     async with asyncio.TaskGroup() as group:
         if snmp_sites:
             job = _Rounds(
-                snmp_sites, prefixes, interval_s, concurrency, progress, deadline_s, min_site_budget
+                snmp_sites,
+                inventory,
+                prefixes,
+                interval_s,
+                concurrency,
+                progress,
+                deadline_s,
+                min_site_budget,
             )
             group.create_task(_snmp_rounds(job, snmp_rounds))
         if gnmi_sites:
-            job = _Rounds(gnmi_sites, prefixes, interval_s, concurrency, progress)
+            job = _Rounds(gnmi_sites, inventory, prefixes, interval_s, concurrency, progress)
             group.create_task(_gnmi_rounds(job, gnmi_rounds))
     snapshot = _combine(polled, plans, rounds, snmp_rounds, gnmi_rounds)
     if log.isEnabledFor(logging.INFO):
@@ -207,6 +222,8 @@ class _Rounds:
     """One protocol's share of a collection: its sites, read once or twice."""
 
     sites: Sequence[Site]
+    #: Where each site's targets are: each protocol takes its own.
+    inventory: Inventory
     prefixes: Sequence[Prefix]
     interval_s: float
     concurrency: int
@@ -217,9 +234,11 @@ class _Rounds:
 
 
 async def _snmp_rounds(job: _Rounds, out: list[list[SiteObservation]]) -> None:
-    sites, prefixes, interval_s, progress = job.sites, job.prefixes, job.interval_s, job.progress
-    from sprmon.collector.poller import SnmpPoller  # noqa: PLC0415
+    prefixes, interval_s, progress = job.prefixes, job.interval_s, job.progress
+    from sprmon.collector.poller import SnmpPoller, snmp_sites  # noqa: PLC0415
     from sprmon.collector.snmp_collector import CollectOptions  # noqa: PLC0415
+
+    sites = snmp_sites(job.sites, job.inventory)
 
     count = len(sites)
 
@@ -243,10 +262,12 @@ async def _snmp_rounds(job: _Rounds, out: list[list[SiteObservation]]) -> None:
 
 
 async def _gnmi_rounds(job: _Rounds, out: list[list[SiteObservation]]) -> None:
-    sites, prefixes, interval_s, progress = job.sites, job.prefixes, job.interval_s, job.progress
+    prefixes, interval_s, progress = job.prefixes, job.interval_s, job.progress
     import asyncio  # noqa: PLC0415 - a snapshot check and --help must not pay for it
 
-    from sprmon.collector.gnmi.poller import GnmiPoller  # noqa: PLC0415
+    from sprmon.collector.gnmi.poller import GnmiPoller, gnmi_sites  # noqa: PLC0415
+
+    sites = gnmi_sites(job.sites, job.inventory)
 
     current = 0
 
@@ -310,6 +331,7 @@ def judge(
 
 async def live_report(
     intent: Intent,
+    inventory: Inventory,
     sites: Collection[str] = (),
     *,
     interval_s: float = DEFAULT_INTERVAL_S,
@@ -324,6 +346,7 @@ async def live_report(
     """
     snapshot = await collect(
         intent,
+        inventory,
         select_sites(intent, sites),
         interval_s=interval_s,
         concurrency=concurrency,

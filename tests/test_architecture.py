@@ -14,6 +14,7 @@ loads it.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,8 @@ def test_core_module_imports_only_the_stdlib_allow_list_and_the_core(
         "def f():\n    import subprocess",
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pathlib import Path",
         "from sprmon.collector import poller",
+        "from sprmon.inventory import SnmpTarget",
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from sprmon.inventory import X",
         "from .. import cli",
         "from ..exporters.prometheus import x",
         "import pydantic",
@@ -244,3 +247,90 @@ def test_tool_checker_rejects_the_tests_and_the_harness_outside_tools(
 )
 def test_tool_checker_accepts_the_harness_in_tools_and_in_itself(module: str, source: str) -> None:
     assert tool_violations(source, module, module.rsplit(".", 1)[0]) == []
+
+
+#: Fields that say how to reach something: they belong to the inventory
+#: (sprmon.inventory), which the collectors own, never to the policy the core judges.
+CONNECTION_FIELDS = frozenset(
+    {
+        "host",
+        "port",
+        "address_family",
+        "community",
+        "user",
+        "username",
+        "password",
+        "auth_key",
+        "priv_key",
+        "auth_protocol",
+        "priv_protocol",
+        "credentials",
+        "secret",
+        "tls",
+        "ca_file",
+        "timeout_s",
+        "retries",
+        "max_repetitions",
+        "use",
+        "snmp",
+        "gnmi",
+        "mqtt",
+    }
+)
+#: Class names that are connection settings whatever their fields.
+CONNECTION_CLASS = re.compile(
+    r"Secret|Credential|Inventory|(Access|Target)$|^(Snmp|Gnmi|Mqtt|Auth|Priv)"
+)
+
+
+def connection_settings(source: str, module: str) -> list[str]:
+    """Classes in ``source`` that are, or hold, connection settings (see above)."""
+    problems = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        if CONNECTION_CLASS.search(node.name):
+            problems.append(
+                f"{module}:{node.lineno} defines {node.name}: connection settings belong "
+                "in sprmon.inventory"
+            )
+        for item in node.body:
+            if (
+                isinstance(item, ast.AnnAssign)
+                and isinstance(item.target, ast.Name)
+                and item.target.id in CONNECTION_FIELDS
+            ):
+                problems.append(
+                    f"{module}:{item.lineno} {node.name}.{item.target.id} is a connection "
+                    "setting: it belongs in sprmon.inventory"
+                )
+    return problems
+
+
+@pytest.mark.parametrize(("module", "path"), core_modules(), ids=str)
+def test_core_defines_no_connection_settings(module: str, path: Path) -> None:
+    assert connection_settings(path.read_text(encoding="utf-8"), module) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "class SecretRef:\n    env: str",
+        "class SnmpTarget:\n    name: str",
+        "class Site:\n    name: str\n    snmp: object",
+        "class Broker:\n    host: str\n    port: int",
+        "class Poll:\n    timeout_s: float\n    retries: int",
+        "class Settings:\n    password: object",
+        "class Reader:\n    use: tuple[str, ...]",
+    ],
+)
+def test_connection_settings_checker_rejects_reachability(source: str) -> None:
+    assert connection_settings(source, "sprmon.core.example") != []
+
+
+def test_connection_settings_checker_accepts_policy() -> None:
+    source = (
+        "class Site:\n    name: str\n    links: tuple[str, ...]\n    group: str | None\n"
+        "class MonitorSettings:\n    convergence_grace_s: float\n    counter_interval_s: float\n"
+    )
+    assert connection_settings(source, "sprmon.core.example") == []

@@ -27,7 +27,7 @@ from sprmon.cli.common import (
     format_option,
     intent_option,
     judge_or_fail,
-    load_intent_or_fail,
+    load_config_or_fail,
     load_snapshot_or_fail,
     log,
     output_option,
@@ -35,8 +35,8 @@ from sprmon.cli.common import (
     sites_option,
 )
 from sprmon.cli.progress import PollProgress, stderr_is_terminal
-from sprmon.core.intent import Intent
 from sprmon.core.observed import Snapshot
+from sprmon.intentfile import LoadedIntent
 from sprmon.service import (
     DEFAULT_CONCURRENCY,
     DEFAULT_DEADLINE_S,
@@ -98,7 +98,7 @@ class LiveOptions:
 
 
 def obtain_snapshot(
-    intent: Intent,
+    config: LoadedIntent,
     snapshot_path: Path | None,
     sites: Sequence[str],
     live: LiveOptions | None = None,
@@ -106,7 +106,8 @@ def obtain_snapshot(
     """The observed state to judge: a saved snapshot file, or a live poll of ``sites``.
 
     Live (no ``snapshot_path``): every site of the intent, or only ``sites``,
-    is read over SNMP and/or gNMI as ``live`` says, and the result is written to
+    is read over SNMP and/or gNMI at its inventory targets as ``live`` says, and the
+    result is written to
     ``live.save_to`` if given.
     """
     if snapshot_path is not None:
@@ -114,9 +115,10 @@ def obtain_snapshot(
     import asyncio  # noqa: PLC0415 - only a live poll needs it, not a saved snapshot
 
     live = live or LiveOptions()
+    intent, inventory = config.intent, config.inventory
     selected = select_sites(intent, sites)
     with PollProgress(
-        sites=len(pollable_sites(selected)[0]),
+        sites=len(pollable_sites(selected, inventory)[0]),
         polls=live.polls,
         interval_s=live.interval_s,
         enabled=live.progress,
@@ -125,6 +127,7 @@ def obtain_snapshot(
             snapshot = asyncio.run(
                 collect(
                     intent,
+                    inventory,
                     selected,
                     interval_s=live.interval_s,
                     concurrency=live.concurrency,
@@ -260,7 +263,8 @@ def check(  # noqa: PLR0917 - click passes every option as an argument
         )
     if output is not None and not output.parent.is_dir():
         raise CliError(f"cannot write {output}: the folder {output.parent} does not exist")
-    intent = load_intent_or_fail(intent_file)
+    config = load_config_or_fail(intent_file)
+    intent = config.intent
     check_sites(intent, sites)
     live = LiveOptions(
         interval_s=interval,
@@ -270,7 +274,7 @@ def check(  # noqa: PLR0917 - click passes every option as an argument
         deadline_s=deadline,
         site_budget_mib=site_budget or 0,
     )
-    snapshot = obtain_snapshot(intent, snapshot_file, sites, live)
+    snapshot = obtain_snapshot(config, snapshot_file, sites, live)
     # A live poll is judged as of now, like any monitoring check; a saved
     # snapshot as of its own time, so that it never goes stale.
     now = time.time() if snapshot_file is None else None

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sprmon.core.findings import Report
     from sprmon.core.intent import Intent
     from sprmon.core.observed import Snapshot
+    from sprmon.intentfile import LoadedIntent
 
 log = logging.getLogger("sprmon.cli")
 
@@ -164,11 +165,17 @@ def output_option(help_text: str) -> Callable[[FC], FC]:
 
 
 def load_intent_or_fail(path: Path) -> Intent:
-    """The intent, or a CliError whose one line says what to fix and how to see it all."""
-    from sprmon.intentfile import IntentFileError, load_intent  # noqa: PLC0415
+    """The policy alone (see :func:`load_config_or_fail`)."""
+    return load_config_or_fail(path).intent
+
+
+def load_config_or_fail(path: Path) -> LoadedIntent:
+    """The intent file's policy and inventory, or a CliError whose one line says what to
+    fix and how to see it all."""
+    from sprmon.intentfile import IntentFileError, load_config  # noqa: PLC0415
 
     try:
-        return load_intent(path)
+        return load_config(path)
     except IntentFileError as exc:
         problems = exc.problems
         if not problems:

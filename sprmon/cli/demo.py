@@ -25,7 +25,7 @@ from sprmon.cli.common import (
     CliError,
     CliUsageError,
     Seconds,
-    load_intent_or_fail,
+    load_config_or_fail,
     print_renderable,
     render_report,
 )
@@ -49,10 +49,10 @@ from sprmon.cli.progress import PollProgress, stderr_is_terminal
 from sprmon.cli.run import parse_listen
 from sprmon.core.diff import diff_reports
 from sprmon.core.findings import PathState, Report, Severity
-from sprmon.core.intent import Intent
 from sprmon.core.prefixes import Prefix
 from sprmon.exporters.mqtt_topics import Topics
 from sprmon.exporters.web import DEFAULT_HOST, DEFAULT_PORT
+from sprmon.intentfile import LoadedIntent
 from sprmon.lab.control import default_state_dir
 from sprmon.lab.errors import LabError
 from sprmon.reports.diff_view import diff_renderable, render_diff_table
@@ -197,11 +197,11 @@ async def _demo(options: _Options) -> bool:
             add_daemon_sections(
                 lab.intent_path, interval_s=DAEMON_INTERVAL_S, grace_s=GRACE_S, mqtt=options.mqtt
             )
-            intent = load_intent_or_fail(lab.intent_path)
+            loaded = load_config_or_fail(lab.intent_path)
             async with DemoDaemon(
-                lab.intent_path, intent, host=options.host, port=options.port
+                lab.intent_path, loaded, host=options.host, port=options.port
             ) as daemon:
-                finished = await daemon.run_until_stopped(_story(lab, intent, daemon, options))
+                finished = await daemon.run_until_stopped(_story(lab, loaded, daemon, options))
                 if finished and options.keep_running:
                     text.keep_running(lab, daemon)
                     await daemon.stopped()
@@ -214,27 +214,27 @@ async def _demo(options: _Options) -> bool:
     return finished
 
 
-async def _story(lab: Lab, intent: Intent, daemon: DemoDaemon, options: _Options) -> None:
+async def _story(lab: Lab, loaded: LoadedIntent, daemon: DemoDaemon, options: _Options) -> None:
     text.intro(lab, options.interval_s)
 
     text.heading("1. The healthy network")
     text.say(f"$ sprmon check --intent {lab.intent_path}")
     text.say()
-    before = await _live_check(intent, options.interval_s)
+    before = await _live_check(loaded, options.interval_s)
     render_report(before, "table", None)
 
     text.heading("2. The daemon watches")
-    text.daemon_intro(lab, intent, daemon)
+    text.daemon_intro(lab, loaded, daemon)
     healthy = await _until(daemon, _healthy, "every path of the lab compliant")
     text.say()
     text.say(f"What {daemon.url}/metrics says now about the two sites that are about to break:")
     text.metric_lines(healthy, options.mqtt is not None)
 
     text.heading("3. Two things go wrong")
-    await _break_and_watch(lab, intent, daemon)
+    await _break_and_watch(lab, loaded, daemon)
 
     text.heading("5. The same check again")
-    after = await _live_check(intent, options.interval_s)
+    after = await _live_check(loaded, options.interval_s)
     render_report(after, "table", None)
     text.say()
     text.say("What moved between the two checks (`sprmon diff` shows the same for two saved")
@@ -249,11 +249,11 @@ async def _story(lab: Lab, intent: Intent, daemon: DemoDaemon, options: _Options
     _verify(before, after)
 
     text.heading("6. Repaired")
-    await _repair_and_watch(lab, intent, daemon)
+    await _repair_and_watch(lab, loaded, daemon)
     text.where_next()
 
 
-async def _break_and_watch(lab: Lab, intent: Intent, daemon: DemoDaemon) -> None:
+async def _break_and_watch(lab: Lab, loaded: LoadedIntent, daemon: DemoDaemon) -> None:
     """Steps 3 and 4: the faults, and what the daemon's log and /metrics show of them."""
     seen = len(daemon.changes)
     started = asyncio.get_running_loop().time()
@@ -272,16 +272,16 @@ async def _break_and_watch(lab: Lab, intent: Intent, daemon: DemoDaemon) -> None
     text.say()
     drifting = sorted({s.labels.get("site", "?") for s in _drifting(broken)})
     text.say(f"and /metrics says ({DRIFT_QUERY} now returns {', '.join(drifting)}):")
-    text.metric_lines(broken, intent.mqtt is not None)
-    if intent.mqtt is not None:
+    text.metric_lines(broken, loaded.mqtt is not None)
+    if loaded.mqtt is not None:
         text.say()
         text.say("The same changes went to the broker as events, on the topics:")
-        topics = Topics(intent.mqtt.topic_prefix)
+        topics = Topics(loaded.mqtt.topic_prefix)
         for topic in dict.fromkeys(topics.event(change) for change in daemon.changes[seen:]):
             click.echo(f"  {topic}")
 
 
-async def _repair_and_watch(lab: Lab, intent: Intent, daemon: DemoDaemon) -> None:
+async def _repair_and_watch(lab: Lab, loaded: LoadedIntent, daemon: DemoDaemon) -> None:
     seen = len(daemon.changes)
     for site in (DRIFT_SITE, FAILOVER_SITE):
         lab.clear(site)
@@ -291,7 +291,7 @@ async def _repair_and_watch(lab: Lab, intent: Intent, daemon: DemoDaemon) -> Non
     text.change_lines(daemon.changes[seen:])
     text.say()
     text.say(f"and {DRIFT_QUERY} is empty again:")
-    text.metric_lines(repaired, intent.mqtt is not None)
+    text.metric_lines(repaired, loaded.mqtt is not None)
 
 
 def _legacy(metrics: Metrics, site: str, state: str) -> float | None:
@@ -333,17 +333,20 @@ async def _until(daemon: DemoDaemon, condition: Callable[[Metrics], bool], what:
     return metrics
 
 
-async def _live_check(intent: Intent, interval_s: float) -> Report:
+async def _live_check(loaded: LoadedIntent, interval_s: float) -> Report:
     """What `sprmon check --intent` does without --snapshot, in this process's event loop."""
     with PollProgress(
-        sites=len(pollable_sites(intent.sites)[0]),
+        sites=len(pollable_sites(loaded.intent.sites, loaded.inventory)[0]),
         polls=1 if interval_s == 0 else 2,
         interval_s=interval_s,
         enabled=stderr_is_terminal(),
     ) as progress:
         try:
             result = await live_report(
-                intent, interval_s=interval_s, on_site_done=progress.on_site_done
+                loaded.intent,
+                loaded.inventory,
+                interval_s=interval_s,
+                on_site_done=progress.on_site_done,
             )
         except ServiceError as exc:
             raise CliError(str(exc)) from exc

@@ -8,7 +8,7 @@ comes from where a user would look: the metric lines from the real
 
 ::
 
-    async with DemoDaemon(intent_path, intent, host="127.0.0.1", port=0) as daemon:
+    async with DemoDaemon(intent_path, loaded, host="127.0.0.1", port=0) as daemon:
         lines = await daemon.wait_for(lambda m: m.value("sprmon_paths", ...) == 1, 20)
 """
 
@@ -29,12 +29,12 @@ from types import TracebackType
 from typing import Self
 
 from sprmon.cli.common import CliError
-from sprmon.core.intent import Intent
 from sprmon.core.monitor import MonitorView, StateChange
 from sprmon.daemon.exporters import MetricsOptions, build_exporters
 from sprmon.daemon.runner import DaemonStartError, Exporter, RunOptions, run_daemon
 from sprmon.daemon.shard import Shard
 from sprmon.exporters.web import MetricsServer
+from sprmon.intentfile import LoadedIntent
 
 __all__ = ["DemoDaemon", "Metrics", "Sample", "add_daemon_sections", "default_port_or_free"]
 
@@ -142,9 +142,9 @@ class DemoDaemon:
     stops it, and :meth:`run_until_stopped` tells the demo so.
     """
 
-    def __init__(self, intent_path: Path, intent: Intent, *, host: str, port: int) -> None:
+    def __init__(self, intent_path: Path, loaded: LoadedIntent, *, host: str, port: int) -> None:
         self._intent_path = intent_path
-        self._intent = intent
+        self._loaded = loaded
         self._metrics = MetricsOptions(host=host, port=port, per_prefix=True)
         self._servers: list[MetricsServer] = []
         self._stop = asyncio.Event()
@@ -163,11 +163,11 @@ class DemoDaemon:
         return self.url.split("://", 1)[1]
 
     def _exporters(
-        self, intent: Intent, view: Callable[[], MonitorView | None]
+        self, loaded: LoadedIntent, view: Callable[[], MonitorView | None]
     ) -> Sequence[Exporter]:
         # The exporters `sprmon run` builds, so the demo shows the real ones,
         # plus a listener that keeps the changes for the story.
-        exporters = build_exporters(Shard(), self._metrics)(intent, view)
+        exporters = build_exporters(Shard(), self._metrics)(loaded, view)
         self._servers.extend(e.context for e in exporters if isinstance(e.context, MetricsServer))
         recorder = Exporter(
             name="demo", context=contextlib.nullcontext(), on_changes=self.changes.extend
@@ -178,7 +178,7 @@ class DemoDaemon:
         options = RunOptions(intent_path=self._intent_path, exporters=self._exporters)
         started = asyncio.Event()
         self._task = asyncio.create_task(
-            run_daemon(options, self._intent, started=lambda _: started.set(), stop=self._stop)
+            run_daemon(options, self._loaded, started=lambda _: started.set(), stop=self._stop)
         )
         waiter = asyncio.create_task(started.wait())
         await asyncio.wait({self._task, waiter}, return_when=asyncio.FIRST_COMPLETED)

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import click
 
 from sprmon.cli.demo_daemon import DemoDaemon, Metrics
-from sprmon.core.intent import Intent
 from sprmon.core.monitor import StateChange
 from sprmon.daemon.logs import change_text
+from sprmon.intentfile import LoadedIntent
 
 if TYPE_CHECKING:
     from sprmon.lab.runner import Lab
@@ -86,7 +86,7 @@ def intro(lab: Lab, interval_s: float) -> None:
         say("(sprmon check polls once here: link rates are unknown)")
 
 
-def daemon_intro(lab: Lab, intent: Intent, daemon: DemoDaemon) -> None:
+def daemon_intro(lab: Lab, loaded: LoadedIntent, daemon: DemoDaemon) -> None:
     click.echo(
         f"$ sprmon run --intent {lab.intent_path} --listen {daemon.address} --per-prefix-metrics"
     )
@@ -100,11 +100,11 @@ def daemon_intro(lab: Lab, intent: Intent, daemon: DemoDaemon) -> None:
     click.echo(f"  health   {daemon.url}/healthz")
     click.echo(f"  PromQL   {DRIFT_QUERY}           sites and apps in drift")
     click.echo(f"           {PREFIX_QUERY}     and which prefixes")
-    if intent.mqtt is None:
+    if loaded.mqtt is None:
         click.echo("  MQTT     none (sprmon demo --mqtt HOST:PORT publishes every change)")
         return
-    prefix, host, port = intent.mqtt.topic_prefix, intent.mqtt.host, intent.mqtt.port
-    click.echo(f"  MQTT     broker {host}:{port}, client id {intent.mqtt.client_id}")
+    prefix, host, port = loaded.mqtt.topic_prefix, loaded.mqtt.host, loaded.mqtt.port
+    click.echo(f"  MQTT     broker {host}:{port}, client id {loaded.mqtt.client_id}")
     click.echo(f"           {prefix}/events/<site>/path/<app>/<prefix>   every change (QoS 1)")
     click.echo(f"           {prefix}/events/<site>/link/<link>")
     click.echo(f"           {prefix}/state/#   the present state of every path and link (retained)")

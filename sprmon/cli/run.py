@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from sprmon.cli.common import CliError, CliUsageError, intent_option, load_intent_or_fail
+from sprmon.cli.common import CliError, CliUsageError, intent_option, load_config_or_fail
 from sprmon.daemon.exporters import MetricsOptions, build_exporters
 from sprmon.daemon.logs import JsonFormatter
 from sprmon.daemon.runner import DaemonStartError, RunOptions, run_daemon
@@ -109,12 +109,12 @@ def run(  # noqa: PLR0917 - click passes every option as an argument
             raise CliError(f"invalid web config: {first}") from exc
     metrics = MetricsOptions(host=host, port=port, web_config=config, per_prefix=per_prefix_metrics)
     _configure_logs(log_format)
-    intent = load_intent_or_fail(intent_file)
+    loaded = load_config_or_fail(intent_file)
     try:
         options = RunOptions(
             intent_path=intent_file, shard=shard, exporters=build_exporters(shard, metrics)
         )
-        asyncio.run(run_daemon(options, intent))
+        asyncio.run(run_daemon(options, loaded))
     except DaemonStartError as exc:
         raise CliError(str(exc)) from exc
 

@@ -3,7 +3,7 @@
 ::
 
     async with SnmpClient() as client:
-        async with client.session(site.snmp) as session:
+        async with client.session(target) as session:
             rows = await walk(session, PEER_COLUMNS, max_rows=100_000, max_repetitions=25)
 
 SNMPv2c goes through sprmon's own codec (:mod:`sprmon.collector.native_v2c`),
@@ -26,7 +26,7 @@ from sprmon.collector.errors import SnmpConfigError
 from sprmon.collector.native_v2c import open_v2c
 from sprmon.collector.pysnmp_backend import PysnmpBackend
 from sprmon.collector.session import SnmpSession, UsmCredentials, target_address
-from sprmon.core.intent import SecretRef, SnmpTarget, SnmpVersion
+from sprmon.inventory import SecretRef, SnmpTarget, SnmpVersion
 from sprmon.secrets import Secret, SecretError, resolve_secret
 
 V2cBackend = Literal["native", "pysnmp"]

@@ -30,7 +30,7 @@ from sprmon.collector.errors import (
     SnmpProtocolError,
 )
 from sprmon.collector.session import SnmpSession, target_address, unreachable_error
-from sprmon.core.intent import SnmpTarget
+from sprmon.inventory import SnmpTarget
 from sprmon.secrets import Secret
 from sprmon.smi import Oid, VarBind
 

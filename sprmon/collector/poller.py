@@ -3,7 +3,7 @@
 ::
 
     async with SnmpPoller(on_site_done=progress) as poller:
-        snapshot = await poller.poll(intent.sites, prefixes)
+        snapshot = await poller.poll(snmp_sites(intent.sites, inventory), prefixes)
 
 One asyncio loop; an :class:`asyncio.Semaphore` bounds how many sites are
 polled at once (``max_concurrency``) and the client bounds requests in flight
@@ -28,7 +28,9 @@ Rates need two observations of the same site: :meth:`SnmpPoller.poll_twice`
 polls, waits ``interval_s`` from the first poll's start, polls again and
 returns both observations of every site in one snapshot. Long-running
 callers (an exporter loop) instead keep the previous snapshot and merge.
-Sites without an SNMP target are skipped (a gNMI collector serves them).
+The poller is given each site with its SNMP target (:class:`SnmpSite`):
+:func:`snmp_sites` pairs an intent's sites with the inventory's targets and
+leaves out the sites without one (a gNMI collector serves them).
 
 ``poll_twice`` (and ``poll(time_counters=True)``) times each site's link
 counters by the agent's refresh of them (:mod:`sprmon.collector.counter_timing`):
@@ -47,7 +49,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Self
+from typing import NamedTuple, Self
 
 from sprmon import __version__
 from sprmon.collector.budget import site_budget_octets
@@ -57,14 +59,31 @@ from sprmon.collector.deadline import CheckDeadline, acquire_before
 from sprmon.collector.errors import SnmpError
 from sprmon.collector.snmp_collector import PEERS, CollectOptions, SiteCollector
 from sprmon.collector.targeted import targeted_candidates
-from sprmon.core.intent import Site, SnmpTarget
+from sprmon.core.intent import Site
 from sprmon.core.observed import SiteObservation, Snapshot
 from sprmon.core.prefixes import Prefix
+from sprmon.inventory import Inventory, SnmpTarget
 
 log = logging.getLogger(__name__)
 
 #: ``on_site_done(site, ok, done, total)``: called once per site as it finishes.
 OnSiteDone = Callable[[str, bool, int, int], None]
+
+
+class SnmpSite(NamedTuple):
+    """A site (its policy: name and links) and how to reach its router over SNMP."""
+
+    site: Site
+    target: SnmpTarget
+
+
+def snmp_sites(sites: Iterable[Site], inventory: Inventory) -> list[SnmpSite]:
+    """``sites`` that the inventory gives an SNMP target, each with it, in order."""
+    return [
+        SnmpSite(site, target)
+        for site in sites
+        if (target := inventory.snmp(site.name)) is not None
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +197,7 @@ class SnmpPoller:
 
     async def poll(
         self,
-        sites: Iterable[Site],
+        sites: Iterable[SnmpSite],
         prefixes: Iterable[Prefix] = (),
         *,
         time_counters: bool = False,
@@ -192,14 +211,14 @@ class SnmpPoller:
 
     async def poll_with_stats(
         self,
-        sites: Iterable[Site],
+        sites: Iterable[SnmpSite],
         prefixes: Iterable[Prefix] = (),
         *,
         time_counters: bool = False,
         previous: Mapping[str, SiteObservation] | None = None,
         deadline_s: float | None = None,
     ) -> PollResult:
-        """One poll of every site with an SNMP target.
+        """One poll of every site.
 
         ``time_counters``: time the link interfaces' counters by the agent's
         refresh (``CollectOptions.counter_watch_s``); ``previous`` (site name ->
@@ -207,7 +226,7 @@ class SnmpPoller:
         unwatched; ``deadline_s``: the whole poll ends within this (see the
         module docstring).
         """
-        polled = [site for site in sites if site.snmp is not None]
+        polled = list(sites)
         return await self._poll(
             polled,
             tuple(dict.fromkeys(prefixes)),
@@ -220,7 +239,7 @@ class SnmpPoller:
 
     async def _poll(
         self,
-        polled: Sequence[Site],
+        polled: Sequence[SnmpSite],
         wanted: Sequence[Prefix],
         done_before: int,
         total: int,
@@ -236,13 +255,13 @@ class SnmpPoller:
         results: list[tuple[SiteObservation, SitePollStats] | None] = [None] * len(polled)
         started = time.perf_counter()
 
-        async def one(position: int, site: Site) -> None:
+        async def one(position: int, polled_site: SnmpSite) -> None:
             nonlocal done
-            assert site.snmp is not None  # only sites with a target are in ``polled``
+            site, target = polled_site
             if await acquire_before(semaphore, deadline):
                 try:
                     observation, stats, answering = await self._poll_site(
-                        site, site.snmp, wanted, deadline
+                        site, target, wanted, deadline
                     )
                 finally:
                     semaphore.release()
@@ -262,7 +281,7 @@ class SnmpPoller:
             if time_counters and answering and site.links and observation.interfaces:
                 async with watches:
                     observation, stats = await self._time_site(
-                        site, site.snmp, observation, stats, previous.get(site.name), check=deadline
+                        site, target, observation, stats, previous.get(site.name), check=deadline
                     )
             results[position] = (observation, stats)
             done += 1
@@ -270,8 +289,8 @@ class SnmpPoller:
                 self._on_site_done(site.name, observation.error is None, done, total)
 
         async with asyncio.TaskGroup() as group:
-            for position, site in enumerate(polled):
-                group.create_task(one(position, site))
+            for position, polled_site in enumerate(polled):
+                group.create_task(one(position, polled_site))
         elapsed = time.perf_counter() - started
         finished = [result for result in results if result is not None]
         observations = tuple(observation for observation, _ in finished)
@@ -287,7 +306,7 @@ class SnmpPoller:
 
     async def poll_twice(
         self,
-        sites: Iterable[Site],
+        sites: Iterable[SnmpSite],
         prefixes: Iterable[Prefix] = (),
         *,
         interval_s: float,
@@ -298,7 +317,7 @@ class SnmpPoller:
 
         Progress runs once from 1 to twice the number of sites.
         """
-        polled = [site for site in sites if site.snmp is not None]
+        polled = list(sites)
         wanted = tuple(dict.fromkeys(prefixes))
         timed = self._options.counter_watch_s > 0
         deadline = None if deadline_s is None else CheckDeadline.starting_now(deadline_s)

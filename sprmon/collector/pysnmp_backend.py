@@ -68,7 +68,7 @@ from sprmon.collector.session import (
     target_address,
     unreachable_error,
 )
-from sprmon.core.intent import AuthProtocol, PrivProtocol, SnmpTarget, SnmpVersion
+from sprmon.inventory import AuthProtocol, PrivProtocol, SnmpTarget, SnmpVersion
 from sprmon.secrets import Secret
 from sprmon.smi import Oid, SnmpValue, ValueKind, VarBind, format_oid, oid_problem, value_problem
 

@@ -31,7 +31,7 @@ from sprmon.collector.errors import (
     SnmpTimeout,
     SnmpUnreachable,
 )
-from sprmon.core.intent import AuthProtocol, PrivProtocol, SnmpTarget
+from sprmon.inventory import AuthProtocol, PrivProtocol, SnmpTarget
 from sprmon.secrets import Secret
 from sprmon.smi import Oid, VarBind, format_oid
 

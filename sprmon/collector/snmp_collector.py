@@ -61,9 +61,9 @@ from sprmon.collector.mibs import (
 )
 from sprmon.collector.targeted import choose_targeted, read_targeted, targeted_candidates
 from sprmon.collector.walk import BulkSession, walk
-from sprmon.core.intent import SnmpTarget
 from sprmon.core.observed import BgpPath, BgpPeer, Interface, SiteObservation
 from sprmon.core.prefixes import Prefix
+from sprmon.inventory import SnmpTarget
 from sprmon.smi import EXCEPTION_KINDS, Oid, SnmpValue, ValueKind, VarBind, format_oid
 from sprmon.snmp_oids import BGP, IF_NUMBER, SYS_UP_TIME, IfXEntry
 

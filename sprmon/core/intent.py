@@ -1,9 +1,10 @@
 """The intended policy, fully expanded: what every site should do.
 
 This is the core's view of an intent file after defaults, site groups and CSV
-rows have been merged (see :mod:`sprmon.intentfile`). Nothing here reads files,
-resolves secrets or touches the network: a :class:`SecretRef` only says where a
-secret lives; the collector that needs it resolves it.
+rows have been merged (see :mod:`sprmon.intentfile`): policy only, what must be
+true. How to reach each router (SNMP and gNMI targets, timeouts, secret
+references) is the inventory (:mod:`sprmon.inventory`), which the collectors
+own; the evaluation never needs it.
 
 Addresses and prefixes are canonical strings (see :mod:`sprmon.core.prefixes`)
 so that the evaluation can index them with plain dict look-ups.
@@ -12,106 +13,9 @@ so that the evaluation can index them with plain dict look-ups.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from sprmon.core.prefixes import Prefix
-from sprmon.core.settings import MonitorSettings, MqttTarget
-
-
-@dataclass(frozen=True, slots=True)
-class SecretRef:
-    """Where a secret is kept. Never the secret itself.
-
-    Exactly one of ``env`` (an environment variable name) or ``file`` (a path,
-    relative paths already resolved against the intent file's folder) is set.
-    """
-
-    env: str | None = None
-    file: str | None = None
-
-    def __post_init__(self) -> None:
-        if (self.env is None) == (self.file is None):
-            raise ValueError("a secret reference names exactly one of env or file")
-
-    def describe(self) -> str:
-        """Where the secret comes from, safe to print."""
-        return f"environment variable {self.env}" if self.env else f"file {self.file}"
-
-
-class SnmpVersion(StrEnum):
-    V2C = "2c"
-    V3 = "3"
-
-
-class AuthProtocol(StrEnum):
-    SHA = "sha"
-    SHA224 = "sha224"
-    SHA256 = "sha256"
-    SHA384 = "sha384"
-    SHA512 = "sha512"
-
-
-class PrivProtocol(StrEnum):
-    AES128 = "aes128"
-    AES192 = "aes192"
-    AES256 = "aes256"
-
-
-@dataclass(frozen=True, slots=True)
-class SnmpTarget:
-    """How to reach a site router over SNMP.
-
-    v2c uses ``community``; v3 uses ``user`` and, depending on the security
-    level, ``auth_*`` and ``priv_*``. Protocols are always explicit: pysnmp
-    silently picks MD5/DES when a key is given without one.
-    """
-
-    host: str
-    port: int = 161
-    version: SnmpVersion = SnmpVersion.V2C
-    community: SecretRef | None = None
-    user: str | None = None
-    auth_protocol: AuthProtocol | None = None
-    auth_key: SecretRef | None = None
-    priv_protocol: PrivProtocol | None = None
-    priv_key: SecretRef | None = None
-    timeout_s: float = 2.0
-    retries: int = 1
-    max_repetitions: int = 25
-    #: Always fetch only the BGP rows for intent prefixes; False lets the collector
-    #: choose targeted reading or a walk by which reads fewer rows.
-    targeted_bgp: bool = False
-
-
-class DataPart(StrEnum):
-    """What a collector reads from a site router, for a site with both targets to split."""
-
-    #: The BGP table (paths) and the BGP neighbours' sessions.
-    BGP = "bgp"
-    #: Interfaces: oper status, speed, counters.
-    INTERFACES = "interfaces"
-
-
-ALL_PARTS = (DataPart.BGP, DataPart.INTERFACES)
-
-
-@dataclass(frozen=True, slots=True)
-class GnmiTarget:
-    """How to reach a site router over gNMI (OpenConfig).
-
-    ``tls`` False is plaintext (labs only: the password travels in clear).
-    ``use`` is what is read over gNMI; a site with an SNMP target as well reads
-    the other parts over SNMP (the intent file's ``gnmi.use``).
-    """
-
-    host: str
-    port: int = 57400
-    username: str | None = None
-    password: SecretRef | None = None
-    tls: bool = True
-    ca_file: str | None = None
-    timeout_s: float = 5.0
-    use: tuple[DataPart, ...] = ALL_PARTS
+from sprmon.core.settings import MonitorSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +76,6 @@ class SiteLink:
 class Site:
     name: str
     links: tuple[SiteLink, ...]
-    snmp: SnmpTarget | None = None
-    gnmi: GnmiTarget | None = None
     group: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
 
@@ -209,8 +111,6 @@ class Intent:
     source: str = "<memory>"
     #: How ``sprmon run`` schedules polls (``check`` ignores it).
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
-    #: Where ``sprmon run`` publishes events; None: no MQTT.
-    mqtt: MqttTarget | None = None
 
     def site(self, name: str) -> Site | None:
         for site in self.sites:

@@ -60,6 +60,9 @@ class TargetHealth:
     #: Failed polls since the daemon started, by short machine-readable reason
     #: (``timeout``, ``unreachable``, ``auth``, ``malformed``, ``other``), sorted by reason.
     errors_total: tuple[tuple[str, int], ...] = ()
+    #: What the target sent that could not be used (gNMI: ``unknown_path``,
+    #: ``malformed_value``, ...), counted by kind since the daemon started, sorted.
+    bad_input_total: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

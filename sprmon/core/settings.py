@@ -1,17 +1,17 @@
-"""How ``sprmon run`` watches the sites, and where it sends its events.
+"""How often ``sprmon run`` checks the policy, and how long BGP may take to converge.
 
-Both come from optional sections of the intent file (``monitor:`` and
-``mqtt:``, docs/intent-file.md) and are checked there, with ranges; the
-defaults live here. ``sprmon check`` reads neither.
+These come from the optional ``monitor:`` section of the intent file
+(docs/intent-file.md), checked there with ranges; the defaults live here.
+They are policy, not connection settings: the convergence grace decides
+``failover`` against ``drift`` (:mod:`sprmon.core.convergence`), and the
+intervals say how fresh a verdict must be. Where the broker is, like how to
+reach each router, is the inventory (:mod:`sprmon.inventory`).
+``sprmon check`` reads none of it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # intent.py imports this module for its defaults
-    from sprmon.core.intent import SecretRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,32 +35,3 @@ class MonitorSettings:
     jitter: float = 0.1
     #: Polls in flight at once, over every site.
     max_in_flight: int = 64
-
-
-@dataclass(frozen=True, slots=True)
-class MqttTarget:
-    """The MQTT broker that receives state-change events and retained current states.
-
-    As written in the intent: the password is a reference, resolved when the
-    daemon starts (the exporter's own settings hold the resolved
-    :class:`~sprmon.secrets.Secret`; docs/mqtt-events.md).
-    """
-
-    host: str
-    port: int = 1883
-    #: Topics start with it: ``<topic_prefix>/events/<site>/path/<app>/<prefix>``, ...
-    topic_prefix: str = "sprmon"
-    #: None: ``sprmon-<hostname>``, with ``-shard-<index>`` when the fleet is sharded.
-    client_id: str | None = None
-    username: str | None = None
-    password: SecretRef | None = None
-    tls: bool = False
-    #: CA bundle to verify the broker with (TLS); None: the system's trust store.
-    ca_file: str | None = None
-    #: Accept any certificate (labs only).
-    insecure_tls: bool = False
-    keepalive_s: int = 60
-    #: Events kept while the broker is away; beyond it the oldest are dropped (and counted).
-    queue_limit: int = 10_000
-    #: On shutdown, how long queued events may take to reach the broker.
-    flush_timeout_s: float = 5.0

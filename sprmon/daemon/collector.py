@@ -1,8 +1,10 @@
 """What the daemon needs from a collector: one poll of one site, or a site's stream of changes.
 
-The daemon knows nothing of SNMP or gNMI. A polling :class:`Collector` says
-which sites it can poll (:meth:`Collector.handles`) and polls one of them
-(:meth:`Collector.poll`) into a :class:`~sprmon.core.observed.SiteObservation`;
+The daemon knows nothing of SNMP or gNMI, nor of how to reach a router: it
+hands each collector a site's :class:`~sprmon.inventory.RouterAccess` from the
+inventory without reading it. A polling :class:`Collector` says whether it
+speaks one of the access's targets (:meth:`Collector.handles`) and polls the
+site through it (:meth:`Collector.poll`) into a :class:`~sprmon.core.observed.SiteObservation`;
 a poll that fails carries the reason in the observation's ``error`` and, for
 the daemon's metrics, a short :class:`FailureReason` in the result.
 
@@ -15,21 +17,24 @@ The scheduler of polled sites, the history and the exporters do not change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol as TypingProtocol
 from typing import cast
 
-from sprmon.core.intent import DataPart, Site
+from sprmon.core.intent import Site
 from sprmon.core.monitor import Protocol
 from sprmon.core.observed import SiteObservation
 from sprmon.core.prefixes import Prefix
+from sprmon.inventory import DataPart, RouterAccess
 
 __all__ = [
     "Collector",
     "FailureReason",
+    "Idle",
     "PollRequest",
     "PollResult",
     "PushResult",
@@ -51,13 +56,23 @@ class FailureReason(StrEnum):
     OTHER = "other"
 
 
+#: ``await idle(seconds)``: wait within a poll without holding its in-flight slot.
+Idle = Callable[[float], Awaitable[None]]
+
+
 @dataclass(frozen=True, slots=True)
 class PollRequest:
     """What one poll reads. Interfaces and BGP peers are always read (small, and
-    the link states need them); the BGP table only when ``bgp_table`` is set."""
+    the link states need them); the BGP table only when ``bgp_table`` is set.
+
+    ``idle`` is how the poll waits between requests (the SNMP counter watch's
+    pauses): the engine's gives the poll's ``max_in_flight`` slot back meanwhile
+    (:mod:`sprmon.daemon.inflight`).
+    """
 
     prefixes: tuple[Prefix, ...]
     bgp_table: bool = True
+    idle: Idle = asyncio.sleep
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +88,13 @@ class Collector(TypingProtocol):
     @property
     def protocol(self) -> Protocol: ...
 
-    def handles(self, site: Site) -> bool:
-        """Whether ``site`` has a target this collector speaks."""
+    def handles(self, access: RouterAccess) -> bool:
+        """Whether ``access`` has a target this collector speaks."""
         ...
 
-    async def poll(self, site: Site, request: PollRequest) -> PollResult:
-        """Poll ``site``; never raises for a failure of the site (only when cancelled)."""
+    async def poll(self, site: Site, access: RouterAccess, request: PollRequest) -> PollResult:
+        """Poll ``site`` through ``access``; never raises for a failure of the site (only
+        when cancelled)."""
         ...
 
 
@@ -103,6 +119,9 @@ class PushResult:
     #: The interface counters are a new sample: they advance the rates. False: the
     #: counters (and ``collected_at``, which times them) are those of the last sample.
     counters_sampled: bool = False
+    #: What the target sent that could not be used, by kind (``unknown_path``,
+    #: ``malformed_value``, ...), counted since the collector started, sorted by kind.
+    bad_input: tuple[tuple[str, int], ...] = ()
 
 
 class SiteFeed(TypingProtocol):
@@ -117,12 +136,15 @@ class StreamingCollector(TypingProtocol):
     @property
     def protocol(self) -> Protocol: ...
 
-    def handles(self, site: Site) -> bool:
-        """Whether ``site`` has a target this collector speaks."""
+    def handles(self, access: RouterAccess) -> bool:
+        """Whether ``access`` has a target this collector speaks."""
         ...
 
-    def watch(self, site: Site, request: StreamRequest) -> AbstractAsyncContextManager[SiteFeed]:
-        """Keep ``site`` watched while the context is open; it never raises for the site."""
+    def watch(
+        self, site: Site, access: RouterAccess, request: StreamRequest
+    ) -> AbstractAsyncContextManager[SiteFeed]:
+        """Keep ``site`` watched through ``access`` while the context is open; it never
+        raises for the site."""
         ...
 
 

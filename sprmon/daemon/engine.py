@@ -2,9 +2,9 @@
 
 ::
 
-    async with Monitor(intent, [snmp], on_view=..., on_changes=...) as monitor:
-        ...                          # monitor.view() is the newest MonitorView
-        monitor.reload(new_intent)   # SIGHUP: sites added and removed at once
+    async with Monitor(load_config(path), [snmp, gnmi], on_view=..., on_changes=...) as m:
+        ...                           # m.view() is the newest MonitorView
+        m.reload(load_config(path))   # SIGHUP: sites added and removed at once
 
 One asyncio task per site: it sleeps until its next poll (or until its data
 turns stale), so a site is never polled twice at once, and a slow or dead
@@ -15,8 +15,9 @@ StreamingCollector`) and judges the site at once, at most every
 over both gNMI and SNMP (``gnmi.use``) is watched and polled, and judged from
 the merge of both. Polled-only sites are scheduled exactly as before.
 
-A semaphore bounds the polls in flight over all sites
-(``monitor.max_in_flight``). After each poll the site is judged (see
+A bound on the polls in flight over all sites (``monitor.max_in_flight``,
+:class:`~sprmon.daemon.inflight.InFlight`) counts a poll while it reads, not
+while it only waits (the SNMP counter watch's pauses). After each poll the site is judged (see
 :class:`~sprmon.daemon.sites.SiteState`); its state changes go to
 ``on_changes`` at once, and a new :class:`MonitorView` goes to ``on_view``
 — at most every ``publish_every_s``, so that ten thousand sites finishing
@@ -39,7 +40,7 @@ from types import TracebackType
 from typing import Self
 
 from sprmon.core.findings import Report
-from sprmon.core.intent import DataPart, Intent, Site
+from sprmon.core.intent import Site
 from sprmon.core.monitor import (
     EventQueueStatus,
     MonitorView,
@@ -54,10 +55,13 @@ from sprmon.daemon.collector import (
     split_collectors,
 )
 from sprmon.daemon.health import DurationRecorder
+from sprmon.daemon.inflight import InFlight
 from sprmon.daemon.routes import Route, route_for
 from sprmon.daemon.schedule import first_delay, next_delay
 from sprmon.daemon.shard import Shard
 from sprmon.daemon.sites import Policy, SiteState
+from sprmon.intentfile.loaded import LoadedIntent
+from sprmon.inventory import DataPart, RouterAccess
 
 __all__ = ["ChangesHook", "Monitor", "ViewHook"]
 
@@ -78,7 +82,7 @@ class Monitor:
 
     def __init__(
         self,
-        intent: Intent,
+        loaded: LoadedIntent,
         collectors: Sequence[Collector | StreamingCollector],
         *,
         shard: Shard | None = None,
@@ -91,7 +95,8 @@ class Monitor:
         rng: Random | None = None,
     ) -> None:
         self._shard = shard or Shard()
-        self._policy = Policy.of(intent, self._shard)
+        self._policy = Policy.of(loaded, self._shard)
+        intent = loaded.intent
         self._collectors = tuple(collectors)
         self._pollers, self._streamers = split_collectors(collectors)
         self._min_push_interval_s = min_push_interval_s
@@ -108,8 +113,7 @@ class Monitor:
         self._rng = rng or Random()
         self._states: dict[str, SiteState] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._max_in_flight = intent.monitor.max_in_flight
-        self._slots = asyncio.Semaphore(self._max_in_flight)
+        self._in_flight = InFlight(intent.monitor.max_in_flight)
         self._durations = {c.protocol: DurationRecorder() for c in self._pollers}
         self._dirty = asyncio.Event()
         self._publisher: asyncio.Task[None] | None = None
@@ -159,9 +163,10 @@ class Monitor:
 
     # --- reload --------------------------------------------------------------------------------
 
-    def reload(self, intent: Intent) -> None:
-        """Put ``intent`` in force: sites added and removed at once, the others re-judged."""
-        policy = Policy.of(intent, self._shard)
+    def reload(self, loaded: LoadedIntent) -> None:
+        """Put ``loaded`` in force: sites added and removed at once, the others re-judged."""
+        policy = Policy.of(loaded, self._shard)
+        intent = loaded.intent
         self._policy = policy
         now = self._clock()
         wanted = {site.name for site in policy.sites}
@@ -176,6 +181,8 @@ class Monitor:
                 self._add(site)
                 added += 1
                 continue
+            # A target changed in the inventory takes effect at a polled site's next
+            # poll; a watched site's stream, or a change of collector, starts afresh.
             if self._route(site).key != self._routes.get(site.name):
                 self._restart(site, state)
                 continue
@@ -183,10 +190,9 @@ class Monitor:
                 state.relink(site)
             if state.report is not None:
                 changes.extend(state.judge(policy, now))
-        if self._max_in_flight != intent.monitor.max_in_flight:
-            # Polls in flight keep (and release) the old semaphore.
-            self._max_in_flight = intent.monitor.max_in_flight
-            self._slots = asyncio.Semaphore(self._max_in_flight)
+        if self._in_flight.limit != intent.monitor.max_in_flight:
+            # Polls in flight keep (and release) the old bound's slots.
+            self._in_flight = InFlight(intent.monitor.max_in_flight)
         self._emit(changes)
         self._dirty.set()
         log.info(
@@ -210,7 +216,10 @@ class Monitor:
             state.report = previous.report
         self._states[site.name] = state
         if route.poller is None and route.streamer is None:
-            kinds = [kind for kind, target in (("snmp", site.snmp), ("gnmi", site.gnmi)) if target]
+            access = route.access
+            kinds = [
+                kind for kind, target in (("snmp", access.snmp), ("gnmi", access.gnmi)) if target
+            ]
             state.absorb_unpollable(
                 f"no collector for this site's {' or '.join(kinds) or 'missing'} target "
                 "(the daemon runs without one)",
@@ -231,10 +240,10 @@ class Monitor:
             await self._site_loop(name)
             return
         if route.poller is None:
-            await self._stream_loop(name, route.streamer, route.request)
+            await self._stream_loop(name, route.streamer, route.access, route.request)
             return
         async with asyncio.TaskGroup() as group:
-            group.create_task(self._stream_loop(name, route.streamer, route.request))
+            group.create_task(self._stream_loop(name, route.streamer, route.access, route.request))
             group.create_task(self._site_loop(name))
 
     def _remove(self, name: str, now: float) -> list[StateChange]:
@@ -260,8 +269,9 @@ class Monitor:
         self._add(site, previous=state)
 
     def _collector_for(self, site: Site) -> Collector | None:
+        access = self._policy.access(site)
         for collector in self._pollers:
-            if collector.handles(site):
+            if collector.handles(access):
                 return collector
         return None
 
@@ -305,16 +315,16 @@ class Monitor:
             return
         policy = self._policy
         plan = state.plan
-        async with self._slots:
+        async with self._in_flight.slot() as idle:
             # Asked once the slot is ours: a poll that waited its turn still reads
             # the table if it fell due meanwhile.
             started = asyncio.get_running_loop().time()
             table = state.bgp_table_due(started, policy)
             if plan is not None and DataPart.BGP not in plan.snmp:
                 table = False  # gNMI reads the BGP table
-            request = PollRequest(prefixes=policy.prefixes, bgp_table=table)
+            request = PollRequest(prefixes=policy.prefixes, bgp_table=table, idle=idle)
             clock_started = time.perf_counter()
-            result = await collector.poll(state.site, request)
+            result = await collector.poll(state.site, policy.access(state.site), request)
             elapsed = time.perf_counter() - clock_started
         if self._states.get(state.name) is not state:
             return  # removed by a reload while it was being polled
@@ -334,13 +344,17 @@ class Monitor:
         self._dirty.set()
 
     async def _stream_loop(
-        self, name: str, streamer: StreamingCollector, request: StreamRequest
+        self,
+        name: str,
+        streamer: StreamingCollector,
+        access: RouterAccess,
+        request: StreamRequest,
     ) -> None:
         """Judge a watched site at each change of its stream (and when its data turns stale)."""
         state = self._states.get(name)
         if state is None:
             return
-        async with streamer.watch(state.site, request) as feed:
+        async with streamer.watch(state.site, access, request) as feed:
             while self._states.get(name) is state:
                 wait = None
                 if state.stale_check_at is not None:

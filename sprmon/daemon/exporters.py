@@ -20,9 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sprmon.core.intent import Intent
 from sprmon.core.monitor import MonitorView, StateChange
-from sprmon.core.settings import MqttTarget
 from sprmon.daemon.runner import DaemonStartError, Exporter
 from sprmon.daemon.shard import Shard
 from sprmon.exporters.mqtt import MqttEventPublisher, MqttSettings, MqttSettingsError
@@ -30,6 +28,8 @@ from sprmon.exporters.mqtt_settings import default_client_id
 from sprmon.exporters.prometheus import build_registry
 from sprmon.exporters.web import DEFAULT_HOST, DEFAULT_PORT, MetricsServer, MetricsServerError
 from sprmon.exporters.webconfig import WebConfig
+from sprmon.intentfile.loaded import LoadedIntent
+from sprmon.inventory import MqttTarget
 from sprmon.secrets import SecretError, resolve_secret
 
 __all__ = ["MetricsOptions", "build_exporters", "mqtt_settings"]
@@ -49,15 +49,15 @@ class MetricsOptions:
 
 def build_exporters(
     shard: Shard, metrics: MetricsOptions | None
-) -> Callable[[Intent, Callable[[], MonitorView | None]], Sequence[Exporter]]:
+) -> Callable[[LoadedIntent, Callable[[], MonitorView | None]], Sequence[Exporter]]:
     """The runner's exporter factory for this process's ``shard``; ``metrics=None``: no HTTP."""
 
-    def build(intent: Intent, view: Callable[[], MonitorView | None]) -> Sequence[Exporter]:
+    def build(loaded: LoadedIntent, view: Callable[[], MonitorView | None]) -> Sequence[Exporter]:
         exporters: list[Exporter] = []
         if metrics is not None:
             exporters.append(_metrics_exporter(metrics, view))
-        if intent.mqtt is not None:
-            exporters.append(_mqtt_exporter(intent.mqtt, shard))
+        if loaded.mqtt is not None:
+            exporters.append(_mqtt_exporter(loaded.mqtt, shard))
         return exporters
 
     return build
@@ -112,8 +112,8 @@ def _mqtt_exporter(target: MqttTarget, shard: Shard) -> Exporter:
         for change in changes:
             publisher.publish(change)
 
-    def on_intent(intent: Intent) -> None:
-        if intent.mqtt != target:
+    def on_intent(loaded: LoadedIntent) -> None:
+        if loaded.mqtt != target:
             log.warning(
                 "the intent's mqtt: section changed; the MQTT settings in force stay until "
                 "sprmon run restarts"

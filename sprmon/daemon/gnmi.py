@@ -29,6 +29,7 @@ from sprmon.collector.gnmi.stream import SiteStream, StreamOptions, StreamSettin
 from sprmon.core.intent import Site
 from sprmon.core.monitor import Protocol
 from sprmon.daemon.collector import FailureReason, PushResult, SiteFeed, StreamRequest
+from sprmon.inventory import RouterAccess
 
 __all__ = ["GnmiCollector", "gnmi_failure_reason"]
 
@@ -49,18 +50,24 @@ def gnmi_failure_reason(error: GnmiError) -> FailureReason:
 
 
 class _Feed:
-    def __init__(self, stream: SiteStream) -> None:
+    def __init__(self, stream: SiteStream, bad_input: BadInputLog) -> None:
         self.stream = stream
+        self._bad_input = bad_input
 
     async def next(self) -> PushResult:
         update = await self.stream.next()
         observation = update.observation
+        bad = tuple(
+            sorted(
+                (kind.value, n) for kind, n in self._bad_input.for_site(observation.site).items()
+            )
+        )
         if update.failure is not None:
-            return PushResult(observation, gnmi_failure_reason(update.failure))
+            return PushResult(observation, gnmi_failure_reason(update.failure), bad_input=bad)
         if observation.error is not None:
             # The target answered, but what it sent cannot be trusted (malformed values).
-            return PushResult(observation, FailureReason.MALFORMED)
-        return PushResult(observation, counters_sampled=update.counters_sampled)
+            return PushResult(observation, FailureReason.MALFORMED, bad_input=bad)
+        return PushResult(observation, counters_sampled=update.counters_sampled, bad_input=bad)
 
 
 class GnmiCollector:
@@ -93,15 +100,20 @@ class GnmiCollector:
     ) -> None:
         return None
 
-    def handles(self, site: Site) -> bool:
-        return site.gnmi is not None
+    def handles(self, access: RouterAccess) -> bool:
+        return access.gnmi is not None
 
     def forget(self, site: str) -> None:
         """Drop what was counted about a site that left the intent."""
         self.bad_input.forget(site)
 
     @contextlib.asynccontextmanager
-    async def watch(self, site: Site, request: StreamRequest) -> AsyncIterator[SiteFeed]:
+    async def watch(
+        self, site: Site, access: RouterAccess, request: StreamRequest
+    ) -> AsyncIterator[SiteFeed]:
+        target = access.gnmi
+        if target is None:
+            raise ValueError(f"site {site.name} has no gnmi target")
         settings = StreamSettings(
             parts=request.parts,
             prefixes=request.prefixes,
@@ -109,6 +121,7 @@ class GnmiCollector:
         )
         stream = SiteStream(
             site,
+            target,
             settings,
             options=self._options,
             clock=self._clock,
@@ -118,7 +131,7 @@ class GnmiCollector:
         async with stream:
             self.streams[site.name] = stream
             try:
-                yield _Feed(stream)
+                yield _Feed(stream, self.bad_input)
             finally:
                 if self.streams.get(site.name) is stream:
                     del self.streams[site.name]

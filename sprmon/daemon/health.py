@@ -57,6 +57,7 @@ class TargetTracker:
         #: Consecutive failed polls (0 after a success): the backoff's input.
         self.failures = 0
         self._errors: Counter[str] = Counter()
+        self._bad_input: tuple[tuple[str, int], ...] = ()
         # Every published view (once a second) asks every site's health, and polls
         # are a minute apart: the frozen answer is reused until something changes.
         self._health: TargetHealth | None = None
@@ -73,6 +74,12 @@ class TargetTracker:
         self._errors[reason.value] += 1
         self._health = None
 
+    def bad_input(self, counts: tuple[tuple[str, int], ...]) -> None:
+        """The collector's running counts of unusable input from this target."""
+        if counts != self._bad_input:
+            self._bad_input = counts
+            self._health = None
+
     def health(self, now: float, stale_after_s: float) -> TargetHealth:
         up = (
             self.last_error is None
@@ -88,5 +95,6 @@ class TargetTracker:
                 last_success_at=self.last_success_at,
                 last_error=self.last_error,
                 errors_total=tuple(sorted(self._errors.items())),
+                bad_input_total=self._bad_input,
             )
         return health

@@ -14,8 +14,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from sprmon.core.intent import Intent
-from sprmon.intentfile import IntentFileError, load_intent
+from sprmon.intentfile import IntentFileError, LoadedIntent, load_config
 
 __all__ = ["IntentReloader"]
 
@@ -28,9 +27,9 @@ class IntentReloader:
     def __init__(
         self,
         path: Path,
-        apply: Callable[[Intent], None],
+        apply: Callable[[LoadedIntent], None],
         *,
-        load: Callable[[Path], Intent] = load_intent,
+        load: Callable[[Path], LoadedIntent] = load_config,
     ) -> None:
         self._path = path
         self._apply = apply
@@ -54,7 +53,7 @@ class IntentReloader:
                 return False  # a later request will read the file again
             log.info("reloading the intent from %s", self._path)
             try:
-                intent = await asyncio.to_thread(self._load, self._path)
+                loaded = await asyncio.to_thread(self._load, self._path)
             except IntentFileError as exc:
                 for problem in exc.problems:
                     log.error("%s", problem)
@@ -63,7 +62,7 @@ class IntentReloader:
                     len(exc.problems),
                 )
                 return False
-            self._apply(intent)
+            self._apply(loaded)
             return True
 
     async def aclose(self) -> None:

@@ -2,7 +2,7 @@
 
 ::
 
-    await run_daemon(RunOptions(intent_path=Path("intent.yaml")), intent)
+    await run_daemon(RunOptions(intent_path=path), load_config(path))
 
 SIGHUP reloads the intent (:mod:`sprmon.daemon.reload`); SIGTERM and SIGINT
 stop the daemon cleanly: site polls are cancelled, every exporter is closed
@@ -24,7 +24,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sprmon.core.intent import Intent
 from sprmon.core.monitor import MonitorView, StateChange
 from sprmon.daemon.engine import ChangesHook, EventsStatus, Monitor, ViewHook
 from sprmon.daemon.gnmi import GnmiCollector
@@ -32,6 +31,7 @@ from sprmon.daemon.logs import log_changes
 from sprmon.daemon.reload import IntentReloader
 from sprmon.daemon.shard import Shard
 from sprmon.daemon.snmp import SnmpCollector
+from sprmon.intentfile.loaded import LoadedIntent
 
 __all__ = ["DaemonStartError", "Exporter", "RunOptions", "run_daemon"]
 
@@ -48,7 +48,7 @@ class Exporter:
 
     ``context`` is entered before the first poll and left after the last;
     ``on_view`` / ``on_changes`` are the engine's hooks; ``events_status``
-    feeds :attr:`MonitorView.events`; ``on_intent`` hears every intent put
+    feeds :attr:`MonitorView.events`; ``on_intent`` hears every intent file put
     in force (the first and each reload).
     """
 
@@ -57,7 +57,7 @@ class Exporter:
     on_view: ViewHook | None = None
     on_changes: ChangesHook | None = None
     events_status: EventsStatus | None = None
-    on_intent: Callable[[Intent], None] | None = None
+    on_intent: Callable[[LoadedIntent], None] | None = None
     #: What entering ``context`` raises for settings the user must fix (a port in use).
     start_errors: tuple[type[Exception], ...] = (OSError, ValueError)
     #: A line for the log once it runs (e.g. the URL it serves).
@@ -65,7 +65,7 @@ class Exporter:
 
 
 #: Builds the exporters once the engine exists: they read its current view.
-ExporterFactory = Callable[[Intent, Callable[[], MonitorView | None]], Sequence[Exporter]]
+ExporterFactory = Callable[[LoadedIntent, Callable[[], MonitorView | None]], Sequence[Exporter]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,7 @@ class RunOptions:
 
 async def run_daemon(
     options: RunOptions,
-    intent: Intent,
+    loaded: LoadedIntent,
     *,
     started: Callable[[Monitor], None] | None = None,
     stop: asyncio.Event | None = None,
@@ -92,7 +92,7 @@ async def run_daemon(
     stopping = stop or asyncio.Event()
     views: list[ViewHook] = []
     changes_hooks: list[ChangesHook] = [log_changes]
-    intent_hooks: list[Callable[[Intent], None]] = []
+    intent_hooks: list[Callable[[LoadedIntent], None]] = []
     statuses: list[EventsStatus] = []
 
     def on_view(view: MonitorView) -> None:
@@ -107,7 +107,7 @@ async def run_daemon(
         snmp = await stack.enter_async_context(SnmpCollector())
         gnmi = await stack.enter_async_context(GnmiCollector())
         monitor = Monitor(
-            intent,
+            loaded,
             [snmp, gnmi],
             shard=options.shard,
             on_view=on_view,
@@ -115,7 +115,7 @@ async def run_daemon(
             events_status=lambda: statuses[0]() if statuses else None,
             publish_every_s=options.publish_every_s,
         )
-        exporters = options.exporters(intent, monitor.view) if options.exporters else ()
+        exporters = options.exporters(loaded, monitor.view) if options.exporters else ()
         for exporter in exporters:
             try:
                 await stack.enter_async_context(exporter.context)
@@ -132,10 +132,10 @@ async def run_daemon(
                 statuses.append(exporter.events_status)
             if exporter.on_intent is not None:
                 intent_hooks.append(exporter.on_intent)
-                exporter.on_intent(intent)
+                exporter.on_intent(loaded)
         await stack.enter_async_context(monitor)
 
-        def apply(new: Intent) -> None:
+        def apply(new: LoadedIntent) -> None:
             monitor.reload(new)
             for hook in intent_hooks:
                 hook(new)

@@ -1,7 +1,8 @@
 """What the daemon keeps per site, and how a poll result becomes a judgement.
 
 :class:`Policy` is one intent as the daemon uses it (this shard's sites,
-the prefixes to ask for, each application's links), built once per load.
+the prefixes to ask for, each application's links, and the inventory that
+says how the collectors reach each site), built once per load.
 :class:`SiteState` holds one site's history, link usability, link totals,
 target health and newest evaluation; every decision in it is a call into the
 pure core (:mod:`sprmon.core.history`, :mod:`~sprmon.core.convergence`,
@@ -18,7 +19,7 @@ from sprmon.core.convergence import LinkUsability, apply_convergence_grace, trac
 from sprmon.core.evaluate import evaluate
 from sprmon.core.findings import Report
 from sprmon.core.history import SiteHistory, judged_observations, record
-from sprmon.core.intent import DataPart, Intent, Site
+from sprmon.core.intent import Intent, Site
 from sprmon.core.monitor import LinkTotals, Protocol, StateChange, TargetHealth
 from sprmon.core.observed import SiteObservation, Snapshot
 from sprmon.core.prefixes import Prefix
@@ -28,6 +29,8 @@ from sprmon.core.transitions import state_changes
 from sprmon.daemon.collector import FailureReason, PollResult, PushResult
 from sprmon.daemon.health import TargetTracker
 from sprmon.daemon.shard import Shard
+from sprmon.intentfile.loaded import LoadedIntent
+from sprmon.inventory import DataPart, Inventory, RouterAccess
 from sprmon.service import intent_prefixes
 
 __all__ = ["Policy", "SiteState"]
@@ -46,15 +49,22 @@ class Policy:
     sites: tuple[Site, ...]
     prefixes: tuple[Prefix, ...]
     app_links: Mapping[str, tuple[str, ...]]
+    #: How to reach each site: handed to the collectors, never judged.
+    inventory: Inventory
 
     @classmethod
-    def of(cls, intent: Intent, shard: Shard) -> Policy:
+    def of(cls, loaded: LoadedIntent, shard: Shard) -> Policy:
+        intent = loaded.intent
         return cls(
             intent=intent,
             sites=tuple(site for site in intent.sites if shard.owns(site.name)),
             prefixes=intent_prefixes(intent),
             app_links={app.name: app.links for app in intent.applications},
+            inventory=loaded.inventory,
         )
+
+    def access(self, site: Site) -> RouterAccess:
+        return self.inventory.access(site.name)
 
     @property
     def settings(self) -> MonitorSettings:
@@ -161,6 +171,8 @@ class SiteState:
         good = result.failure is None and observation.error is None
         tracker = self.targets.get(protocol)
         if tracker is not None:
+            if isinstance(result, PushResult):
+                tracker.bad_input(result.bad_input)
             if good:
                 tracker.succeeded(observation.collected_at)
             else:

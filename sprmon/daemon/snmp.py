@@ -36,11 +36,12 @@ from sprmon.collector.errors import (
 )
 from sprmon.collector.poller import SnmpPoller
 from sprmon.collector.snmp_collector import CollectOptions, SiteCollector
-from sprmon.core.intent import Site, SnmpTarget
+from sprmon.core.intent import Site
 from sprmon.core.monitor import Protocol
 from sprmon.core.observed import SiteObservation
 from sprmon.core.prefixes import Prefix
-from sprmon.daemon.collector import FailureReason, PollRequest, PollResult
+from sprmon.daemon.collector import FailureReason, Idle, PollRequest, PollResult
+from sprmon.inventory import RouterAccess, SnmpTarget
 
 __all__ = ["SnmpCollector", "failure_reason"]
 
@@ -115,8 +116,8 @@ class SnmpCollector:
         if self._owns_client:
             await self._client.__aexit__(exc_type, exc, tb)
 
-    def handles(self, site: Site) -> bool:
-        return site.snmp is not None
+    def handles(self, access: RouterAccess) -> bool:
+        return access.snmp is not None
 
     def forget(self, site: str) -> None:
         """Drop what was learnt about a site that left the intent."""
@@ -125,8 +126,8 @@ class SnmpCollector:
         self._counters.pop(site, None)
         self._deadline_of.pop(site, None)
 
-    async def poll(self, site: Site, request: PollRequest) -> PollResult:
-        target = site.snmp
+    async def poll(self, site: Site, access: RouterAccess, request: PollRequest) -> PollResult:
+        target = access.snmp
         if target is None:
             raise ValueError(f"site {site.name} has no snmp target")
         deadline = self._deadline(site.name, target, request.prefixes)
@@ -134,7 +135,7 @@ class SnmpCollector:
         hint_key = (site.name, target.host, target.port)
         collector: SiteCollector | None = None
         try:
-            async with asyncio.timeout(deadline):
+            async with asyncio.timeout(deadline) as poll_deadline:
                 async with self._client.session(target, budget_octets=budget) as session:
                     collector = SiteCollector(
                         session,
@@ -150,7 +151,12 @@ class SnmpCollector:
                             **self._hints.get(hint_key, {}),
                             **collector.row_counts,
                         }
-                    observation = await self._timed(site, session, collector.observation())
+                    # The watch has a bound of its own: it waits without its in-flight
+                    # slot, and a busy daemon may keep it waiting for one.
+                    poll_deadline.reschedule(None)
+                    observation = await self._timed(
+                        site, target, session, collector.observation(), request.idle
+                    )
         except TimeoutError as exc:
             reason = (
                 f"poll of {site.name} did not finish within its deadline of {deadline:.1f} s "
@@ -178,42 +184,60 @@ class SnmpCollector:
         return PollResult(observation, failure_reason(collector.failures))
 
     def _deadline(self, site: str, target: SnmpTarget, prefixes: tuple[Prefix, ...]) -> float:
-        """How long a poll of ``site`` may take, counter watch included (cached per site)."""
+        """How long a poll of ``site`` may take before its counter watch (cached per site)."""
         cached = self._deadline_of.get(site)
         if cached is not None and cached[0] == target and cached[1] == prefixes:
             return cached[2]
-        deadline = self._deadlines.site_deadline_s(target, prefixes) + self._options.counter_watch_s
+        deadline = self._deadlines.site_deadline_s(target, prefixes)
         self._deadline_of[site] = (target, prefixes, deadline)
         return deadline
 
     async def _timed(
-        self, site: Site, session: WatchSession, observation: SiteObservation
+        self,
+        site: Site,
+        target: SnmpTarget,
+        session: WatchSession,
+        observation: SiteObservation,
+        idle: Idle,
     ) -> SiteObservation:
-        """``observation`` with its link counters timed by the agent's refresh, when it has them."""
+        """``observation`` with its link counters timed by the agent's refresh, when it has them.
+
+        The watch waits through ``idle`` (its slot given back) and ends within
+        ``counter_watch_s`` plus room for one request that times out; past that,
+        or when the agent stops answering, the counters stay as the poll read them.
+        """
+        options = self._options
         if (
-            self._options.counter_watch_s <= 0
+            options.counter_watch_s <= 0
             or observation.error is not None
             or not observation.interfaces
             or not site.links
         ):
             return observation
         previous = self._counters.get(site.name)
-        every_s = self._options.counter_watch_every_s
+        every_s = options.counter_watch_every_s
         if previous is not None:
             every_s = min(
                 1.0, max(every_s, (observation.collected_at - previous.collected_at) / 100)
             )
-        timed, _ = await time_counters(
-            session,
-            observation,
-            site.links,
-            previous=previous,
-            watch_s=self._options.counter_watch_s,
-            every_s=every_s,
-            grace_s=self._options.counter_watch_grace_s,
-            max_varbinds=self._options.max_varbinds,
-            clock=self._clock,
-        )
+        bound = options.counter_watch_s + 2 * target.timeout_s * (target.retries + 1)
+        try:
+            async with asyncio.timeout(bound):
+                timed, _ = await time_counters(
+                    session,
+                    observation,
+                    site.links,
+                    previous=previous,
+                    watch_s=options.counter_watch_s,
+                    every_s=every_s,
+                    grace_s=options.counter_watch_grace_s,
+                    max_varbinds=options.max_varbinds,
+                    clock=self._clock,
+                    sleep=idle,
+                )
+        except TimeoutError:
+            log.info("site %s: counters not timed within %.1f s", site.name, bound)
+            return observation
         self._counters[site.name] = timed
         return timed
 

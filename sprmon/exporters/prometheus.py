@@ -386,6 +386,13 @@ def _target_families(targets: Iterable[TargetHealth]) -> Iterator[Metric]:
         "unreachable, auth, malformed, other).",
         labels=("site", "protocol", "reason"),
     )
+    bad_input = CounterMetricFamily(
+        "sprmon_bad_input_total",
+        "Pieces of what the site's router sent that sprmon could not use, since the daemon "
+        "started, by kind (gNMI: unknown_path, malformed_value, bad_prefix, bad_address, "
+        "too_many, dangling_reference, unexpected_message); the rest of its data is used.",
+        labels=("site", "protocol", "kind"),
+    )
     for target in targets:
         labels = (target.site, target.protocol.value)
         up.add_metric(labels, _bool(target.up))
@@ -393,7 +400,9 @@ def _target_families(targets: Iterable[TargetHealth]) -> Iterator[Metric]:
             last.add_metric(labels, target.last_success_at)
         for reason, count in target.errors_total:
             errors.add_metric((*labels, reason), count)
-    yield from (up, last, errors)
+        for kind, count in target.bad_input_total:
+            bad_input.add_metric((*labels, kind), count)
+    yield from (up, last, errors, bad_input)
 
 
 def _poll_duration_family(

@@ -1,4 +1,8 @@
-"""From a parsed intent file to the core :class:`~sprmon.core.intent.Intent`.
+"""From a parsed intent file to the core :class:`~sprmon.core.intent.Intent` and the inventory.
+
+Each site's targets (how to reach its router) go to the
+:class:`~sprmon.inventory.Inventory`; the rest of the site (its links, group
+and labels) is policy and goes to the intent.
 
 Three kinds of checks, so that every problem is reported once, at the line
 where it was written:
@@ -27,21 +31,18 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from sprmon.core.intent import (
-    ALL_PARTS,
     Application,
-    GnmiTarget,
     Intent,
     LinkRole,
     Marking,
-    SecretRef,
     Site,
     SiteLink,
-    SnmpTarget,
     Thresholds,
 )
 from sprmon.core.prefixes import Address, Prefix
 from sprmon.intentfile.csvsource import read_sites_csv
 from sprmon.intentfile.daemon_sections import compile_monitor, compile_mqtt
+from sprmon.intentfile.loaded import LoadedIntent
 from sprmon.intentfile.problems import FieldPath, Problems, Scope
 from sprmon.intentfile.schema import (
     TOP_LEVEL_KEYS,
@@ -60,6 +61,14 @@ from sprmon.intentfile.schema import (
 )
 from sprmon.intentfile.values import describe, parse_prefix
 from sprmon.intentfile.yamlsource import YamlDocument
+from sprmon.inventory import (
+    ALL_PARTS,
+    GnmiTarget,
+    Inventory,
+    RouterAccess,
+    SecretRef,
+    SnmpTarget,
+)
 
 SUPPORTED_VERSION = 1
 DEFAULT_APPLICATION = "default"
@@ -70,7 +79,7 @@ _REF_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 # Labels become Prometheus labels.
 _LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TARGET_KINDS = ("snmp", "gnmi")
-# The core owns the defaults; we only fill in what the file sets.
+# The inventory owns the defaults; we only fill in what the file sets.
 _SNMP_DEFAULTS = SnmpTarget(host="")
 _GNMI_DEFAULTS = GnmiTarget(host="")
 _THRESHOLD_DEFAULTS = Thresholds()
@@ -83,10 +92,10 @@ _TargetSpec = TypeVar("_TargetSpec", SnmpSpec, GnmiSpec)
 
 def compile_intent(
     document: YamlDocument, *, file: str, base_dir: Path, problems: Problems
-) -> Intent | None:
-    """Check ``document`` and build the intent; ``None`` when it is unusable.
+) -> LoadedIntent | None:
+    """Check ``document`` and build the intent and inventory; ``None`` when it is unusable.
 
-    Problems are added to ``problems``; an intent is only returned when none
+    Problems are added to ``problems``; a result is only returned when none
     were found. ``base_dir`` is the intent file's folder (absolute): secret
     files, CA files and ``sites_csv`` are relative to it.
     """
@@ -127,6 +136,7 @@ class _Compiler:
     gnmi_targets: dict[tuple[str, int], _SiteSeen] = field(default_factory=dict)
     snmp_templates: dict[str, SnmpTarget | None] = field(default_factory=dict)
     sites: list[Site] = field(default_factory=list)
+    access: dict[str, RouterAccess] = field(default_factory=dict)
     site_count: int = 0
     csv_broken: bool = False
 
@@ -138,7 +148,7 @@ class _Compiler:
 
     # --- top level ---------------------------------------------------------------------------
 
-    def compile(self) -> Intent | None:
+    def compile(self) -> LoadedIntent | None:
         data = self.document.data
         if data is None:
             self.problem(self.root, (), "the file is empty: an intent file starts with version: 1")
@@ -179,15 +189,15 @@ class _Compiler:
             or not mqtt_valid
         ):
             return None
-        return Intent(
+        intent = Intent(
             links=links,
             applications=applications,
             sites=tuple(self.sites),
             thresholds=thresholds,
             source=self.file,
             monitor=monitor,
-            mqtt=mqtt,
         )
+        return LoadedIntent(intent, Inventory(self.access), mqtt)
 
     def _version(self, data: Mapping[str, object]) -> bool:
         """False when the file is for another version: its keys would mean other things."""
@@ -621,11 +631,10 @@ class _Compiler:
                     f"{kind} target {_host_port(*key)} is already used by site '{other.name}' "
                     f"({other.where()})",
                 )
+        self.access[name] = RouterAccess(snmp=snmp, gnmi=gnmi)
         return Site(
             name=name,
             links=links,
-            snmp=snmp,
-            gnmi=gnmi,
             group=spec.group,
             labels={**(base.labels or {}), **(spec.labels or {})},
         )

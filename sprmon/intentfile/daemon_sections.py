@@ -14,8 +14,8 @@ from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, Field
 
-from sprmon.core.intent import SecretRef, Thresholds
-from sprmon.core.settings import MonitorSettings, MqttTarget
+from sprmon.core.intent import Thresholds
+from sprmon.core.settings import MonitorSettings
 from sprmon.exporters.mqtt_settings import topic_prefix_problems
 from sprmon.intentfile.problems import Problems, Scope
 from sprmon.intentfile.schema import (
@@ -29,6 +29,7 @@ from sprmon.intentfile.schema import (
     validate,
 )
 from sprmon.intentfile.values import describe
+from sprmon.inventory import MqttTarget, SecretRef
 
 __all__ = ["MonitorSpec", "MqttSpec", "compile_monitor", "compile_mqtt"]
 

@@ -28,7 +28,6 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from sprmon.core.intent import AuthProtocol, DataPart, PrivProtocol, SnmpVersion
 from sprmon.core.prefixes import Address, Prefix
 from sprmon.intentfile.problems import FieldPath, Problems, Scope
 from sprmon.intentfile.values import (
@@ -42,6 +41,7 @@ from sprmon.intentfile.values import (
     parse_rate,
     parse_ratio,
 )
+from sprmon.inventory import AuthProtocol, DataPart, PrivProtocol, SnmpVersion
 
 INLINE_SECRET = "secrets are given by reference: {env: NAME} or {file: PATH}"
 

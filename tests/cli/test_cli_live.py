@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from sprmon.intentfile import load_intent
+from sprmon.intentfile import load_config
 from sprmon.lab import Lab, run_lab
 from sprmon.service import collect
 from sprmon.snapshot import load_snapshot
@@ -234,10 +234,12 @@ async def test_a_mute_site_is_unknown_with_the_poll_error_and_the_rest_is_judged
 @pytest.mark.slow
 async def test_a_mute_site_does_not_hold_up_the_other_sites(lab: Lab) -> None:
     lab.inject("site-001", "mute")
-    intent = load_intent(_intent(lab))
+    loaded = load_config(_intent(lab))
+    intent = loaded.intent
     finished: list[tuple[str, bool]] = []
     snapshot = await collect(
         intent,
+        loaded.inventory,
         intent.sites,
         interval_s=0,
         on_site_done=lambda site, ok, done, total: finished.append((site, ok)),

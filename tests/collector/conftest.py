@@ -7,8 +7,7 @@ from collections.abc import Sequence
 import pytest
 
 from sprmon.collector.client import V2cBackend
-from sprmon.collector.poller import SitePollStats, SnmpPoller
-from sprmon.core.intent import Site
+from sprmon.collector.poller import SitePollStats, SnmpPoller, SnmpSite
 from sprmon.core.observed import SiteObservation
 from sprmon.core.prefixes import Prefix
 from tests.peers.sites import COMMUNITY, COMMUNITY_ENV, PollOne
@@ -26,7 +25,7 @@ def poll_one() -> PollOne:
     """Poll one site with a fresh poller: ``await poll_one(site, prefixes, backend=...)``."""
 
     async def poll(
-        site: Site,
+        site: SnmpSite,
         prefixes: Sequence[Prefix] = (),
         *,
         backend: V2cBackend = "native",

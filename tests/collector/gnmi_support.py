@@ -5,7 +5,7 @@
 - :class:`SilentListener`: a TCP port that accepts connections and never says a word;
 - :class:`Outage`: a TCP relay in front of a real target that can go down (connections
   cut, new ones refused) and come back on the same port: a target restarted mid-stream;
-- :func:`gnmi_site`: a site of the lab's intent pointed at another port.
+- :func:`gnmi_site`: a site of the lab's inventory pointed at another port.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from typing import Any, Self
 import grpc
 from pygnmi.spec.v080 import gnmi_pb2, gnmi_pb2_grpc
 
-from sprmon.core.intent import Intent, Site
-from sprmon.intentfile import load_intent
+from sprmon.collector.gnmi.poller import GnmiSite
+from sprmon.intentfile import LoadedIntent, load_config
 from sprmon.lab import GnmiTls, Lab, run_lab
 from tests.collector.gnmi_messages import attr_set, neighbor, route
 
@@ -209,10 +209,9 @@ async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
             await writer.wait_closed()
 
 
-def gnmi_site(site: Site, port: int, **changes: Any) -> Site:
+def gnmi_site(site: GnmiSite, port: int, **changes: Any) -> GnmiSite:
     """``site`` with its gNMI target on ``port`` (and other target fields changed)."""
-    assert site.gnmi is not None
-    return replace(site, gnmi=replace(site.gnmi, port=port, **changes))
+    return GnmiSite(site.site, replace(site.target, port=port, **changes))
 
 
 @contextlib.asynccontextmanager
@@ -225,8 +224,9 @@ async def gnmi_lab(
     tick: float = 1.0,
     tls: GnmiTls | None = None,
     extra: str = "",
-) -> AsyncIterator[tuple[Lab, Intent]]:
-    """A lab answering gNMI and its intent (with ``extra`` YAML appended), loaded."""
+) -> AsyncIterator[tuple[Lab, LoadedIntent]]:
+    """A lab answering gNMI and its intent file (with ``extra`` YAML appended), loaded:
+    the policy and the inventory."""
     intent_path = folder / "intent.yaml"
     options: dict[str, Any] = {} if clock is None else {"clock": clock}
     async with run_lab(
@@ -241,5 +241,5 @@ async def gnmi_lab(
     ) as lab:
         if extra:
             intent_path.write_text(intent_path.read_text(encoding="utf-8") + extra, "utf-8")
-        intent = await asyncio.to_thread(load_intent, intent_path)
-        yield lab, intent
+        config = await asyncio.to_thread(load_config, intent_path)
+        yield lab, config

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sprmon.collector.errors import TOO_BIG, SnmpAgentError
-from sprmon.core.intent import SnmpTarget
+from sprmon.inventory import SnmpTarget
 from sprmon.smi import Oid, SnmpValue, ValueKind, VarBind
 
 END = SnmpValue(ValueKind.END_OF_MIB_VIEW)

@@ -16,7 +16,7 @@ import pytest
 
 from sprmon.collector.client import SnmpClient
 from sprmon.collector.errors import SnmpUnreachable
-from sprmon.intentfile import load_intent
+from sprmon.intentfile import load_config
 from sprmon.lab import run_lab
 from sprmon.snmp_oids import SYS_UP_TIME
 
@@ -40,7 +40,8 @@ async def test_an_agent_that_stops_between_two_requests_is_unreachable_at_once(
                 intent_path=intent_path,
             )
         )
-        target = load_intent(intent_path).sites[0].snmp
+        config = load_config(intent_path)
+        target = config.inventory.snmp(config.intent.sites[0].name)
         assert target is not None
         async with (
             SnmpClient(v2c_backend="pysnmp" if backend == "pysnmp" else "native") as client,

@@ -12,9 +12,9 @@ from sprmon.collector.gnmi.observe import observe
 from sprmon.collector.gnmi.paths import Kind, Located, elems_of, locate, subscribe_request
 from sprmon.collector.gnmi.poller import relevant_prefixes
 from sprmon.collector.gnmi.store import COUNTERS, STATE, Limits, SiteStore
-from sprmon.core.intent import ALL_PARTS, DataPart
 from sprmon.core.observed import OperStatus, Origin, PeerState
 from sprmon.core.prefixes import Address, Prefix
+from sprmon.inventory import ALL_PARTS, DataPart
 from tests.collector.gnmi_messages import (
     BGP,
     RIB,

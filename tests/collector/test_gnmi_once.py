@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sprmon.collector.gnmi.poller import GnmiOptions, GnmiPoller, relevant_prefixes
-from sprmon.core.intent import DataPart, SecretRef
+from sprmon.collector.gnmi.poller import GnmiOptions, GnmiPoller, GnmiSite, relevant_prefixes
 from sprmon.core.observed import BgpPath, SiteObservation
+from sprmon.inventory import DataPart, SecretRef
 from sprmon.lab import GnmiTls, Lab
 from sprmon.service import intent_prefixes
 from tests.collector.gnmi_support import (
@@ -30,15 +30,17 @@ LEGACY_V6 = "2001:db8:21::/48"
 
 async def read(lab: Lab, site_name: str = "site-001", **changes: object) -> SiteObservation:
     """Read one site of the lab's intent once, its gNMI target changed by ``changes``."""
-    from sprmon.intentfile import load_intent  # noqa: PLC0415
+    from sprmon.intentfile import load_config  # noqa: PLC0415
 
     assert lab.intent_path is not None
-    intent = await asyncio.to_thread(load_intent, lab.intent_path)
-    site = intent.site(site_name)
-    assert site is not None and site.gnmi is not None
-    site = replace(site, gnmi=replace(site.gnmi, **changes))  # type: ignore[arg-type]
+    config = await asyncio.to_thread(load_config, lab.intent_path)
+    site, target = config.intent.site(site_name), config.inventory.gnmi(site_name)
+    assert site is not None and target is not None
+    target = replace(target, **changes)  # type: ignore[arg-type]
     async with GnmiPoller() as poller:
-        return await poller.read_site(site, relevant_prefixes(intent_prefixes(intent)))
+        return await poller.read_site(
+            site, target, relevant_prefixes(intent_prefixes(config.intent))
+        )
 
 
 def best(observation: SiteObservation, prefix: str) -> BgpPath:
@@ -94,10 +96,10 @@ async def test_tls_with_the_targets_ca_reads_and_another_ca_is_refused(tmp_path:
     pki = make_test_pki(tmp_path / "pki")
     other = make_test_pki(tmp_path / "other", ca_name="someone else's CA")
     tls = GnmiTls(pki.cert, pki.key, pki.ca_cert)
-    async with gnmi_lab(tmp_path, tls=tls, tick=3600) as (lab, intent):
-        site = intent.site("site-001")
-        assert site is not None and site.gnmi is not None
-        assert site.gnmi.tls and site.gnmi.ca_file == str(pki.ca_cert)
+    async with gnmi_lab(tmp_path, tls=tls, tick=3600) as (lab, config):
+        target = config.inventory.gnmi("site-001")
+        assert target is not None
+        assert target.tls and target.ca_file == str(pki.ca_cert)
         good = await read(lab)
         refused = await read(lab, ca_file=str(other.ca_cert))
         plaintext = await read(lab, tls=False)
@@ -166,12 +168,12 @@ async def test_garbage_values_make_the_site_unreadable_with_the_reason(tmp_path:
 async def test_an_endless_dump_without_sync_response_ends_at_the_sync_timeout(
     tmp_path: Path,
 ) -> None:
-    async with gnmi_lab(tmp_path, tick=3600) as (_lab, intent):
-        site = intent.site("site-001")
-        assert site is not None
-        async with ScriptedTarget(lambda: endless_routes(sync_first=False)) as target:
+    async with gnmi_lab(tmp_path, tick=3600) as (_lab, config):
+        site, target = config.intent.site("site-001"), config.inventory.gnmi("site-001")
+        assert site is not None and target is not None
+        async with ScriptedTarget(lambda: endless_routes(sync_first=False)) as scripted:
             poller = GnmiPoller(options=GnmiOptions(sync_timeout_s=1.0))
-            observation = await poller.read_site(gnmi_site(site, target.port))
+            observation = await poller.read_site(*gnmi_site(GnmiSite(site, target), scripted.port))
     assert observation.error is not None
     assert "no sync_response within 1 s" in observation.error
     assert "an endless or far too large dump" in observation.error

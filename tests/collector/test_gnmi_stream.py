@@ -9,7 +9,7 @@ from random import Random
 from typing import Any
 
 from sprmon.collector.gnmi.client import GnmiTimeout, GnmiUnreachable
-from sprmon.collector.gnmi.poller import GnmiOptions
+from sprmon.collector.gnmi.poller import GnmiOptions, GnmiSite
 from sprmon.collector.gnmi.store import Limits
 from sprmon.collector.gnmi.stream import (
     SiteStream,
@@ -18,8 +18,9 @@ from sprmon.collector.gnmi.stream import (
     StreamUpdate,
     backoff_delay,
 )
-from sprmon.core.intent import ALL_PARTS, DataPart, Intent, Site
 from sprmon.core.observed import BgpPath
+from sprmon.intentfile import LoadedIntent
+from sprmon.inventory import ALL_PARTS, DataPart
 from sprmon.service import intent_prefixes
 from tests.collector.gnmi_messages import attr_set, neighbor, route
 from tests.collector.gnmi_support import (
@@ -41,14 +42,16 @@ QUICK = StreamOptions(min_backoff_s=0.1, max_backoff_s=0.3, settle_s=0.01)
 WAIT_S = 10.0
 
 
-def site_of(intent: Intent, name: str = "site-001") -> Site:
-    site = intent.site(name)
-    assert site is not None
-    return site
+def site_of(config: LoadedIntent, name: str = "site-001") -> GnmiSite:
+    """The site and its gNMI target, from the inventory."""
+    site = config.intent.site(name)
+    target = config.inventory.gnmi(name)
+    assert site is not None and target is not None
+    return GnmiSite(site, target)
 
 
-def settings(intent: Intent, sample_interval_s: float = 5.0) -> StreamSettings:
-    return StreamSettings(ALL_PARTS, intent_prefixes(intent), sample_interval_s)
+def settings(config: LoadedIntent, sample_interval_s: float = 5.0) -> StreamSettings:
+    return StreamSettings(ALL_PARTS, intent_prefixes(config.intent), sample_interval_s)
 
 
 async def until(
@@ -75,8 +78,8 @@ def synced(update: StreamUpdate) -> bool:
 async def test_the_first_update_is_the_whole_synced_state_and_a_counter_sample(
     tmp_path: Path,
 ) -> None:
-    async with gnmi_lab(tmp_path) as (lab, intent):
-        async with SiteStream(site_of(intent), settings(intent), options=QUICK) as stream:
+    async with gnmi_lab(tmp_path) as (lab, config):
+        async with SiteStream(*site_of(config), settings(config), options=QUICK) as stream:
             first = await until(stream, "the synced state", synced)
         truth = lab.model.observation("site-001")
     assert first.counters_sampled
@@ -88,9 +91,9 @@ async def test_the_first_update_is_the_whole_synced_state_and_a_counter_sample(
 async def test_a_med_drift_reaches_the_stream_as_a_change_between_two_counter_samples(
     tmp_path: Path,
 ) -> None:
-    async with gnmi_lab(tmp_path) as (lab, intent):
-        stream_settings = settings(intent, sample_interval_s=60.0)
-        async with SiteStream(site_of(intent), stream_settings, options=QUICK) as stream:
+    async with gnmi_lab(tmp_path) as (lab, config):
+        stream_settings = settings(config, sample_interval_s=60.0)
+        async with SiteStream(*site_of(config), stream_settings, options=QUICK) as stream:
             first = await until(stream, "the synced state", synced)
             lab.inject("site-001", "med-drift")
             drift = await until(stream, "MED 300", lambda u: paths(u, LEGACY)[MPLS].med == 300)
@@ -106,8 +109,8 @@ async def test_a_withdrawn_route_is_deleted_from_the_stream_and_comes_back_when_
     tmp_path: Path,
 ) -> None:
     async with (
-        gnmi_lab(tmp_path) as (lab, intent),
-        SiteStream(site_of(intent), settings(intent), options=QUICK) as stream,
+        gnmi_lab(tmp_path) as (lab, config),
+        SiteStream(*site_of(config), settings(config), options=QUICK) as stream,
     ):
         await until(stream, "the synced state", synced)
         lab.inject("site-001", "withdraw", "mpls", prefix=LEGACY)
@@ -122,12 +125,11 @@ async def test_a_withdrawn_route_is_deleted_from_the_stream_and_comes_back_when_
 async def test_a_target_restarted_mid_stream_is_resynced_and_nothing_is_missed(
     tmp_path: Path,
 ) -> None:
-    async with gnmi_lab(tmp_path) as (lab, intent):
-        site = site_of(intent)
-        assert site.gnmi is not None
-        async with Outage(site.gnmi.port) as outage:
+    async with gnmi_lab(tmp_path) as (lab, config):
+        site = site_of(config)
+        async with Outage(site.target.port) as outage:
             relayed = gnmi_site(site, outage.port)
-            async with SiteStream(relayed, settings(intent), options=QUICK) as stream:
+            async with SiteStream(*relayed, settings(config), options=QUICK) as stream:
                 await until(stream, "the synced state", synced)
                 await outage.down()
                 failed = await until(stream, "the failure", lambda u: u.failure is not None)
@@ -149,8 +151,8 @@ async def test_a_reboot_ends_the_stream_and_the_resync_sees_the_uptime_start_aga
     tmp_path: Path,
 ) -> None:
     async with (
-        gnmi_lab(tmp_path) as (lab, intent),
-        SiteStream(site_of(intent), settings(intent), options=QUICK) as stream,
+        gnmi_lab(tmp_path) as (lab, config),
+        SiteStream(*site_of(config), settings(config), options=QUICK) as stream,
     ):
         before = await until(stream, "the synced state", synced)
         lab.inject("site-001", "reboot")
@@ -178,8 +180,8 @@ async def test_a_route_that_arrives_before_its_new_attribute_set_is_not_reported
             yield update(message)
         await asyncio.Event().wait()
 
-    async with gnmi_lab(tmp_path) as (_lab, intent):
-        site = site_of(intent)
+    async with gnmi_lab(tmp_path) as (_lab, config):
+        site = site_of(config)
         async with ScriptedTarget(script) as target:
             scripted = gnmi_site(site, target.port, username=None, password=None)
             stream_settings = StreamSettings((DataPart.BGP,), (), sample_interval_s=5.0)
@@ -189,7 +191,7 @@ async def test_a_route_that_arrives_before_its_new_attribute_set_is_not_reported
                 seen.append(update_)
                 return MPLS in paths(update_, LEGACY) and paths(update_, LEGACY)[MPLS].med == 300
 
-            async with SiteStream(scripted, stream_settings, options=QUICK) as stream:
+            async with SiteStream(*scripted, stream_settings, options=QUICK) as stream:
                 await until(stream, "MED 300", med_300)
     assert [u.observation.error for u in seen] == [None] * len(seen)
 
@@ -197,13 +199,13 @@ async def test_a_route_that_arrives_before_its_new_attribute_set_is_not_reported
 async def test_a_stream_that_falls_silent_is_declared_dead_and_subscribed_again(
     tmp_path: Path,
 ) -> None:
-    async with gnmi_lab(tmp_path) as (_lab, intent):
-        site = site_of(intent)
+    async with gnmi_lab(tmp_path) as (_lab, config):
+        site = site_of(config)
         async with ScriptedTarget(sync_then_silence) as target:
             silent = gnmi_site(site, target.port, timeout_s=0.2, username=None, password=None)
             options = StreamOptions(min_backoff_s=0.1, max_backoff_s=0.2, silent_intervals=2)
             stream_settings = StreamSettings(ALL_PARTS, (), sample_interval_s=0.2)
-            async with SiteStream(silent, stream_settings, options=options) as stream:
+            async with SiteStream(*silent, stream_settings, options=options) as stream:
                 failed = await until(stream, "the failure", lambda u: u.failure is not None)
                 await until(stream, "a second failure", lambda u: u.failure is not None)
             subscriptions = target.subscriptions
@@ -213,14 +215,14 @@ async def test_a_stream_that_falls_silent_is_declared_dead_and_subscribed_again(
 
 
 async def test_an_endless_stream_of_new_routes_keeps_memory_bounded(tmp_path: Path) -> None:
-    async with gnmi_lab(tmp_path) as (_lab, intent):
-        site = site_of(intent)
+    async with gnmi_lab(tmp_path) as (_lab, config):
+        site = site_of(config)
         script = lambda: endless_routes(sync_first=True)  # noqa: E731
         async with ScriptedTarget(script) as target:
             flood = gnmi_site(site, target.port, username=None, password=None)
             options = StreamOptions(gnmi=GnmiOptions(limits=Limits(routes=500)), settle_s=0.01)
             stream_settings = StreamSettings(ALL_PARTS[:1], (), sample_interval_s=5.0)
-            async with SiteStream(flood, stream_settings, options=options) as stream:
+            async with SiteStream(*flood, stream_settings, options=options) as stream:
                 update = await until(
                     stream,
                     "the table over its limit",
@@ -234,10 +236,10 @@ async def test_an_endless_stream_of_new_routes_keeps_memory_bounded(tmp_path: Pa
 
 
 async def test_a_target_that_stays_down_is_retried_with_growing_delays(tmp_path: Path) -> None:
-    async with gnmi_lab(tmp_path) as (_lab, intent):
-        down = gnmi_site(site_of(intent), closed_tcp_port())
+    async with gnmi_lab(tmp_path) as (_lab, config):
+        down = gnmi_site(site_of(config), closed_tcp_port())
         options = StreamOptions(min_backoff_s=0.05, max_backoff_s=0.4, settle_s=0)
-        async with SiteStream(down, settings(intent), options=options) as stream:
+        async with SiteStream(*down, settings(config), options=options) as stream:
             first = await until(stream, "the failure", lambda u: u.failure is not None)
             await asyncio.sleep(1.5)
         failures = stream.failures

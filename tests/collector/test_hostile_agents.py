@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from pysnmp.proto import rfc1902
 
-from sprmon.collector.poller import SnmpPoller
+from sprmon.collector.poller import SnmpPoller, SnmpSite, snmp_sites
 from sprmon.collector.snmp_collector import CollectOptions
-from sprmon.core.intent import Intent, Site
+from sprmon.core.intent import Intent
 from sprmon.core.observed import Snapshot
 from sprmon.core.prefixes import Prefix
-from sprmon.intentfile import load_intent
+from sprmon.intentfile import load_config
 from sprmon.lab import Lab, run_lab
 from sprmon.snapshot import dump_snapshot, load_snapshot
 from sprmon.snmp_oids import BgpPathEntry, BgpPeerEntry, IfEntry, IfXEntry
@@ -193,7 +193,7 @@ async def test_endless_rows_of_huge_strings_stop_at_the_sites_byte_budget(
     ) as agent:
         site = snmp_site("r1", agent.host, agent.port)
         async with SnmpPoller(v2c_backend=backend) as poller:  # type: ignore[arg-type]
-            budget = poller.site_budget_octets(site)
+            budget = poller.site_budget_octets(site.site)
             result = await poller.poll_with_stats([site])
 
     (observation,) = result.snapshot.observations
@@ -211,31 +211,31 @@ async def test_endless_rows_of_huge_strings_stop_at_the_sites_byte_budget(
 async def test_a_larger_budget_can_be_asked_for(community: str) -> None:
     site = snmp_site("r1", "127.0.0.1", 161)
     async with SnmpPoller(options=CollectOptions(min_site_budget=100 * 2**20)) as poller:
-        assert poller.site_budget_octets(site) == 100 * 2**20
+        assert poller.site_budget_octets(site.site) == 100 * 2**20
     async with SnmpPoller() as poller:
-        assert 4 * 2**20 < poller.site_budget_octets(site) < 8 * 2**20
+        assert 4 * 2**20 < poller.site_budget_octets(site.site) < 8 * 2**20
 
 
 # --- a stray malformed datagram before every true answer ------------------------------------
 
 
 @pytest.fixture
-async def lab_site(tmp_path: Path) -> AsyncIterator[tuple[Lab, Intent, Site]]:
+async def lab_site(tmp_path: Path) -> AsyncIterator[tuple[Lab, Intent, SnmpSite]]:
     async with run_lab(
         sites=1, seed=7, intent_path=tmp_path / "intent.yaml", tick=3600.0, control=False
     ) as lab:
         assert lab.intent_path is not None
-        intent = load_intent(lab.intent_path)
-        yield lab, intent, intent.sites[0]
+        config = load_config(lab.intent_path)
+        (site,) = snmp_sites(config.intent.sites, config.inventory)
+        yield lab, config.intent, site
 
 
 def _prefixes(intent: Intent) -> list[Prefix]:
     return [prefix for app in intent.applications for prefix in app.prefixes]
 
 
-def _behind(site: Site, port: int) -> Site:
-    assert site.snmp is not None
-    return dataclasses.replace(site, snmp=dataclasses.replace(site.snmp, port=port))
+def _behind(site: SnmpSite, port: int) -> SnmpSite:
+    return SnmpSite(site.site, dataclasses.replace(site.target, port=port))
 
 
 def _without_time(snapshot: Snapshot) -> object:
@@ -244,12 +244,11 @@ def _without_time(snapshot: Snapshot) -> object:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_corrupted_copy_before_every_answer_is_dropped_and_the_site_comes_out_fine(
-    lab_site: tuple[Lab, Intent, Site], backend: str
+    lab_site: tuple[Lab, Intent, SnmpSite], backend: str
 ) -> None:
     _, intent, site = lab_site
-    assert site.snmp is not None
     async with (
-        run_corrupting_proxy(site.snmp.host, site.snmp.port) as (_, port, proxy),
+        run_corrupting_proxy(site.target.host, site.target.port) as (_, port, proxy),
         SnmpPoller(v2c_backend=backend) as poller,  # type: ignore[arg-type]
     ):
         through_proxy = await poller.poll_with_stats([_behind(site, port)], _prefixes(intent))
@@ -276,11 +275,11 @@ async def test_a_corrupted_copy_before_every_snmpv3_answer_is_dropped_too(tmp_pa
         snmp_version="3",
     ) as lab:
         assert lab.intent_path is not None
-        intent = load_intent(lab.intent_path)
-        site = intent.sites[0]
-        assert site.snmp is not None
+        config = load_config(lab.intent_path)
+        intent = config.intent
+        (site,) = snmp_sites(intent.sites, config.inventory)
         async with (
-            run_corrupting_proxy(site.snmp.host, site.snmp.port) as (_, port, proxy),
+            run_corrupting_proxy(site.target.host, site.target.port) as (_, port, proxy),
             SnmpPoller() as poller,
         ):
             result = await poller.poll_with_stats([_behind(site, port)], _prefixes(intent))

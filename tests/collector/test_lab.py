@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from sprmon.collector.poller import SnmpPoller
+from sprmon.collector.poller import SnmpPoller, SnmpSite, snmp_sites
 from sprmon.core.intent import Intent
 from sprmon.core.observed import PeerState, SiteObservation
 from sprmon.core.prefixes import Prefix, covering_prefixes
-from sprmon.intentfile import load_intent
+from sprmon.intentfile import LoadedIntent, load_config
 from sprmon.lab import Lab, run_lab
 
 pytestmark = pytest.mark.peer
@@ -58,12 +58,12 @@ def _prefixes(intent: Intent) -> list[Prefix]:
 
 
 @pytest.fixture
-async def lab_v2c(tmp_path: Path) -> AsyncIterator[tuple[Lab, Intent]]:
+async def lab_v2c(tmp_path: Path) -> AsyncIterator[tuple[Lab, LoadedIntent]]:
     async with run_lab(
         sites=4, seed=11, intent_path=tmp_path / "intent.yaml", tick=FROZEN, control=False
     ) as lab:
         assert lab.intent_path is not None
-        yield lab, load_intent(lab.intent_path)
+        yield lab, load_config(lab.intent_path)
 
 
 @pytest.mark.parametrize("version", ["2c", "3"])
@@ -77,9 +77,12 @@ async def test_every_lab_site_reads_as_the_model_says(tmp_path: Path, version: s
         snmp_version=version,  # type: ignore[arg-type]
     ) as lab:
         assert lab.intent_path is not None
-        intent = load_intent(lab.intent_path)
+        loaded = load_config(lab.intent_path)
+        intent = loaded.intent
         async with SnmpPoller() as poller:
-            snapshot = await poller.poll(intent.sites, _prefixes(intent))
+            snapshot = await poller.poll(
+                snmp_sites(intent.sites, loaded.inventory), _prefixes(intent)
+            )
         expected = {site.name: _expected(lab, site.name) for site in intent.sites}
 
     assert [o.site for o in snapshot.observations] == [s.name for s in intent.sites]
@@ -89,14 +92,14 @@ async def test_every_lab_site_reads_as_the_model_says(tmp_path: Path, version: s
 
 
 async def test_targeted_mode_reads_the_model_paths_of_intent_prefixes_and_their_cover(
-    lab_v2c: tuple[Lab, Intent],
+    lab_v2c: tuple[Lab, LoadedIntent],
 ) -> None:
-    lab, intent = lab_v2c
+    lab, loaded = lab_v2c
+    intent = loaded.intent
     prefixes = _prefixes(intent)
     targeted = [
-        replace(site, snmp=replace(site.snmp, targeted_bgp=True))
-        for site in intent.sites
-        if site.snmp is not None
+        SnmpSite(site, replace(target, targeted_bgp=True))
+        for site, target in snmp_sites(intent.sites, loaded.inventory)
     ]
     async with SnmpPoller() as poller:
         snapshot = await poller.poll(targeted, prefixes)
@@ -109,8 +112,11 @@ async def test_targeted_mode_reads_the_model_paths_of_intent_prefixes_and_their_
         assert set(observation.paths) == {p for p in model_paths if p.prefix in wanted}
 
 
-async def test_injected_faults_show_up_in_the_next_poll(lab_v2c: tuple[Lab, Intent]) -> None:
-    lab, intent = lab_v2c
+async def test_injected_faults_show_up_in_the_next_poll(
+    lab_v2c: tuple[Lab, LoadedIntent],
+) -> None:
+    lab, loaded = lab_v2c
+    intent = loaded.intent
     names = [site.name for site in intent.sites]
     lab.inject(names[0], "link-down", "mpls")
     lab.inject(names[1], "med-drift", "mpls", med=300)
@@ -118,7 +124,7 @@ async def test_injected_faults_show_up_in_the_next_poll(lab_v2c: tuple[Lab, Inte
     lab.inject(names[3], "garbage")
     lab.tick()
     async with SnmpPoller() as poller:
-        snapshot = await poller.poll(intent.sites, _prefixes(intent))
+        snapshot = await poller.poll(snmp_sites(intent.sites, loaded.inventory), _prefixes(intent))
 
     by_site = {o.site: o for o in snapshot.observations}
     for name in names[:2]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from pysnmp.proto import rfc1902
 
+from sprmon.collector.poller import SnmpSite
 from sprmon.collector.snmp_collector import CollectOptions
-from sprmon.core.intent import AuthProtocol, PrivProtocol, SecretRef, Site, SnmpVersion
+from sprmon.inventory import AuthProtocol, PrivProtocol, SecretRef, SnmpVersion
 from sprmon.realpeers.snmpd import free_udp_port
 from sprmon.snmp_oids import SYS_UP_TIME, BgpPathEntry, IfEntry, IfXEntry
 from tests.peers.bad_agent import Fault, router_objects, run_bad_agent, silent_socket
@@ -37,7 +38,7 @@ async def test_agent_that_never_answers_times_out_after_its_tries(
     assert stats.requests == 1
 
 
-def _v3_site(name: str, host: str, port: int, **target: object) -> Site:
+def _v3_site(name: str, host: str, port: int, **target: object) -> SnmpSite:
     return snmp_site(
         name,
         host,

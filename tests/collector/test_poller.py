@@ -8,8 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from sprmon.collector.poller import SnmpPoller
-from sprmon.core.intent import GnmiTarget, Site
+from sprmon.collector.poller import SnmpPoller, snmp_sites
+from sprmon.core.intent import Site
+from sprmon.inventory import GnmiTarget, Inventory, RouterAccess
 from tests.peers.bad_agent import BadAgent, Fault, router_objects, run_bad_agent, silent_socket
 from tests.peers.sites import snmp_site
 
@@ -43,7 +44,7 @@ async def test_good_sites_finish_before_a_dead_one_reaches_its_deadline(communit
     assert all(ok for _, ok, _, _ in progress[:-1])
     assert [(done, total) for _, _, done, total in progress] == [(n, 9) for n in range(1, 10)]
     # The snapshot keeps the intent's order, not the finishing order.
-    assert [o.site for o in snapshot.observations] == [site.name for site in sites]
+    assert [o.site for o in snapshot.observations] == [site.site.name for site in sites]
 
 
 async def test_global_bound_limits_sites_polled_at_once(community: str) -> None:
@@ -82,12 +83,16 @@ async def test_per_target_bound_limits_requests_in_flight_to_one_agent(
 
 async def test_sites_without_an_snmp_target_are_left_to_other_collectors(community: str) -> None:
     async with agents(1) as (agent,):
-        sites = [
-            snmp_site("snmp", agent.host, agent.port),
-            Site(name="gnmi-only", links=(), gnmi=GnmiTarget(host="127.0.0.1")),
-        ]
+        snmp, target = snmp_site("snmp", agent.host, agent.port)
+        sites = [snmp, Site(name="gnmi-only", links=())]
+        inventory = Inventory(
+            {
+                "snmp": RouterAccess(snmp=target),
+                "gnmi-only": RouterAccess(gnmi=GnmiTarget(host="127.0.0.1")),
+            }
+        )
         async with SnmpPoller() as poller:
-            result = await poller.poll_with_stats(sites)
+            result = await poller.poll_with_stats(snmp_sites(sites, inventory))
 
     assert [o.site for o in result.snapshot.observations] == ["snmp"]
     assert [s.site for s in result.stats] == ["snmp"]
@@ -117,13 +122,12 @@ def test_site_deadline_grows_with_timeout_tries_and_targeted_prefixes() -> None:
     poller = SnmpPoller(expected_requests=10, deadline_cap_s=1000)
     plain = snmp_site("s", "127.0.0.1", 161, timeout_s=2.0, retries=1)
     targeted = snmp_site("s", "127.0.0.1", 161, timeout_s=2.0, retries=1, targeted_bgp=True)
-    assert plain.snmp is not None and targeted.snmp is not None
 
-    assert poller.site_deadline_s(plain.snmp) == 2.0 * 2 * 10
-    assert poller.site_deadline_s(targeted.snmp, ["10.0.21.0/24"]) > poller.site_deadline_s(  # type: ignore[list-item]
-        plain.snmp
+    assert poller.site_deadline_s(plain.target) == 2.0 * 2 * 10
+    assert poller.site_deadline_s(targeted.target, ["10.0.21.0/24"]) > poller.site_deadline_s(  # type: ignore[list-item]
+        plain.target
     )
-    assert SnmpPoller(deadline_cap_s=5).site_deadline_s(plain.snmp) == 5
+    assert SnmpPoller(deadline_cap_s=5).site_deadline_s(plain.target) == 5
 
 
 async def test_a_second_poll_asks_for_the_rows_seen_and_reads_the_same(community: str) -> None:

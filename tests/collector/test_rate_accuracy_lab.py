@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from sprmon.collector.poller import SnmpPoller
+from sprmon.collector.poller import SnmpPoller, snmp_sites
 from sprmon.collector.snmp_collector import CollectOptions
 from sprmon.core.evaluate import evaluate
 from sprmon.core.intent import Intent
 from sprmon.core.observed import Snapshot
 from sprmon.core.prefixes import Prefix
-from sprmon.intentfile import load_intent
+from sprmon.intentfile import LoadedIntent, load_config
 from sprmon.lab import Lab, run_lab
 from sprmon.lab.plan import INET, MPLS
 
@@ -41,7 +41,7 @@ def _prefixes(intent: Intent) -> list[Prefix]:
 
 
 @pytest.fixture
-async def refreshing_lab(tmp_path: Path) -> AsyncIterator[tuple[Lab, Intent]]:
+async def refreshing_lab(tmp_path: Path) -> AsyncIterator[tuple[Lab, LoadedIntent]]:
     async with run_lab(
         sites=SITES,
         seed=SEED,
@@ -51,20 +51,23 @@ async def refreshing_lab(tmp_path: Path) -> AsyncIterator[tuple[Lab, Intent]]:
         counter_refresh_s=REFRESH_S,
     ) as lab:
         assert lab.intent_path is not None
-        yield lab, load_intent(lab.intent_path)
+        yield lab, load_config(lab.intent_path)
 
 
 async def test_utilisation_is_within_5_percent_of_the_traffic_at_every_refresh_phase(
-    refreshing_lab: tuple[Lab, Intent],
+    refreshing_lab: tuple[Lab, LoadedIntent],
 ) -> None:
-    lab, intent = refreshing_lab
+    lab, loaded = refreshing_lab
+    intent = loaded.intent
     sites = [site.name for site in intent.sites]
     phases = sorted(lab.model.counter_refresh_phase(site) for site in sites)
     gaps = [b - a for a, b in itertools.pairwise(phases)]
     assert max([*gaps, phases[0] + REFRESH_S - phases[-1]]) < 1.0, phases
 
     async with SnmpPoller() as poller:
-        snapshot = await poller.poll_twice(intent.sites, _prefixes(intent), interval_s=INTERVAL_S)
+        snapshot = await poller.poll_twice(
+            snmp_sites(intent.sites, loaded.inventory), _prefixes(intent), interval_s=INTERVAL_S
+        )
     report = evaluate(intent, snapshot, snapshot.effective_time())
 
     assert len(report.links) == 2 * SITES
@@ -82,9 +85,11 @@ async def test_utilisation_is_within_5_percent_of_the_traffic_at_every_refresh_p
 
 
 async def test_a_link_without_traffic_costs_no_wait_once_it_is_known_idle(
-    refreshing_lab: tuple[Lab, Intent],
+    refreshing_lab: tuple[Lab, LoadedIntent],
 ) -> None:
-    lab, intent = refreshing_lab
+    lab, loaded = refreshing_lab
+    intent = loaded.intent
+    polled = snmp_sites(intent.sites, loaded.inventory)
     idle = intent.sites[0].name
     for link in (MPLS, INET):
         lab.inject(idle, "link-down", link)
@@ -93,10 +98,10 @@ async def test_a_link_without_traffic_costs_no_wait_once_it_is_known_idle(
     options = CollectOptions()
     started = time.monotonic()
     async with SnmpPoller(options=options) as poller:
-        first = await poller.poll_with_stats(intent.sites, _prefixes(intent), time_counters=True)
+        first = await poller.poll_with_stats(polled, _prefixes(intent), time_counters=True)
         await asyncio.sleep(max(0.0, INTERVAL_S - (time.monotonic() - started)))
         second = await poller.poll_with_stats(
-            intent.sites,
+            polled,
             _prefixes(intent),
             time_counters=True,
             previous={o.site: o for o in first.snapshot.observations},

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from sprmon.collector.poller import SnmpPoller
+from sprmon.collector.poller import SnmpPoller, SnmpSite
 from sprmon.collector.snmp_collector import CollectOptions
 from sprmon.core.evaluate import evaluate
 from sprmon.core.intent import Intent, LinkRole, SiteLink
@@ -40,15 +40,17 @@ PHASES = (0.3, 1.3, 2.3)
 NOWHERE = "198.51.100.3"
 
 
-def _intent(veth: VethPair, agent: Snmpd) -> Intent:
+def _intent(veth: VethPair, agent: Snmpd) -> tuple[Intent, SnmpSite]:
     link = SiteLink("wan", CAPACITY_BPS, interface_name=veth.root_device)
-    site = replace(snmp_site("r1", agent.host, agent.port), links=(link,))
-    return Intent(links=(LinkRole("wan"),), applications=(), sites=(site,))
+    site, target = snmp_site("r1", agent.host, agent.port)
+    site = replace(site, links=(link,))
+    intent = Intent(links=(LinkRole("wan"),), applications=(), sites=(site,))
+    return intent, SnmpSite(site, target)
 
 
-async def _check(intent: Intent, options: CollectOptions) -> Snapshot:
+async def _check(polled: SnmpSite, options: CollectOptions) -> Snapshot:
     async with SnmpPoller(options=options) as poller:
-        return await poller.poll_twice(intent.sites, interval_s=INTERVAL_S)
+        return await poller.poll_twice([polled], interval_s=INTERVAL_S)
 
 
 def _utilisation(intent: Intent, snapshot: Snapshot) -> float:
@@ -90,13 +92,13 @@ async def test_utilisation_is_within_5_percent_of_the_bytes_sent_at_three_refres
             run_snmpd(tmp_path) as agent,
             paced_stream(NOWHERE, 9, packets_per_s=PACKETS_PER_S, payload=PAYLOAD) as stream,
         ):
-            intent = _intent(veth, agent)
+            intent, polled = _intent(veth, agent)
             # The first check finds the refresh; each next one starts at a chosen phase of it.
-            refresh = _refreshed_at(await _check(intent, CollectOptions()), veth.root_device)[-1]
+            refresh = _refreshed_at(await _check(polled, CollectOptions()), veth.root_device)[-1]
             for phase in PHASES:
                 await _sleep_until_phase(refresh, phase)
                 start = time.time()
-                timed = await _check(intent, CollectOptions())
+                timed = await _check(polled, CollectOptions())
                 first, refresh = _refreshed_at(timed, veth.root_device)
                 # The first poll's counters came from the refresh after the check
                 # began: how long before that refresh it began says its phase.
@@ -104,7 +106,7 @@ async def test_utilisation_is_within_5_percent_of_the_bytes_sent_at_three_refres
                 measured[phase] = _utilisation(intent, timed)
             # The same polls timed by themselves: 3 s of traffic divided by 5 s.
             await _sleep_until_phase(refresh, PHASES[0])
-            untimed = await _check(intent, CollectOptions(counter_watch_s=0))
+            untimed = await _check(polled, CollectOptions(counter_watch_s=0))
             sent: StreamReport = await stream.stop()
 
     truth = sent.bps / CAPACITY_BPS

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sprmon.core.intent import SecretRef
+from sprmon.inventory import SecretRef
 from sprmon.secrets import Secret, SecretError, resolve_secret
 
 VALUE = "hunter2-community"

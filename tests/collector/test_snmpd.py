@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from sprmon.collector.poller import SnmpPoller
+from sprmon.collector.poller import SnmpPoller, SnmpSite
 from sprmon.collector.snmp_collector import CollectOptions
-from sprmon.core.intent import AuthProtocol, PrivProtocol, SecretRef, Site, SnmpVersion
 from sprmon.core.observed import BgpPath, BgpPeer, Origin, PeerState
 from sprmon.core.prefixes import Prefix, canonical_address
+from sprmon.inventory import AuthProtocol, PrivProtocol, SecretRef, SnmpVersion
 from sprmon.realpeers.snmpd import V3User, run_snmpd
 from tests.peers.bgp_pass import PassPath, PassPeer, bgp_objects, pass_persist_line, write_table
 from tests.peers.sites import PollOne, snmp_site
@@ -294,7 +294,7 @@ async def test_snmpv3_security_levels_read_the_agent(
     assert observation.paths is not None and len(observation.paths) == len(PATHS)
 
 
-def v3_site(host: str, port: int, user: str = "alice") -> Site:
+def v3_site(host: str, port: int, user: str = "alice") -> SnmpSite:
     return snmp_site(
         "r1",
         host,

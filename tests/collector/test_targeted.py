@@ -11,10 +11,10 @@ import pytest
 from sprmon.collector.client import SnmpClient
 from sprmon.collector.snmp_collector import CollectOptions, CollectorSession, SiteCollector
 from sprmon.collector.targeted import choose_targeted, read_targeted
-from sprmon.core.intent import SnmpTarget
 from sprmon.core.observed import BgpPeer, PeerState
 from sprmon.core.prefixes import Address, Prefix
-from sprmon.intentfile import load_intent
+from sprmon.intentfile import load_config
+from sprmon.inventory import SnmpTarget
 from sprmon.lab import run_lab
 from sprmon.realpeers.snmpd import run_snmpd
 from sprmon.smi import Oid, SnmpValue, ValueKind, VarBind
@@ -82,11 +82,13 @@ async def test_a_lab_site_costs_one_row_per_peer_and_column_for_its_three_prefix
         sites=1, seed=5, intent_path=tmp_path / "intent.yaml", tick=3600, control=False
     ) as lab:
         assert lab.intent_path is not None
-        intent = load_intent(lab.intent_path)
+        loaded = load_config(lab.intent_path)
+        intent = loaded.intent
         prefixes = [p for app in intent.applications for p in app.prefixes]
         (site,) = intent.sites
-        assert site.snmp is not None
-        collector, tally = await _collect(site.snmp, prefixes)
+        target = loaded.inventory.snmp(site.name)
+        assert target is not None
+        collector, tally = await _collect(target, prefixes)
         expected = lab.model.observation(site.name, ipv4_only=True).paths
 
     assert len(prefixes) == 3
@@ -112,7 +114,7 @@ async def test_a_fresh_poll_reads_only_the_intent_rows_of_a_large_table_without_
     wanted = [Prefix("10.0.21.0/24"), Prefix("10.1.2.0/24"), Prefix("10.1.7.0/24")]
     config = [pass_persist_line(write_table(tmp_path, bgp_objects(table, BOTH_UP)))]
     async with run_snmpd(tmp_path, extra_config=config) as agent:
-        target = snmp_site("r1", agent.host, agent.port).snmp
+        target = snmp_site("r1", agent.host, agent.port).target
         assert target is not None
         collector, tally = await _collect(target, wanted)
         _, walked = await _collect(target, wanted, CollectOptions(auto_targeted=False))
@@ -138,7 +140,7 @@ async def test_a_prefix_missing_from_the_table_reads_only_its_longest_covering_p
     wanted = [Prefix("10.0.21.0/24"), Prefix("10.0.23.0/24")]
     config = [pass_persist_line(write_table(tmp_path, bgp_objects(table, BOTH_UP)))]
     async with run_snmpd(tmp_path, extra_config=config) as agent:
-        target = snmp_site("r1", agent.host, agent.port).snmp
+        target = snmp_site("r1", agent.host, agent.port).target
         assert target is not None
         collector, _ = await _collect(target, wanted)
 

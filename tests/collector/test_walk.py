@@ -32,7 +32,7 @@ async def _walk(
         run_bad_agent(objects, fault=fault, max_varbinds=agent_limit) as agent,
         SnmpClient() as client,
     ):
-        target = snmp_site("r1", agent.host, agent.port).snmp
+        target = snmp_site("r1", agent.host, agent.port).target
         assert target is not None
         async with client.session(target) as session:
             rows = await walk(
@@ -79,7 +79,7 @@ async def test_too_big_for_even_one_repetition_is_an_error(community: str) -> No
         ) as agent,
         SnmpClient() as client,
     ):
-        target = snmp_site("r1", agent.host, agent.port).snmp
+        target = snmp_site("r1", agent.host, agent.port).target
         assert target is not None
         async with client.session(target) as session:
             with pytest.raises(SnmpAgentError, match=f"agent {agent.address} answered tooBig"):

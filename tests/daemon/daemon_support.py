@@ -13,7 +13,7 @@ from sprmon.core.findings import LinkFinding, PathFinding
 from sprmon.core.monitor import MonitorView, StateChange, Subject
 from sprmon.daemon.engine import Monitor
 from sprmon.daemon.snmp import SnmpCollector
-from sprmon.intentfile import load_intent
+from sprmon.intentfile import load_config
 from sprmon.lab import Lab
 
 LEGACY = "10.0.21.0/24"
@@ -128,11 +128,11 @@ class Recorder:
 @asynccontextmanager
 async def watching(intent_path: Path, recorder: Recorder) -> AsyncIterator[Monitor]:
     """The engine with the SNMP collector on ``intent_path``, publishing into ``recorder``."""
-    intent = load_intent(intent_path)
+    loaded = load_config(intent_path)
     async with (
         SnmpCollector() as snmp,
         Monitor(
-            intent,
+            loaded,
             [snmp],
             on_view=recorder.on_view,
             on_changes=recorder.on_changes,

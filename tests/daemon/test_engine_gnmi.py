@@ -14,11 +14,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sprmon.collector.gnmi.stream import StreamOptions
-from sprmon.core.intent import Intent
 from sprmon.core.monitor import Protocol
 from sprmon.daemon.engine import Monitor
 from sprmon.daemon.gnmi import GnmiCollector
 from sprmon.daemon.snmp import SnmpCollector
+from sprmon.intentfile import LoadedIntent
 from tests.collector.gnmi_support import Outage, gnmi_lab
 from tests.daemon.daemon_support import Recorder
 
@@ -31,12 +31,12 @@ PUSH_S = 8.0
 
 
 @asynccontextmanager
-async def watching(intent: Intent, recorder: Recorder) -> AsyncIterator[Monitor]:
+async def watching(config: LoadedIntent, recorder: Recorder) -> AsyncIterator[Monitor]:
     async with (
         SnmpCollector() as snmp,
         GnmiCollector(options=QUICK) as gnmi,
         Monitor(
-            intent,
+            config,
             [snmp, gnmi],
             on_view=recorder.on_view,
             on_changes=recorder.on_changes,
@@ -55,7 +55,7 @@ async def test_a_drift_over_gnmi_is_judged_when_it_happens_not_at_the_next_poll(
     tmp_path: Path,
 ) -> None:
     recorder = Recorder()
-    async with gnmi_lab(tmp_path, extra=SLOW_POLLS) as (lab, intent), watching(intent, recorder):
+    async with gnmi_lab(tmp_path, extra=SLOW_POLLS) as (lab, config), watching(config, recorder):
         await recorder.until(
             "first judgement", lambda: recorder.all_compliant(["site-001"]), PUSH_S
         )
@@ -72,9 +72,9 @@ async def test_a_drift_over_gnmi_is_judged_when_it_happens_not_at_the_next_poll(
 
 async def test_ipv6_prefixes_of_the_intent_are_judged_over_gnmi(tmp_path: Path) -> None:
     recorder = Recorder()
-    async with gnmi_lab(tmp_path, extra=SLOW_POLLS) as (lab, intent):
-        assert LEGACY_V6 in {p for app in intent.applications for p in app.prefixes}
-        async with watching(intent, recorder):
+    async with gnmi_lab(tmp_path, extra=SLOW_POLLS) as (lab, config):
+        assert LEGACY_V6 in {p for app in config.intent.applications for p in app.prefixes}
+        async with watching(config, recorder):
             await recorder.until(
                 "IPv6 judged", lambda: recorder.state("site-002", LEGACY_V6) == "compliant", PUSH_S
             )
@@ -90,7 +90,7 @@ async def test_a_route_withdrawn_over_both_links_is_no_route_and_comes_back_when
     tmp_path: Path,
 ) -> None:
     recorder = Recorder()
-    async with gnmi_lab(tmp_path, extra=SLOW_POLLS) as (lab, intent), watching(intent, recorder):
+    async with gnmi_lab(tmp_path, extra=SLOW_POLLS) as (lab, config), watching(config, recorder):
         await recorder.until("judged", lambda: recorder.all_compliant(["site-001"]), PUSH_S)
         lab.inject("site-001", "withdraw", "mpls", prefix=LEGACY)
         lab.inject("site-001", "withdraw", "inet", prefix=LEGACY)
@@ -103,21 +103,21 @@ async def test_a_target_that_stays_down_turns_unknown_at_the_stale_time_never_st
     tmp_path: Path,
 ) -> None:
     recorder = Recorder()
-    async with gnmi_lab(tmp_path) as (_lab, intent_before):
-        site = intent_before.site("site-001")
-        assert site is not None and site.gnmi is not None
-        async with Outage(site.gnmi.port) as outage:
-            assert intent_before.source is not None
-            text = await asyncio.to_thread(Path(intent_before.source).read_text, "utf-8")
-            text = re.sub(rf"(gnmi: {{port: ){site.gnmi.port}\}}", rf"\g<1>{outage.port}}}", text)
+    async with gnmi_lab(tmp_path) as (_lab, before):
+        target = before.inventory.gnmi("site-001")
+        assert target is not None
+        async with Outage(target.port) as outage:
+            assert before.intent.source is not None
+            text = await asyncio.to_thread(Path(before.intent.source).read_text, "utf-8")
+            text = re.sub(rf"(gnmi: {{port: ){target.port}\}}", rf"\g<1>{outage.port}}}", text)
             text += "monitor: {bgp_interval: 1s, counter_interval: 1s}\n"
             text += "thresholds: {stale_after: 3s}\n"
             path = tmp_path / "outage.yaml"
             path.write_text(text, encoding="utf-8")
-            from sprmon.intentfile import load_intent  # noqa: PLC0415
+            from sprmon.intentfile import load_config  # noqa: PLC0415
 
-            intent = load_intent(path)
-            async with watching(intent, recorder) as monitor:
+            config = load_config(path)
+            async with watching(config, recorder) as monitor:
                 await recorder.until("judged", lambda: recorder.all_compliant(["site-001"]), PUSH_S)
                 await outage.down()
                 await recorder.until(
@@ -159,10 +159,10 @@ async def test_a_site_reading_bgp_over_gnmi_and_interfaces_over_snmp_is_judged_f
             "  gnmi: {credentials: lab,", "  gnmi: {use: [bgp], credentials: lab,"
         )
         lab.intent_path.write_text(text, encoding="utf-8")
-        from sprmon.intentfile import load_intent  # noqa: PLC0415
+        from sprmon.intentfile import load_config  # noqa: PLC0415
 
-        intent = load_intent(lab.intent_path)
-        async with watching(intent, recorder):
+        config = load_config(lab.intent_path)
+        async with watching(config, recorder):
             await recorder.until(
                 "rates from two SNMP polls",
                 lambda: (
@@ -207,8 +207,8 @@ async def test_rates_over_a_stream_are_rates_between_counter_samples_whatever_ch
         return None if finding is None else finding.redundant
 
     async with (
-        gnmi_lab(tmp_path, tick=0.1, extra=extra) as (lab, intent),
-        watching(intent, recorder),
+        gnmi_lab(tmp_path, tick=0.1, extra=extra) as (lab, config),
+        watching(config, recorder),
     ):
         await recorder.until(
             "a rate",

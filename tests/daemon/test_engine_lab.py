@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sprmon.core.monitor import Protocol, Subject
-from sprmon.intentfile import load_intent
+from sprmon.intentfile import load_config
 from sprmon.lab import Lab, run_lab
 from tests.daemon.daemon_support import (
     GRACE_S,
@@ -235,7 +235,7 @@ async def test_reload_removes_and_adds_sites_at_once(lab: Lab) -> None:
     async with watching(full, recorder) as monitor:
         await recorder.until("every site compliant", lambda: recorder.all_compliant(SITES), START_S)
         before = len(recorder.changes)
-        monitor.reload(load_intent(without))
+        monitor.reload(load_config(without))
         left = recorder.changes[before:]
         assert left
         assert {(c.site, c.new_state) for c in left} == {("site-003", None)}
@@ -245,7 +245,7 @@ async def test_reload_removes_and_adds_sites_at_once(lab: Lab) -> None:
         assert recorder.view is not None
         assert "site-003" not in {t.site for t in recorder.view.targets}
         assert "site-003" not in {x.site for x in recorder.view.links}
-        monitor.reload(load_intent(full))
+        monitor.reload(load_config(full))
         await recorder.until(
             "site-003 back in the view",
             lambda: recorder.state("site-003") == "compliant",

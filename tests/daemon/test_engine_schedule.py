@@ -13,11 +13,13 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 from random import Random
 
-from sprmon.core.intent import GnmiTarget, Intent, Site, SnmpTarget
+from sprmon.core.intent import Intent, Site
 from sprmon.core.monitor import Protocol, StateChange
 from sprmon.core.settings import MonitorSettings
 from sprmon.daemon.collector import PollRequest, PollResult
 from sprmon.daemon.engine import Monitor
+from sprmon.intentfile import LoadedIntent
+from sprmon.inventory import GnmiTarget, Inventory, RouterAccess, SnmpTarget
 from tests.factories import intent, observation
 
 
@@ -38,10 +40,10 @@ class RecordingCollector:
         self.in_flight = 0
         self.most_in_flight = 0
 
-    def handles(self, site: Site) -> bool:
+    def handles(self, access: RouterAccess) -> bool:
         return True
 
-    async def poll(self, site: Site, request: PollRequest) -> PollResult:
+    async def poll(self, site: Site, access: RouterAccess, request: PollRequest) -> PollResult:
         loop = asyncio.get_running_loop()
         started = loop.time()
         self.in_flight += 1
@@ -61,7 +63,7 @@ def fleet(sites: int, **settings: float) -> Intent:
 
 
 async def run_for(monitor_intent: Intent, collector: RecordingCollector, seconds: float) -> None:
-    async with Monitor(monitor_intent, [collector], rng=Random(4), clock=_clock):
+    async with Monitor(LoadedIntent(monitor_intent), [collector], rng=Random(4), clock=_clock):
         await asyncio.sleep(seconds)
 
 
@@ -98,18 +100,20 @@ async def test_the_bgp_table_is_read_on_the_first_poll_then_only_every_bgp_inter
 
 
 class SnmpOnlyCollector(RecordingCollector):
-    def handles(self, site: Site) -> bool:
-        return site.snmp is not None
+    def handles(self, access: RouterAccess) -> bool:
+        return access.snmp is not None
 
 
-def _with_targets(base: Intent, *, gnmi_only: set[str]) -> Intent:
-    sites = tuple(
-        replace(site, gnmi=GnmiTarget(host="127.0.0.1"))
-        if site.name in gnmi_only
-        else replace(site, snmp=SnmpTarget(host="127.0.0.1", port=16100 + n))
-        for n, site in enumerate(base.sites, start=1)
+def _with_targets(base: Intent, *, gnmi_only: set[str]) -> LoadedIntent:
+    inventory = Inventory(
+        {
+            site.name: RouterAccess(gnmi=GnmiTarget(host="127.0.0.1"))
+            if site.name in gnmi_only
+            else RouterAccess(snmp=SnmpTarget(host="127.0.0.1", port=16100 + n))
+            for n, site in enumerate(base.sites, start=1)
+        }
     )
-    return replace(base, sites=sites)
+    return LoadedIntent(base, inventory)
 
 
 async def test_a_site_no_collector_speaks_is_unknown_and_a_reload_can_take_it_there() -> None:
@@ -139,3 +143,45 @@ async def test_a_site_no_collector_speaks_is_unknown_and_a_reload_can_take_it_th
         moved = [c for c in changes[before:] if c.site == "branch-01" and c.app is not None]
         assert moved
         assert {(c.old_state, c.new_state) for c in moved} == {("compliant", "unknown")}
+
+
+class WatchingCollector(RecordingCollector):
+    """Each poll reads, then waits ``watch_s`` through the request's ``idle`` (as the SNMP
+    counter watch waits for the agent's refresh), then reads once more."""
+
+    def __init__(self, duration_s: float, watch_s: float) -> None:
+        super().__init__(duration_s)
+        self.watch_s = watch_s
+
+    async def _read(self) -> None:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.duration_s)
+        finally:
+            self.in_flight -= 1
+
+    async def poll(self, site: Site, access: RouterAccess, request: PollRequest) -> PollResult:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await self._read()
+        await request.idle(self.watch_s)
+        await self._read()
+        self.polls.append(Poll(site.name, started, loop.time(), request.bgp_table))
+        n = int(site.name.split("-")[1])
+        return PollResult(replace(observation(n), collected_at=loop.time() + 1e9))
+
+
+async def test_a_poll_waiting_in_its_counter_watch_leaves_its_slot_to_other_sites() -> None:
+    collector = WatchingCollector(duration_s=0.01, watch_s=0.3)
+    settings = {"counter_interval_s": 0.05, "bgp_interval_s": 0.05, "jitter": 0.0}
+    await run_for(fleet(3, **settings, max_in_flight=1), collector, 1.0)
+    assert collector.most_in_flight == 1, "reads stay within the bound"
+    polls = sorted(collector.polls, key=lambda p: p.started)
+    overlapping = [
+        (a.site, b.site) for a, b in pairwise(polls) if a.site != b.site and b.started < a.ended
+    ]
+    # With one slot held through the watch, no poll could start before the one
+    # before it ended.
+    assert overlapping, [(p.site, p.started, p.ended) for p in polls]
+    assert {p.site for p in polls} == {"branch-01", "branch-02", "branch-03"}

@@ -61,3 +61,11 @@ def test_the_health_is_reused_between_views_until_a_poll_or_the_stale_time_chang
     assert not tracker.health(451.0, 300.0).up
     tracker.failed(FailureReason.TIMEOUT, "no answer")
     assert tracker.health(452.0, 300.0).errors_total == (("timeout", 1),)
+
+
+def test_new_counts_of_unusable_input_reach_the_next_health() -> None:
+    tracker = TargetTracker("site-001", Protocol.GNMI)
+    tracker.succeeded(90.0)
+    assert tracker.health(100.0, 300.0).bad_input_total == ()
+    tracker.bad_input((("unknown_path", 3),))
+    assert tracker.health(101.0, 300.0).bad_input_total == (("unknown_path", 3),)

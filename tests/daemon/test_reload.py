@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sprmon.core.intent import Intent
 from sprmon.daemon.reload import IntentReloader
-from sprmon.intentfile import load_intent
+from sprmon.intentfile import LoadedIntent, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "scenario" / "intent.yaml"
@@ -32,18 +31,18 @@ def intent_file(tmp_path: Path) -> Path:
 
 
 async def test_a_good_file_is_applied(intent_file: Path) -> None:
-    applied: list[Intent] = []
+    applied: list[LoadedIntent] = []
     reloader = IntentReloader(intent_file, applied.append)
     append(intent_file, "monitor: {bgp_interval: 2m}\n")
     assert await reloader.reload()
-    (intent,) = applied
-    assert intent.monitor.bgp_interval_s == 120.0
+    (loaded,) = applied
+    assert loaded.intent.monitor.bgp_interval_s == 120.0
 
 
 async def test_a_bad_file_is_rejected_with_every_problem_logged(
     intent_file: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    applied: list[Intent] = []
+    applied: list[LoadedIntent] = []
     reloader = IntentReloader(intent_file, applied.append)
     replace_text(intent_file, "version: 1\nlinks: {}\nbogus: 1\n")
     with caplog.at_level(logging.ERROR, logger="sprmon.daemon.reload"):
@@ -72,14 +71,14 @@ async def test_requests_during_a_reload_end_in_one_more_reload_of_the_newest_fil
     loads: list[str] = []
     loop = asyncio.get_running_loop()
 
-    def slow_load(path: Path) -> Intent:
+    def slow_load(path: Path) -> LoadedIntent:
         loads.append(path.read_text(encoding="utf-8")[-40:])
         if len(loads) == 1:
             loop.call_soon_threadsafe(started.set)
             asyncio.run_coroutine_threadsafe(release.wait(), loop).result()
-        return load_intent(path)
+        return load_config(path)
 
-    applied: list[Intent] = []
+    applied: list[LoadedIntent] = []
     reloader = IntentReloader(intent_file, applied.append, load=slow_load)
     first = asyncio.create_task(reloader.reload())
     await started.wait()

@@ -16,8 +16,11 @@ MONITOR = "monitor: {bgp_interval: 10s, counter_interval: 10s}\n"
 
 
 async def test_sprmon_run_streams_the_gnmi_sites_and_polls_the_others(tmp_path: Path) -> None:
-    async with gnmi_lab(tmp_path, sites=2, protocols="mixed", extra=MONITOR) as (lab, intent):
-        assert [s.gnmi is not None for s in intent.sites] == [True, False]
+    async with gnmi_lab(tmp_path, sites=2, protocols="mixed", extra=MONITOR) as (lab, config):
+        assert [config.inventory.gnmi(s.name) is not None for s in config.intent.sites] == [
+            True,
+            False,
+        ]
         assert lab.intent_path is not None
         daemon = await start(
             tmp_path, "-vv", "run", "--intent", lab.intent_path, "--log-format", "json"

@@ -285,3 +285,16 @@ def test_series_per_site_follow_the_documented_formula(apps: int, prefixes_per_a
     per_site = 7 * apps + 14 * 2 + 3
     assert default == fixed + sites * per_site
     assert per_prefix == default + sites * 8 * apps * prefixes_per_app
+
+
+def test_unusable_input_from_a_router_is_counted_by_kind() -> None:
+    view = fixed_view()
+    first = view.targets[0]
+    noisy = replace(first, bad_input_total=(("malformed_value", 2), ("unknown_path", 7)))
+    holder = ViewHolder(replace(view, targets=(noisy, *view.targets[1:])))
+    registry = build_registry(holder)
+    labels = {"site": first.site, "protocol": first.protocol.value}
+    sample = registry.get_sample_value
+    assert sample("sprmon_bad_input_total", {**labels, "kind": "unknown_path"}) == 7
+    assert sample("sprmon_bad_input_total", {**labels, "kind": "malformed_value"}) == 2
+    assert sample("sprmon_bad_input_total", {**labels, "kind": "too_many"}) is None

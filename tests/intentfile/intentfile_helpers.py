@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sprmon.core.intent import Intent
-from sprmon.intentfile import IntentFileError, load_intent
+from sprmon.intentfile import IntentFileError, LoadedIntent, load_config, load_intent
 
 BASE = """\
 version: 1
@@ -78,5 +78,10 @@ def problems(folder: Path, text: str, csv: str | None = None) -> list[str]:
 
 
 def load(folder: Path, text: str, csv: str | None = None) -> Intent:
+    return load_all(folder, text, csv).intent
+
+
+def load_all(folder: Path, text: str, csv: str | None = None) -> LoadedIntent:
+    """The policy, the inventory and the MQTT broker of files written into ``folder``."""
     write(folder, text, csv)
-    return load_intent(Path("intent.yaml"))
+    return load_config(Path("intent.yaml"))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.intentfile.intentfile_helpers import BASE, load, problems
+from tests.intentfile.intentfile_helpers import BASE, load_all, problems
 
 WITH_CSV = BASE + "sites_csv: sites.csv\n"
 HEADER = "name,group,address,snmp.port,links.mpls.neighbors,links.mpls.interface,labels.region\n"
@@ -23,7 +23,8 @@ def test_csv_rows_become_sites_merged_like_yaml_sites(tmp_path: Path) -> None:
         "\n"  # blank lines are skipped
         "branch-04,,127.0.0.2,16104,198.51.100.13,,\n"
     )
-    intent = load(tmp_path, WITH_CSV, csv)
+    loaded = load_all(tmp_path, WITH_CSV, csv)
+    intent = loaded.intent
     assert [site.name for site in intent.sites] == [
         "branch-01",
         "branch-02",
@@ -31,8 +32,9 @@ def test_csv_rows_become_sites_merged_like_yaml_sites(tmp_path: Path) -> None:
         "branch-04",
     ]
     three = intent.site("branch-03")
-    assert three is not None and three.snmp is not None
-    assert (three.snmp.host, three.snmp.port) == ("127.0.0.2", 16103)
+    three_snmp = loaded.inventory.snmp("branch-03")
+    assert three is not None and three_snmp is not None
+    assert (three_snmp.host, three_snmp.port) == ("127.0.0.2", 16103)
     mpls, inet = three.links
     assert mpls.neighbors == ("198.51.100.9", "2001:db8:100::1")
     assert (mpls.interface_index, mpls.interface_name) == (7, None)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from sprmon.core.intent import SecretRef
-from sprmon.core.settings import MonitorSettings, MqttTarget
-from tests.intentfile.intentfile_helpers import BASE, load, problems
+from sprmon.core.settings import MonitorSettings
+from sprmon.inventory import MqttTarget, SecretRef
+from tests.intentfile.intentfile_helpers import BASE, load, load_all, problems
 
 
 @pytest.fixture(autouse=True)
@@ -21,9 +21,9 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_without_the_sections_the_defaults_apply_and_mqtt_is_off(tmp_path: Path) -> None:
-    intent = load(tmp_path, BASE)
-    assert intent.monitor == MonitorSettings()
-    assert intent.mqtt is None
+    loaded = load_all(tmp_path, BASE)
+    assert loaded.intent.monitor == MonitorSettings()
+    assert loaded.mqtt is None
 
 
 def test_every_monitor_key_is_read_with_its_unit(tmp_path: Path) -> None:
@@ -64,7 +64,7 @@ def test_mqtt_section_with_secret_reference_and_tls(tmp_path: Path) -> None:
         "  client_id: sprmon-eu\n"
         "  flush_timeout: 2s\n"
     )
-    mqtt = load(tmp_path, text).mqtt
+    mqtt = load_all(tmp_path, text).mqtt
     folder = Path.cwd()
     assert mqtt == MqttTarget(
         host="broker.example.net",
@@ -82,7 +82,9 @@ def test_mqtt_section_with_secret_reference_and_tls(tmp_path: Path) -> None:
 
 
 def test_mqtt_defaults_to_port_1883_without_tls(tmp_path: Path) -> None:
-    mqtt = load(tmp_path, BASE + "mqtt: {host: 127.0.0.1, password: {env: P}, username: u}\n").mqtt
+    mqtt = load_all(
+        tmp_path, BASE + "mqtt: {host: 127.0.0.1, password: {env: P}, username: u}\n"
+    ).mqtt
     assert mqtt is not None
     assert (mqtt.port, mqtt.tls, mqtt.topic_prefix) == (1883, False, "sprmon")
     assert mqtt.password == SecretRef(env="P")

@@ -9,21 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from sprmon.core.intent import (
-    Application,
-    AuthProtocol,
-    GnmiTarget,
-    Marking,
-    PrivProtocol,
-    SecretRef,
-    Site,
-    SiteLink,
-    SnmpVersion,
-    Thresholds,
-)
+from sprmon.core.intent import Application, Marking, Site, SiteLink, Thresholds
 from sprmon.core.prefixes import Prefix
-from sprmon.intentfile import load_intent
-from tests.intentfile.intentfile_helpers import BASE, edit, load
+from sprmon.intentfile import load_config
+from sprmon.inventory import AuthProtocol, GnmiTarget, PrivProtocol, SecretRef, SnmpVersion
+from tests.intentfile.intentfile_helpers import BASE, edit, load, load_all
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "examples" / "scenario" / "intent.yaml"
@@ -37,7 +27,8 @@ def _link(site: Site, role: str) -> SiteLink:
 
 
 def test_scenario_example_holds_exactly_the_scenario_facts() -> None:
-    intent = load_intent(SCENARIO)
+    loaded = load_config(SCENARIO)
+    intent = loaded.intent
     assert [(link.name) for link in intent.links] == ["mpls", "inet"]
     assert intent.applications == (
         Application(
@@ -59,10 +50,11 @@ def test_scenario_example_holds_exactly_the_scenario_facts() -> None:
     mpls_neighbors.append("198.51.100.17")
     assert [site.name for site in intent.sites] == [f"branch-0{n}" for n in range(1, 6)]
     for number, (site, neighbor) in enumerate(zip(intent.sites, mpls_neighbors, strict=True)):
-        assert site.snmp is not None and site.gnmi is None
-        assert (site.snmp.host, site.snmp.port) == ("127.0.0.1", 16101 + number)
-        assert site.snmp.version is SnmpVersion.V2C
-        assert site.snmp.community == SecretRef(env="SPRMON_SNMP_COMMUNITY")
+        snmp = loaded.inventory.snmp(site.name)
+        assert snmp is not None and loaded.inventory.gnmi(site.name) is None
+        assert (snmp.host, snmp.port) == ("127.0.0.1", 16101 + number)
+        assert snmp.version is SnmpVersion.V2C
+        assert snmp.community == SecretRef(env="SPRMON_SNMP_COMMUNITY")
         mpls, inet = site.links
         assert (mpls.role, mpls.capacity_bps, mpls.interface_name) == ("mpls", 10_000_000, "eth1")
         assert mpls.neighbors == (neighbor, "2001:db8:100::1")
@@ -79,7 +71,8 @@ def test_docs_example_loads_with_every_layer_merged(
     monkeypatch.chdir(tmp_path)
     csv = "name,group,snmp.port,snmp.credentials,links.mpls.neighbors,address\n"
     csv += "branch-03,big-branch,16103,branch-v3,198.51.100.9,127.0.0.1\n"
-    intent = load(tmp_path, example.group(1), csv)
+    loaded = load_all(tmp_path, example.group(1), csv)
+    intent, inventory = loaded.intent, loaded.inventory
     one, two, three = intent.sites
     assert intent.thresholds == Thresholds(stale_after_s=300.0)
     # site_defaults only.
@@ -88,7 +81,7 @@ def test_docs_example_loads_with_every_layer_merged(
     assert _link(two, "inet").capacity_bps == 1_000_000_000
     assert _link(two, "mpls").neighbors == ("198.51.100.5",)
     assert _link(two, "mpls").interface_name == "eth1"
-    assert two.gnmi == GnmiTarget(
+    assert inventory.gnmi(two.name) == GnmiTarget(
         host="127.0.0.1",
         port=57401,
         username="sprmon",
@@ -96,12 +89,13 @@ def test_docs_example_loads_with_every_layer_merged(
     )
     assert two.labels == {"region": "north"}
     # SNMPv3 from the CSV row, with the key file resolved against the intent's folder.
-    assert three.snmp is not None
-    assert three.snmp.version is SnmpVersion.V3
-    assert (three.snmp.user, three.snmp.auth_protocol) == ("sprmon", AuthProtocol.SHA256)
-    assert three.snmp.priv_protocol is PrivProtocol.AES128
-    assert three.snmp.priv_key == SecretRef(file=str(tmp_path / "secrets" / "priv.key"))
-    assert three.snmp.community is None
+    three_snmp = inventory.snmp(three.name)
+    assert three_snmp is not None
+    assert three_snmp.version is SnmpVersion.V3
+    assert (three_snmp.user, three_snmp.auth_protocol) == ("sprmon", AuthProtocol.SHA256)
+    assert three_snmp.priv_protocol is PrivProtocol.AES128
+    assert three_snmp.priv_key == SecretRef(file=str(tmp_path / "secrets" / "priv.key"))
+    assert three_snmp.community is None
 
 
 def test_lists_are_replaced_and_mappings_merged_across_layers(
@@ -116,13 +110,15 @@ def test_lists_are_replaced_and_mappings_merged_across_layers(
         "snmp: {port: 16102}",
         "snmp: {port: 16102, retries: 0}, labels: {region: north}",
     )
-    two = load(tmp_path, text).sites[1]
+    loaded = load_all(tmp_path, text)
+    two = loaded.intent.sites[1]
+    two_snmp = loaded.inventory.snmp(two.name)
     assert _link(two, "inet").neighbors == ("192.0.2.1", "192.0.2.2")
     assert _link(two, "inet").interface_name == "eth2"
     assert two.labels == {"tier": "big", "region": "north"}
-    assert two.snmp is not None
-    assert (two.snmp.timeout_s, two.snmp.retries, two.snmp.port) == (5.0, 0, 16102)
-    assert two.snmp.community == SecretRef(env="SPRMON_SNMP_COMMUNITY")
+    assert two_snmp is not None
+    assert (two_snmp.timeout_s, two_snmp.retries, two_snmp.port) == (5.0, 0, 16102)
+    assert two_snmp.community == SecretRef(env="SPRMON_SNMP_COMMUNITY")
 
 
 def test_addresses_and_prefixes_are_stored_canonical(
@@ -159,10 +155,12 @@ def test_thresholds_durations_and_interface_indexes_are_parsed(
 
 
 def test_large_example_loads_10000_sites_with_unique_loopback_targets() -> None:
-    intent = load_intent(LARGE / "intent.yaml")
+    loaded = load_config(LARGE / "intent.yaml")
+    intent = loaded.intent
+    targets = [loaded.inventory.snmp(s.name) for s in intent.sites]
     assert len(intent.sites) == 10_000
-    assert len({(s.snmp.host, s.snmp.port) for s in intent.sites if s.snmp}) == 10_000
-    assert all(s.snmp is not None and s.snmp.host.startswith("127.") for s in intent.sites)
+    assert len({(t.host, t.port) for t in targets if t}) == 10_000
+    assert all(t is not None and t.host.startswith("127.") for t in targets)
 
 
 def test_large_example_csv_is_what_the_generator_writes(tmp_path: Path) -> None:

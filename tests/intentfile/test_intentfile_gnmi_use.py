@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from sprmon.collector.gnmi.plan import site_plan
-from sprmon.core.intent import ALL_PARTS, DataPart
-from tests.intentfile.intentfile_helpers import BASE, SITE1, SITE2, edit, load, problems
+from sprmon.inventory import ALL_PARTS, DataPart
+from tests.intentfile.intentfile_helpers import BASE, SITE1, SITE2, edit, load_all, problems
 
 GNMI_ONLY = "  - {name: branch-03, address: 127.0.0.3, gnmi: {credentials: gnmi-ro%s}, links: {mpls: {neighbors: 198.51.100.9}}}\n"  # noqa: E501
 
@@ -35,7 +35,7 @@ def test_a_site_with_both_targets_reads_everything_over_gnmi_unless_use_says_oth
         ),
         text,
     )
-    one, two = load(tmp_path, text).sites
+    one, two = load_all(tmp_path, text).inventory.values()
     assert one.gnmi is not None and one.gnmi.use == ALL_PARTS
     assert two.gnmi is not None and two.gnmi.use == (DataPart.BGP,)
     assert (site_plan(one).gnmi, site_plan(one).snmp) == (ALL_PARTS, ())
@@ -51,8 +51,8 @@ def test_use_can_be_set_once_for_every_site_in_site_defaults(tmp_path: Path) -> 
     )
     text = text.replace("snmp: {port: 16101}", "snmp: {port: 16101}, gnmi: {port: 57401}")
     text = text.replace("snmp: {port: 16102}", "snmp: {port: 16102}, gnmi: {port: 57402}")
-    for site in load(tmp_path, text).sites:
-        assert site.gnmi is not None and site.gnmi.use == (DataPart.INTERFACES,)
+    for access in load_all(tmp_path, text).inventory.values():
+        assert access.gnmi is not None and access.gnmi.use == (DataPart.INTERFACES,)
 
 
 @pytest.mark.parametrize(
@@ -85,5 +85,5 @@ def test_use_in_a_csv_column_separates_its_items_with_semicolons(tmp_path: Path)
     text = BASE + "sites_csv: sites.csv\n"
     csv = "name,address,snmp.port,gnmi.credentials,gnmi.use,links.mpls.neighbors\n"
     csv += "branch-09,127.0.0.9,16109,gnmi-ro,bgp;interfaces,198.51.100.33\n"
-    *_, nine = load(tmp_path, text, csv).sites
+    *_, nine = load_all(tmp_path, text, csv).inventory.values()
     assert nine.gnmi is not None and nine.gnmi.use == ALL_PARTS

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sprmon.cli.lab_commands import lab as lab_group
-from sprmon.intentfile import load_intent
+from sprmon.intentfile import load_config
 from sprmon.lab import Lab, NoLabRunningError, run_lab
 from sprmon.lab.control import LabRecord, find_lab
 from sprmon.lab.intent_file import AUTH_KEY_FILE, COMMUNITY_FILE, PRIV_KEY_FILE
@@ -120,12 +120,14 @@ async def test_the_written_intent_loads_and_matches_the_lab(
         state_dir=state_dir,
         clock=clock,
     ) as lab:
-        intent = await asyncio.to_thread(load_intent, intent_path)
+        loaded = await asyncio.to_thread(load_config, intent_path)
+        intent = loaded.intent
         assert [s.name for s in intent.sites] == list(lab.site_ports)
         for site in intent.sites:
-            assert site.snmp is not None
-            assert (site.snmp.host, site.snmp.port) == (lab.host, lab.site_ports[site.name])
-            assert site.snmp.version.value == version
+            snmp = loaded.inventory.snmp(site.name)
+            assert snmp is not None
+            assert (snmp.host, snmp.port) == (lab.host, lab.site_ports[site.name])
+            assert snmp.version.value == version
             plan = lab.model.site(site.name)
             for link in site.links:
                 assert link.neighbors == (plan.link(link.role).core_address,)

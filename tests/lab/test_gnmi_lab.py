@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from sprmon.cli.lab_commands import lab as lab_group
-from sprmon.intentfile import load_intent
+from sprmon.intentfile import load_config
 from sprmon.lab import AgentStartError, run_lab
 from sprmon.lab.control import LabRecord
 from sprmon.lab.intent_file import GNMI_PASSWORD_FILE
@@ -30,7 +30,8 @@ async def test_a_mixed_lab_serves_gnmi_at_every_other_site_and_the_intent_says_s
     async with run_lab(
         sites=3, clock=clock, control=False, protocols="mixed", intent_path=intent_path
     ) as lab:
-        intent = await asyncio.to_thread(load_intent, intent_path)
+        loaded = await asyncio.to_thread(load_config, intent_path)
+    intent, inventory = loaded.intent, loaded.inventory
     assert lab.protocols == {
         "site-001": {"snmp", "gnmi"},
         "site-002": {"snmp"},
@@ -40,15 +41,16 @@ async def test_a_mixed_lab_serves_gnmi_at_every_other_site_and_the_intent_says_s
     assert set(lab.gnmi_ports) == {"site-001", "site-003"}
     assert lab.gnmi_credentials is not None
     for site in intent.sites:
-        assert site.snmp is not None
-        assert site.snmp.port == lab.site_ports[site.name]
+        snmp, gnmi = inventory.snmp(site.name), inventory.gnmi(site.name)
+        assert snmp is not None
+        assert snmp.port == lab.site_ports[site.name]
         if site.name in lab.gnmi_ports:
-            assert site.gnmi is not None
-            assert (site.gnmi.host, site.gnmi.port) == (lab.host, lab.gnmi_ports[site.name])
-            assert site.gnmi.tls is False
-            assert site.gnmi.username == lab.gnmi_credentials.username
+            assert gnmi is not None
+            assert (gnmi.host, gnmi.port) == (lab.host, lab.gnmi_ports[site.name])
+            assert gnmi.tls is False
+            assert gnmi.username == lab.gnmi_credentials.username
         else:
-            assert site.gnmi is None
+            assert gnmi is None
     password = intent_path.parent / GNMI_PASSWORD_FILE
     assert password.read_text(encoding="utf-8") == lab.gnmi_credentials.password
     assert password.stat().st_mode & 0o777 == 0o600
@@ -63,11 +65,15 @@ async def test_a_gnmi_only_lab_has_no_snmp_sites_and_its_intent_lists_ipv6(
     async with run_lab(
         sites=2, clock=clock, control=False, protocols="gnmi", intent_path=intent_path
     ) as lab:
-        intent = await asyncio.to_thread(load_intent, intent_path)
+        loaded = await asyncio.to_thread(load_config, intent_path)
+    intent, inventory = loaded.intent, loaded.inventory
     assert lab.site_ports == {}
     assert set(lab.core_ports) == {"core-mpls", "core-inet"}, "the cores answer SNMP"
     assert set(lab.gnmi_ports) == {"site-001", "site-002"}
-    assert all(site.snmp is None and site.gnmi is not None for site in intent.sites)
+    assert all(
+        inventory.snmp(site.name) is None and inventory.gnmi(site.name) is not None
+        for site in intent.sites
+    )
     prefixes = {p for app in intent.applications for p in app.prefixes}
     assert prefixes == IPV4_PREFIXES | IPV6_PREFIXES
 

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sprmon.collector import ber
-from sprmon.collector.poller import SnmpPoller
-from sprmon.intentfile import load_intent
+from sprmon.collector.poller import SnmpPoller, snmp_sites
+from sprmon.intentfile import load_config
 from sprmon.lab import run_lab
 from sprmon.lab.agents import AgentPool
 from sprmon.lab.credentials import V2cCredentials
@@ -428,10 +428,11 @@ async def test_a_thousand_sites_answer_the_collector_polling_64_at_once(tmp_path
         sites=1000, intent_path=tmp_path / "intent.yaml", tick=3600, control=False
     ) as lab:
         assert lab.intent_path is not None
-        intent = load_intent(lab.intent_path)
+        loaded = load_config(lab.intent_path)
+        intent = loaded.intent
         prefixes = [prefix for app in intent.applications for prefix in app.prefixes]
         async with SnmpPoller(max_concurrency=64) as poller:
-            snapshot = await poller.poll(intent.sites, prefixes)
+            snapshot = await poller.poll(snmp_sites(intent.sites, loaded.inventory), prefixes)
         assert len(snapshot.observations) == 1000
         for observation in snapshot.observations:
             assert observation.error is None, observation.error

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from sprmon.intentfile import load_intent
+from sprmon.intentfile import load_config
 from sprmon.realpeers.frr import FrrWan, frr_wan
 from tests.realnet.realnet_support import Observer
 
@@ -30,7 +30,7 @@ async def wan(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FrrWan]
 @pytest.fixture(scope="module")
 def observer(wan: FrrWan, tmp_path_factory: pytest.TempPathFactory) -> Observer:
     intent_path = wan.write_intent(tmp_path_factory.mktemp("frr-intent") / "intent.yaml")
-    return Observer(wan, load_intent(intent_path), intent_path)
+    return Observer(wan, load_config(intent_path), intent_path)
 
 
 @pytest_asyncio.fixture(loop_scope="module")

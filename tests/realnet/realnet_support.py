@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sprmon.collector.poller import SnmpPoller
+from sprmon.collector.poller import SnmpPoller, snmp_sites
 from sprmon.core.evaluate import evaluate
 from sprmon.core.findings import Report
-from sprmon.core.intent import Intent
 from sprmon.core.prefixes import Prefix
+from sprmon.intentfile import LoadedIntent
 from sprmon.realpeers.frr import APP_PREFIXES, LEGACY, LINKS, FrrWan
 
 Key = tuple[str, str]
@@ -283,9 +283,11 @@ class View:
 class Observer:
     """Looks at the network through sprmon (in-process or as a process) and through FRR."""
 
-    def __init__(self, wan: FrrWan, intent: Intent, intent_path: Path) -> None:
+    def __init__(self, wan: FrrWan, loaded: LoadedIntent, intent_path: Path) -> None:
         self.wan = wan
-        self.intent = intent
+        self.intent = loaded.intent
+        #: Every site with its SNMP target, as the poller takes them.
+        self.polled = snmp_sites(loaded.intent.sites, loaded.inventory)
         self.intent_path = intent_path
         self.prefixes = [Prefix(p) for p in APP_PREFIXES]
 
@@ -295,7 +297,7 @@ class Observer:
     async def look(self, source: Source = "api") -> View:
         if source == "api":
             async with SnmpPoller() as poller:
-                snapshot = await poller.poll(self.intent.sites, self.prefixes)
+                snapshot = await poller.poll(self.polled, self.prefixes)
             report = evaluate(self.intent, snapshot, now=time.time())
             sprmon = SprmonView.from_report(report)
         else:

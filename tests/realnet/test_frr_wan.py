@@ -285,7 +285,7 @@ async def test_mpls_utilisation_matches_the_bytes_sent_across_the_veth(
     observer: Observer, wan: FrrWan
 ) -> None:
     site = wan.site(SITE)
-    sites = observer.intent.sites
+    sites = observer.polled
     first_poll_done = asyncio.Event()
 
     def on_site_done(name: str, ok: bool, done: int, total: int) -> None:

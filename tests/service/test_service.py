@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from sprmon.core.evaluate import UnknownSiteError
 from sprmon.core.findings import PathState
-from sprmon.core.intent import SnmpTarget
 from sprmon.intentfile import load_intent
+from sprmon.inventory import Inventory, RouterAccess, SnmpTarget
 from sprmon.service import (
     NoPollableSiteError,
     collect,
@@ -37,8 +36,9 @@ def test_every_site_in_intent_order_or_only_the_named_ones() -> None:
 
 def test_only_sites_with_an_snmp_target_are_polled() -> None:
     sites = list(intent(2).sites)
-    with_snmp = replace(sites[0], snmp=SnmpTarget(host="127.0.0.1"))
-    polled, skipped = pollable_sites([with_snmp, sites[1]])
+    with_snmp = sites[0]
+    inventory = Inventory({with_snmp.name: RouterAccess(snmp=SnmpTarget(host="127.0.0.1"))})
+    polled, skipped = pollable_sites([with_snmp, sites[1]], inventory)
     assert polled == [with_snmp]
     assert skipped == [sites[1]]
 
@@ -49,7 +49,7 @@ def test_every_application_prefix_is_asked_for_once_in_intent_order() -> None:
 
 async def test_no_site_with_a_target_is_an_error_that_says_what_to_do() -> None:
     with pytest.raises(NoPollableSiteError) as info:
-        await collect(intent(1), intent(1).sites, interval_s=0)
+        await collect(intent(1), Inventory(), intent(1).sites, interval_s=0)
     assert "pass --snapshot FILE" in str(info.value)
 
 

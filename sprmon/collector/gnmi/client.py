@@ -35,7 +35,7 @@ from typing import Any, Self
 import grpc
 from pygnmi.spec.v080 import gnmi_pb2, gnmi_pb2_grpc
 
-from sprmon.core.intent import GnmiTarget
+from sprmon.inventory import GnmiTarget
 from sprmon.secrets import SecretError, resolve_secret
 
 __all__ = [

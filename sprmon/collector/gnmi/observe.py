@@ -29,9 +29,9 @@ from sprmon.collector.gnmi.badinput import BadInput
 from sprmon.collector.gnmi.paths import Kind
 from sprmon.collector.gnmi.records import IfRecord, Record
 from sprmon.collector.gnmi.store import SiteStore
-from sprmon.core.intent import DataPart
 from sprmon.core.observed import BgpPath, BgpPeer, Interface, PeerState, SiteObservation
 from sprmon.core.prefixes import Address, Prefix
+from sprmon.inventory import DataPart
 
 __all__ = ["dangling_references", "observe"]
 

@@ -1,6 +1,6 @@
 """The OpenConfig paths sprmon reads over gNMI, and where a received path belongs.
 
-Requests: :func:`subscriptions` lists the paths of each :class:`~sprmon.core.intent.DataPart`,
+Requests: :func:`subscriptions` lists the paths of each :class:`~sprmon.inventory.DataPart`,
 each with how it is streamed (ON_CHANGE for state, SAMPLE for counters), and
 :func:`pb_path` builds a gNMI ``Path`` from text such as
 ``/interfaces/interface/state/counters``.
@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from pygnmi.spec.v080 import gnmi_pb2
 
-from sprmon.core.intent import DataPart
+from sprmon.inventory import DataPart
 
 __all__ = [
     "BGP",

@@ -1,9 +1,10 @@
 """Which protocol reads which part of a site, and one observation from the two.
 
-A site with only an ``snmp`` target is read over SNMP, one with only a ``gnmi``
-target over gNMI. A site with both reads over gNMI what its ``gnmi.use`` says
-(everything by default) and the rest over SNMP, e.g. the BGP table over gNMI
-(the only way to see IPv6 paths) and the interface counters over SNMP.
+A site whose inventory entry (:class:`~sprmon.inventory.RouterAccess`) has only
+an ``snmp`` target is read over SNMP, one with only a ``gnmi`` target over
+gNMI. A site with both reads over gNMI what its ``gnmi.use`` says (everything
+by default) and the rest over SNMP, e.g. the BGP table over gNMI (the only way
+to see IPv6 paths) and the interface counters over SNMP.
 :func:`merge` makes the one :class:`~sprmon.core.observed.SiteObservation` the
 evaluation sees: the paths and peers from the protocol that reads BGP, the
 interfaces and uptime from the one that reads interfaces, and the time of the
@@ -14,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sprmon.core.intent import ALL_PARTS, DataPart, Site
 from sprmon.core.observed import SiteObservation
+from sprmon.inventory import ALL_PARTS, DataPart, RouterAccess
 
 __all__ = ["SitePlan", "merge", "site_plan"]
 
@@ -38,15 +39,16 @@ class SitePlan:
         return "snmp" if part in self.snmp else None
 
 
-def site_plan(site: Site, *, gnmi: bool = True, snmp: bool = True) -> SitePlan:
-    """What ``site`` reads over each protocol, when those collectors are available.
+def site_plan(access: RouterAccess, *, gnmi: bool = True, snmp: bool = True) -> SitePlan:
+    """What a site reached through ``access`` reads over each protocol, when those
+    collectors are available.
 
     ``gnmi``/``snmp`` False: that collector is not available, so the other
     protocol reads everything it can (a site with both targets falls back to SNMP).
     """
-    over_gnmi = site.gnmi.use if site.gnmi is not None and gnmi else ()
+    over_gnmi = access.gnmi.use if access.gnmi is not None and gnmi else ()
     over_snmp: tuple[DataPart, ...] = ()
-    if site.snmp is not None and snmp:
+    if access.snmp is not None and snmp:
         over_snmp = tuple(part for part in ALL_PARTS if part not in over_gnmi)
     return SitePlan(gnmi=tuple(over_gnmi), snmp=over_snmp)
 

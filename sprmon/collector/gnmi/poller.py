@@ -3,7 +3,7 @@
 ::
 
     async with GnmiPoller() as poller:
-        observations = await poller.poll(sites, prefixes)
+        observations = await poller.poll(gnmi_sites(intent.sites, inventory), prefixes)
 
 Each site: one channel, one Subscribe ONCE for the paths of what the intent reads
 over gNMI (``gnmi.use``), every notification into a fresh
@@ -15,6 +15,8 @@ Deadlines: the target's ``timeout`` for the first answer and between messages,
 and :attr:`GnmiOptions.sync_timeout_s` for the whole dump (an endless stream
 ends there). A site that fails comes back with ``SiteObservation.error`` set,
 never as an exception; an :class:`asyncio.Semaphore` bounds the sites read at once.
+The poller is given each site with its gNMI target (:class:`GnmiSite`):
+:func:`gnmi_sites` pairs an intent's sites with the inventory's targets.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import chain
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 from sprmon.collector.gnmi.badinput import BadInput, BadInputLog
 from sprmon.collector.gnmi.client import (
@@ -38,16 +40,40 @@ from sprmon.collector.gnmi.client import (
 from sprmon.collector.gnmi.observe import observe
 from sprmon.collector.gnmi.paths import subscribe_request
 from sprmon.collector.gnmi.store import COUNTERS, Limits, SiteStore
-from sprmon.core.intent import DataPart, GnmiTarget, Site
+from sprmon.core.intent import Site
 from sprmon.core.observed import SiteObservation
 from sprmon.core.prefixes import Prefix, covering_prefixes
+from sprmon.inventory import DataPart, GnmiTarget, Inventory
 
-__all__ = ["GnmiOptions", "GnmiPoller", "read_until_sync", "relevant_prefixes"]
+__all__ = [
+    "GnmiOptions",
+    "GnmiPoller",
+    "GnmiSite",
+    "gnmi_sites",
+    "read_until_sync",
+    "relevant_prefixes",
+]
 
 log = logging.getLogger("sprmon.collector.gnmi")
 
 #: ``on_site_done(site, ok)``: called once per site as it finishes.
 OnGnmiSiteDone = Callable[[str, bool], None]
+
+
+class GnmiSite(NamedTuple):
+    """A site (its policy: name and links) and how to reach its router over gNMI."""
+
+    site: Site
+    target: GnmiTarget
+
+
+def gnmi_sites(sites: Iterable[Site], inventory: Inventory) -> list[GnmiSite]:
+    """``sites`` that the inventory gives a gNMI target, each with it, in order."""
+    return [
+        GnmiSite(site, target)
+        for site in sites
+        if (target := inventory.gnmi(site.name)) is not None
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,33 +168,31 @@ class GnmiPoller:
         return None
 
     async def poll(
-        self, sites: Sequence[Site], prefixes: Iterable[Prefix] = ()
+        self, sites: Iterable[GnmiSite], prefixes: Iterable[Prefix] = ()
     ) -> list[SiteObservation]:
-        """One observation per site with a gNMI target, in ``sites``' order."""
-        polled = [site for site in sites if site.gnmi is not None]
+        """One observation per site, in ``sites``' order."""
+        polled = list(sites)
         relevant = relevant_prefixes(prefixes)
         semaphore = asyncio.Semaphore(self._max_concurrency)
         results: list[SiteObservation | None] = [None] * len(polled)
 
-        async def one(position: int, site: Site) -> None:
+        async def one(position: int, polled_site: GnmiSite) -> None:
+            site, target = polled_site
             async with semaphore:
-                observation = await self.read_site(site, relevant)
+                observation = await self.read_site(site, target, relevant)
             results[position] = observation
             if self._on_site_done is not None:
                 self._on_site_done(site.name, observation.error is None)
 
         async with asyncio.TaskGroup() as group:
-            for position, site in enumerate(polled):
-                group.create_task(one(position, site))
+            for position, polled_site in enumerate(polled):
+                group.create_task(one(position, polled_site))
         return [result for result in results if result is not None]
 
     async def read_site(
-        self, site: Site, relevant: frozenset[Prefix] | None = None
+        self, site: Site, target: GnmiTarget, relevant: frozenset[Prefix] | None = None
     ) -> SiteObservation:
-        """One Subscribe ONCE of ``site``; never raises for the site's failure."""
-        target = site.gnmi
-        if target is None:
-            raise ValueError(f"site {site.name} has no gnmi target")
+        """One Subscribe ONCE of ``site`` at ``target``; never raises for the site's failure."""
         parts: tuple[DataPart, ...] = target.use
         store = SiteStore(
             site.name, relevant=relevant, limits=self._options.limits, bad_input=self.bad_input

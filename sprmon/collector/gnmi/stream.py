@@ -2,7 +2,8 @@
 
 ::
 
-    async with SiteStream(site, StreamSettings(parts, prefixes, sample_interval_s=60)) as stream:
+    settings = StreamSettings(parts, prefixes, sample_interval_s=60)
+    async with SiteStream(site, target, settings) as stream:   # target: the inventory's
         while True:
             update = await stream.next()      # at once after a change; coalesces bursts
             ...update.observation, update.counters_sampled, update.failure
@@ -57,9 +58,10 @@ from sprmon.collector.gnmi.observe import dangling_references, observe
 from sprmon.collector.gnmi.paths import subscribe_request
 from sprmon.collector.gnmi.poller import GnmiOptions, read_until_sync, relevant_prefixes
 from sprmon.collector.gnmi.store import COUNTERS, SiteStore
-from sprmon.core.intent import DataPart, Site
+from sprmon.core.intent import Site
 from sprmon.core.observed import SiteObservation
 from sprmon.core.prefixes import Prefix
+from sprmon.inventory import DataPart, GnmiTarget
 
 __all__ = ["SiteStream", "StreamOptions", "StreamSettings", "StreamUpdate", "backoff_delay"]
 
@@ -115,6 +117,7 @@ class SiteStream:
     def __init__(
         self,
         site: Site,
+        target: GnmiTarget,
         settings: StreamSettings,
         *,
         options: StreamOptions | None = None,
@@ -122,11 +125,9 @@ class SiteStream:
         rng: Random | None = None,
         bad_input: BadInputLog | None = None,
     ) -> None:
-        if site.gnmi is None:
-            raise ValueError(f"site {site.name} has no gnmi target")
         self.site = site
         self.settings = settings
-        self._target = site.gnmi
+        self._target = target
         self._options = options or StreamOptions()
         self._clock = clock
         self._rng = rng or Random()

@@ -81,6 +81,10 @@ class GnmiTls:
     ca_file: Path | None = None
 
 
+#: Seconds the lab's gNMI servers give open calls to end when the lab stops.
+_STOP_GRACE_S = 1.0
+
+
 class RouterTarget:
     """One site as a gNMI target: its leaves, faults and open subscriptions."""
 
@@ -368,7 +372,10 @@ class GnmiPool:
 
     async def _stop(self) -> None:
         servers, self._servers = self._servers, []
-        await asyncio.gather(*(server.stop(None) for server in servers))
+        # A grace period, as a router shutting down gracefully gives: clients get
+        # a GOAWAY without error first, and gRPC does not log a stream it had to
+        # cancel on stderr of a client (the demo's daemon) still closing its side.
+        await asyncio.gather(*(server.stop(_STOP_GRACE_S) for server in servers))
 
     def changed(self, routers: Iterable[str] | None = None) -> None:
         """The model changed (for ``routers``, or everywhere): wake their subscriptions."""
