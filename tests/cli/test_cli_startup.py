@@ -49,7 +49,9 @@ CHECK = ("check", "-i", INTENT, "-s", SNAPSHOTS / "mixed.json")
 
 def _imported(*args: str | Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     """``python -X importtime -m sprmon ARGS``: the process, and every module it imported."""
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "COLUMNS")}
+    # Neither a terminal nor a variable that makes one: rich is not needed then.
+    ignored = ("FORCE_COLOR", "TTY_COMPATIBLE", "COLUMNS")
+    env = {k: v for k, v in os.environ.items() if k not in ignored}
     path = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "sprmon", *(str(a) for a in args)],

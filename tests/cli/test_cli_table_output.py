@@ -59,3 +59,14 @@ def test_a_report_only_rich_lays_out_is_printed_by_rich(
     assert printed == render_table(report)
     assert "x" * 60 in printed
     assert max(len(line) for line in printed.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("variable", ["FORCE_COLOR", "TTY_COMPATIBLE"])
+def test_a_variable_that_makes_stdout_a_terminal_for_rich_gets_rich_s_colours(
+    run: Run, variable: str
+) -> None:
+    result = run(
+        "check", "-i", INTENT, "-s", SNAPSHOTS / "mixed.json", env={variable: "1", "NO_COLOR": None}
+    )
+    assert result.exit_code == 2
+    assert "\x1b[31m" in result.stdout
