@@ -162,7 +162,6 @@ class _SnapshotDoc(TypedDict):
 
 
 _DOCUMENT = TypeAdapter(_SnapshotDoc)
-_SNAPSHOT = TypeAdapter(Snapshot)
 
 #: The dataclass at each JSON location (array indices left out), to list valid keys.
 _CLASS_AT: dict[tuple[str, ...], type] = {
@@ -353,8 +352,29 @@ def _decode(document: _SnapshotDoc, source: str) -> Snapshot:
     _check_path_numbers(observations, source)
     _check_counter_widths(observations, source)
     _canonicalise(observations, source)
-    # The paths are BgpPath already and pass through as they are.
-    return _SNAPSHOT.validate_python(document)
+    return _snapshot(document)
+
+
+def _snapshot(document: _SnapshotDoc) -> Snapshot:
+    """The core's dataclasses from a validated document, whose paths are BgpPath already.
+
+    Built by their own constructors: a second pydantic schema to build them was
+    a check's start-up cost (bench/README.md), and the objects above the paths
+    are few (an observation, its peers and interfaces per site and poll).
+    """
+    head: dict[str, Any] = {k: v for k, v in document.items() if k != "observations"}
+    return Snapshot(observations=tuple(_observation(o) for o in document["observations"]), **head)
+
+
+def _observation(document: _ObservationDoc) -> SiteObservation:
+    fields: dict[str, Any] = dict(document)
+    peers = document.get("peers")
+    if peers is not None:
+        fields["peers"] = tuple(BgpPeer(**peer) for peer in peers)
+    interfaces = document.get("interfaces")
+    if interfaces is not None:
+        fields["interfaces"] = tuple(Interface(**interface) for interface in interfaces)
+    return SiteObservation(**fields)
 
 
 def _check_path_numbers(observations: Sequence[_ObservationDoc], source: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -253,9 +254,46 @@ def render_report(report: Report, output_format: str, output: Path | None) -> No
 
         write_text(render_junit(report), output)
     else:
-        from sprmon.reports.table import render_table, report_renderable  # noqa: PLC0415
+        print_table(report, output)
 
-        print_renderable(report_renderable(report), render_table(report), output)
+
+def print_table(report: Report, output: Path | None) -> None:
+    """The table report: rich's, coloured, on a terminal; otherwise its plain 80-column text.
+
+    Without a terminal (a monitoring system, a pipe, ``-o``) rich is not even
+    imported for the usual report: the plain layout gives its exact text
+    (:mod:`sprmon.reports.plain_table`, a fifth of a check's start-up saved).
+    """
+    if output is None and may_be_a_terminal():
+        console = stdout_console()
+        if console.is_terminal:
+            from sprmon.reports.table import report_renderable  # noqa: PLC0415
+
+            console.print(report_renderable(report))
+            return
+    from sprmon.reports.plain_table import render_plain_table  # noqa: PLC0415
+
+    text = render_plain_table(report)
+    if text is None:
+        from sprmon.reports.table import render_table  # noqa: PLC0415
+
+        text = render_table(report)
+    write_text(text, output)
+
+
+def may_be_a_terminal() -> bool:
+    """False when rich would certainly not take stdout for a terminal: known without rich.
+
+    rich asks the stream's ``isatty()`` unless ``TTY_COMPATIBLE`` or
+    ``FORCE_COLOR`` decide; when any of them may say yes, rich decides.
+    """
+    if "TTY_COMPATIBLE" in os.environ or "FORCE_COLOR" in os.environ:
+        return True
+    isatty = getattr(sys.stdout, "isatty", None)
+    try:
+        return isatty is not None and bool(isatty())
+    except ValueError:  # a closed stream
+        return False
 
 
 def stdout_console() -> Console:
@@ -276,11 +314,16 @@ def write_text(text: str, output: Path | None) -> None:
         raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
 
 
-def print_renderable(renderable: RenderableType, plain: str, output: Path | None) -> None:
-    """Rich output on a terminal; otherwise the plain 80-column text (files, pipes, CI logs)."""
-    if output is None:
+def print_renderable(
+    renderable: Callable[[], RenderableType], plain: Callable[[], str], output: Path | None
+) -> None:
+    """Rich output on a terminal; otherwise the plain 80-column text (files, pipes, CI logs).
+
+    Each is made only when it is printed: laying out a table is most of printing it.
+    """
+    if output is None and may_be_a_terminal():
         console = stdout_console()
         if console.is_terminal:
-            console.print(renderable)
+            console.print(renderable())
             return
-    write_text(plain, output)
+    write_text(plain(), output)

@@ -242,8 +242,8 @@ async def _story(lab: Lab, loaded: LoadedIntent, daemon: DemoDaemon, options: _O
     text.say()
     changes = diff_reports(before, after)
     print_renderable(
-        diff_renderable(changes, before, after),
-        render_diff_table(changes, before, after, width=WIDTH),
+        lambda: diff_renderable(changes, before, after),
+        lambda: render_diff_table(changes, before, after, width=WIDTH),
         None,
     )
     _verify(before, after)

@@ -78,8 +78,8 @@ def diff(  # noqa: PLR0917 - click passes every option as an argument
         write_text(render_diff_json(result, before, after), output)
     else:
         print_renderable(
-            diff_renderable(result, before, after),
-            render_diff_table(result, before, after),
+            lambda: diff_renderable(result, before, after),
+            lambda: render_diff_table(result, before, after),
             output,
         )
     ctx.exit(diff_exit_code(result))

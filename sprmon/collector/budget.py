@@ -17,7 +17,8 @@ The budget is what the poll can legitimately need, with room to spare::
 
 - 64 octets per value: an OID of about 20 arcs, a number or a short string
   and the framing; 256 for an interface name (a DisplayString is at most 255).
-- The whole ifTable is read to find the links' interfaces by name, so its
+- The whole ifTable is read when the links name no interface, and its name
+  column to find theirs (:mod:`sprmon.collector.link_interfaces`), so its
   size is the router's, not the intent's: 2,000 rows covers site routers.
 - The walk limit is the rows a BGP table walk may read before sprmon switches
   to targeted reads (``CollectOptions.targeted_above_rows``, 10,000); a

@@ -428,6 +428,7 @@ class SnmpPoller:
                         session,
                         site=site.name,
                         prefixes=prefixes,
+                        links=site.links,
                         options=self._options,
                         clock=self._clock,
                         hints=self._hints.get(hint_key) or _first_hints(site),

@@ -6,7 +6,9 @@ A poll runs in stages, each filling part of the observation as it completes:
    the first ``ifName``: the agent is alive, which MIBs it serves, and how many
    interface rows to ask for;
 2. interfaces: ifTable + ifXTable columns (64-bit counters), or ifTable alone
-   with 32-bit counters when the agent has no ifXTable;
+   with 32-bit counters when the agent has no ifXTable; only the rows of the
+   interfaces the site's links name when they name any
+   (:mod:`sprmon.collector.link_interfaces`), else the whole table;
 3. BGP peers: bgpPeerTable;
 4. BGP paths: bgp4PathAttrTable, walked whole, or in targeted mode only the
    rows of the intent's prefixes (or of their longest covering prefix,
@@ -49,6 +51,7 @@ from sprmon.collector.errors import (
     SnmpTimeout,
     SnmpUnreachable,
 )
+from sprmon.collector.link_interfaces import link_interfaces, read_link_interfaces
 from sprmon.collector.mibs import (
     IF_COLUMNS_32,
     IF_COLUMNS_HC,
@@ -61,6 +64,7 @@ from sprmon.collector.mibs import (
 )
 from sprmon.collector.targeted import choose_targeted, read_targeted, targeted_candidates
 from sprmon.collector.walk import BulkSession, walk
+from sprmon.core.intent import SiteLink
 from sprmon.core.observed import BgpPath, BgpPeer, Interface, SiteObservation
 from sprmon.core.prefixes import Prefix
 from sprmon.inventory import SnmpTarget
@@ -93,6 +97,8 @@ class CollectorSession(BulkSession, Protocol):
     def target(self) -> SnmpTarget: ...
 
     async def get_next(self, oids: Sequence[Oid]) -> list[VarBind]: ...
+
+    async def get(self, oids: Sequence[Oid]) -> list[VarBind]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +161,7 @@ class SiteCollector:
         *,
         site: str,
         prefixes: Sequence[Prefix] = (),
+        links: Sequence[SiteLink] = (),
         options: CollectOptions | None = None,
         clock: Callable[[], float] = time.time,
         hints: Mapping[str, int] | None = None,
@@ -162,6 +169,8 @@ class SiteCollector:
         self.session = session
         self.site = site
         self.prefixes = tuple(prefixes)
+        #: The site's links: only their interfaces' rows are read, when they name any.
+        self.links = tuple(links)
         self.options = options or CollectOptions()
         self.hints = dict(hints or {})
         #: Rows read per table (``interfaces``, ``peers``, ``paths``): the next
@@ -255,6 +264,19 @@ class SiteCollector:
         return found[2], found[3]
 
     async def _interfaces(self, hc: bool) -> None:
+        if any(link_interfaces(self.links)):
+            self.interfaces, learnt = await read_link_interfaces(
+                self.session,
+                self.links,
+                hc=hc,
+                hints=self.hints,
+                max_rows=self.options.max_rows,
+                max_repetitions=self.session.target.max_repetitions,
+                max_varbinds=self.options.max_varbinds,
+            )
+            self._collected_at = self._clock()
+            self.row_counts.update(learnt)
+            return
         columns = IF_COLUMNS_HC if hc else IF_COLUMNS_32
         rows = await self._walk(columns, self.session.target.max_repetitions, INTERFACES)
         self._collected_at = self._clock()

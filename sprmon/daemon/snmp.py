@@ -141,6 +141,7 @@ class SnmpCollector:
                         session,
                         site=site.name,
                         prefixes=request.prefixes,
+                        links=site.links,
                         options=self._options,
                         clock=self._clock,
                         hints=self._hints.get(hint_key),

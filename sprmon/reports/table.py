@@ -6,14 +6,15 @@ always wrapped in :class:`rich.text.Text`, never parsed as rich markup: a site
 called ``[red]x`` must print as itself; and it goes through
 :func:`~sprmon.printable.printable` first, so that an ESC or a CR in it prints
 as ``\\x1b`` or ``\\r`` instead of acting on the terminal (rich would drop a CR
-silently and let an ESC through).
+silently and let an ESC through). The words come from
+:mod:`sprmon.reports.table_text`, which the plain layout
+(:mod:`sprmon.reports.plain_table`) shares.
 """
 
 from __future__ import annotations
 
 import io
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from rich import box
 from rich.console import Console, Group, JustifyMethod, RenderableType
@@ -21,34 +22,29 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from sprmon.core.findings import LinkFinding, PathFinding, PathState, Report, Severity
-from sprmon.isotime import format_time
-from sprmon.printable import printable
-from sprmon.reports._format import (
-    CANDIDATE_COLUMNS,
-    SEVERITIES,
-    SEVERITY_STYLE,
-    candidate_cells,
-    link_problems,
-    per_second,
-    percent,
-    severity_name,
-    yes_no,
+from sprmon.core.findings import LinkFinding, PathFinding, Report, Severity
+from sprmon.reports._format import CANDIDATE_COLUMNS, SEVERITY_STYLE, candidate_cells
+from sprmon.reports.table_text import (
+    LINK_COLUMNS,
+    LINK_RIGHT_ALIGNED,
+    PATH_COLUMNS,
+    PATH_NO_WRAP,
+    link_cells,
+    link_explanation,
+    link_head,
+    path_cells,
+    path_explanation,
+    path_head,
+    shows_candidates,
+    site_cells,
+    summary_parts,
+    title_line,
 )
 
 __all__ = ["links_table", "paths_table", "render_table", "report_renderable", "summary_line"]
 
 #: The width the layout is designed for; rich uses the terminal's when it is wider.
 WIDTH = 80
-
-
-def _styled(text: str, severity: Severity) -> Text:
-    return Text(text, style=SEVERITY_STYLE[severity])
-
-
-def _data(text: str) -> Text:
-    """A cell of data from the network, printable."""
-    return Text(printable(text))
 
 
 def _table(title: str) -> Table:
@@ -62,61 +58,35 @@ def _table(title: str) -> Table:
     )
 
 
-def _site_cells(findings: Iterable[PathFinding | LinkFinding]) -> Iterator[tuple[str, bool]]:
-    """The site column: the name on a site's first row only, and whether a site ends."""
-    items = list(findings)
-    for i, finding in enumerate(items):
-        first = i == 0 or items[i - 1].site != finding.site
-        last = i == len(items) - 1 or items[i + 1].site != finding.site
-        yield (finding.site if first else ""), last
-
-
 def paths_table(report: Report) -> Table:
     table = _table("Paths")
-    for header in ("site", "app", "prefix", "state", "via", "redundant", "marking"):
-        table.add_column(header, no_wrap=header in ("prefix", "state"))
-    for finding, (site, last) in zip(report.paths, _site_cells(report.paths), strict=True):
-        marking = {None: "-", True: "ok", False: "wrong"}[finding.marking_ok]
-        table.add_row(
-            _data(site),
-            _data(finding.app),
-            _data(finding.prefix),
-            _styled(finding.state.value, finding.severity),
-            _data("+".join(finding.actual_links) or "-"),
-            _styled(yes_no(finding.redundant), Severity.OK)
-            if finding.redundant
-            else Text(yes_no(finding.redundant)),
-            Text(marking),
-            end_section=last,
-        )
+    for header in PATH_COLUMNS:
+        table.add_column(header, no_wrap=header in PATH_NO_WRAP)
+    for finding, (site, last) in zip(report.paths, site_cells(report.paths), strict=True):
+        styles = {"state": SEVERITY_STYLE[finding.severity]}
+        if finding.redundant:
+            styles["redundant"] = SEVERITY_STYLE[Severity.OK]
+        table.add_row(*_row(PATH_COLUMNS, path_cells(finding, site), styles), end_section=last)
     return table
-
-
-def _up(value: bool | None) -> str:
-    return "?" if value is None else ("up" if value else "down")
 
 
 def links_table(report: Report) -> Table:
     table = _table("Links")
     right: JustifyMethod = "right"
-    for header in ("site", "link", "status", "oper", "bgp"):
-        table.add_column(header)
-    for header in ("in", "out", "errors", "discards"):
-        table.add_column(header, justify=right)
-    for finding, (site, last) in zip(report.links, _site_cells(report.links), strict=True):
-        table.add_row(
-            _data(site),
-            _data(finding.link),
-            _styled(severity_name(finding.severity), finding.severity),
-            Text(_up(finding.oper_up)),
-            Text(_up(finding.bgp_established)),
-            Text(percent(finding.utilization_in)),
-            Text(percent(finding.utilization_out)),
-            Text(per_second(finding.error_rate)),
-            Text(per_second(finding.discard_rate)),
-            end_section=last,
-        )
+    for header in LINK_COLUMNS:
+        table.add_column(header, justify=right if header in LINK_RIGHT_ALIGNED else "left")
+    for finding, (site, last) in zip(report.links, site_cells(report.links), strict=True):
+        styles = {"status": SEVERITY_STYLE[finding.severity]}
+        table.add_row(*_row(LINK_COLUMNS, link_cells(finding, site), styles), end_section=last)
     return table
+
+
+def _row(columns: tuple[str, ...], cells: tuple[str, ...], styles: dict[str, str]) -> list[Text]:
+    """A row's cells as Text, coloured where ``styles`` (by column name) says."""
+    return [
+        Text(cell, style=styles.get(column, ""))
+        for column, cell in zip(columns, cells, strict=True)
+    ]
 
 
 def _candidates_grid(finding: PathFinding) -> Table:
@@ -128,23 +98,22 @@ def _candidates_grid(finding: PathFinding) -> Table:
     return grid
 
 
+def _head(what: str, verdict: str, severity: Severity) -> Text:
+    head = Text(what)
+    head.append(verdict, SEVERITY_STYLE[severity])
+    return head
+
+
 def _path_details(finding: PathFinding) -> Iterator[RenderableType]:
-    head = Text()
-    head.append(printable(f"{finding.site} {finding.app} {finding.prefix}: "))
-    state = finding.state.value.replace("_", " ")
-    head.append(f"{state}, {severity_name(finding.severity)}", SEVERITY_STYLE[finding.severity])
-    yield head
-    yield Padding.indent(_data(finding.explanation), 2)
-    if finding.state in (PathState.DRIFT, PathState.NO_ROUTE) and finding.candidates:
+    yield _head(*path_head(finding), finding.severity)
+    yield Padding.indent(Text(path_explanation(finding)), 2)
+    if shows_candidates(finding):
         yield Padding.indent(_candidates_grid(finding), 4)
 
 
 def _link_details(finding: LinkFinding) -> Iterator[RenderableType]:
-    head = Text()
-    head.append(printable(f"{finding.site} link {finding.link}: "))
-    head.append(severity_name(finding.severity), SEVERITY_STYLE[finding.severity])
-    yield head
-    yield Padding.indent(Text("; ".join(link_problems(finding))), 2)
+    yield _head(*link_head(finding), finding.severity)
+    yield Padding.indent(Text(link_explanation(finding)), 2)
 
 
 def details(report: Report) -> list[RenderableType]:
@@ -159,31 +128,16 @@ def details(report: Report) -> list[RenderableType]:
     return lines
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def summary_line(report: Report) -> Text:
-    states = report.state_counts()
-    sites = len({f.site for f in report.paths} | {f.site for f in report.links})
-    link_counts = Counter(f.severity for f in report.links)
-    severity = report.severity()
-    paths = ", ".join(f"{states[s.value]} {s.value.replace('_', ' ')}" for s in PathState)
-    links = ", ".join(f"{link_counts.get(s, 0)} {severity_name(s)}" for s in SEVERITIES)
-    text = Text(
-        f"{_plural(len(report.paths), 'path')} at {_plural(sites, 'site')}: {paths}; "
-        f"{_plural(len(report.links), 'link')}: {links}. "
-    )
-    text.append(
-        f"{severity_name(severity).upper()} (exit {severity.exit_code})",
-        "bold " + SEVERITY_STYLE[severity],
-    )
+    counts, verdict = summary_parts(report)
+    text = Text(counts)
+    text.append(verdict, "bold " + SEVERITY_STYLE[report.severity()])
     return text
 
 
 def report_renderable(report: Report) -> RenderableType:
     parts: list[RenderableType] = [
-        Text(f"sprmon check, evaluated at {format_time(report.evaluated_at)}"),
+        Text(title_line(report)),
         Text(),
         paths_table(report),
         Text(),

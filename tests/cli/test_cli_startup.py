@@ -49,7 +49,9 @@ CHECK = ("check", "-i", INTENT, "-s", SNAPSHOTS / "mixed.json")
 
 def _imported(*args: str | Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     """``python -X importtime -m sprmon ARGS``: the process, and every module it imported."""
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "COLUMNS")}
+    # Neither a terminal nor a variable that makes one: rich is not needed then.
+    ignored = ("FORCE_COLOR", "TTY_COMPATIBLE", "COLUMNS")
+    env = {k: v for k, v in os.environ.items() if k not in ignored}
     path = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "sprmon", *(str(a) for a in args)],
@@ -102,10 +104,12 @@ def test_snapshot_check_imports_neither_the_network_the_daemon_nor_other_command
     assert _within(modules, NETWORK_AND_DAEMON + OTHER_COMMANDS) == []
 
 
-def test_json_check_of_a_snapshot_does_not_import_rich() -> None:
-    result, modules = _imported(*CHECK, "--format", "json")
+@pytest.mark.parametrize("output_format", ["table", "json"])
+def test_check_of_a_snapshot_without_a_terminal_does_not_import_rich(output_format: str) -> None:
+    # The table of a usual report is laid out without rich (sprmon.reports.plain_table).
+    result, modules = _imported(*CHECK, "--format", output_format)
     assert result.returncode == 2
-    assert result.stdout.startswith("{")
+    assert result.stdout.startswith("{" if output_format == "json" else "sprmon check")
     assert _within(modules, ("rich",)) == []
 
 

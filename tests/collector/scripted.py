@@ -1,6 +1,6 @@
 """In-memory SNMP sessions for unit tests of the walk and of a site's poll.
 
-:class:`TableSession` answers GETNEXT and GETBULK from a table of values the
+:class:`TableSession` answers GET, GETNEXT and GETBULK from a table of values the
 way an agent does (endOfMibView past the end), and can misbehave as agents
 do: truncate responses, refuse big ones with tooBig, repeat an OID. Every
 request is recorded, so a test can state what was asked as well as what was
@@ -19,11 +19,12 @@ from sprmon.inventory import SnmpTarget
 from sprmon.smi import Oid, SnmpValue, ValueKind, VarBind
 
 END = SnmpValue(ValueKind.END_OF_MIB_VIEW)
+NO_SUCH_INSTANCE = SnmpValue(ValueKind.NO_SUCH_INSTANCE)
 
 
 @dataclass(frozen=True)
 class Request:
-    kind: str  # "get_next" or "get_bulk"
+    kind: str  # "get", "get_next" or "get_bulk"
     oids: tuple[Oid, ...]
     max_repetitions: int = 0
 
@@ -57,6 +58,10 @@ class TableSession:
     async def get_next(self, oids: Sequence[Oid]) -> list[VarBind]:
         self.requests.append(Request("get_next", tuple(oids)))
         return self._answer([self._next(oid) for oid in oids])
+
+    async def get(self, oids: Sequence[Oid]) -> list[VarBind]:
+        self.requests.append(Request("get", tuple(oids)))
+        return self._answer([(oid, self.table.get(oid, NO_SUCH_INSTANCE)) for oid in oids])
 
     async def get_bulk(
         self, oids: Sequence[Oid], *, max_repetitions: int, non_repeaters: int = 0

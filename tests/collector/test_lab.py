@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sprmon.collector.poller import SnmpPoller, SnmpSite, snmp_sites
-from sprmon.core.intent import Intent
+from sprmon.core.intent import Intent, Site
 from sprmon.core.observed import PeerState, SiteObservation
 from sprmon.core.prefixes import Prefix, covering_prefixes
 from sprmon.intentfile import LoadedIntent, load_config
@@ -37,6 +37,15 @@ def _comparable(observation: SiteObservation) -> SiteObservation:
         for p in observation.peers or ()
     )
     return replace(observation, collected_at=0.0, error=None, interfaces=interfaces, peers=peers)
+
+
+def _link_interfaces(observation: SiteObservation, site: Site) -> SiteObservation:
+    """``observation`` with only the interfaces ``site``'s links name: what a poll reads
+    of a site whose links name theirs (sprmon.collector.link_interfaces)."""
+    named = {link.interface_name for link in site.links}
+    interfaces = tuple(i for i in observation.interfaces or () if i.name in named)
+    assert len(interfaces) == len(site.links)
+    return replace(observation, interfaces=interfaces)
 
 
 def _expected(lab: Lab, site: str) -> SiteObservation:
@@ -79,14 +88,21 @@ async def test_every_lab_site_reads_as_the_model_says(tmp_path: Path, version: s
         assert lab.intent_path is not None
         loaded = load_config(lab.intent_path)
         intent = loaded.intent
+        sites = snmp_sites(intent.sites, loaded.inventory)
         async with SnmpPoller() as poller:
-            snapshot = await poller.poll(
-                snmp_sites(intent.sites, loaded.inventory), _prefixes(intent)
+            snapshot = await poller.poll(sites, _prefixes(intent))
+            # Sites whose links name no interface: the whole interface table.
+            whole = await poller.poll(
+                [SnmpSite(replace(s.site, links=()), s.target) for s in sites], _prefixes(intent)
             )
         expected = {site.name: _expected(lab, site.name) for site in intent.sites}
 
     assert [o.site for o in snapshot.observations] == [s.name for s in intent.sites]
-    for observation in snapshot.observations:
+    for observation, site in zip(snapshot.observations, intent.sites, strict=True):
+        assert observation.error is None
+        model = _link_interfaces(expected[observation.site], site)
+        assert _comparable(observation) == _comparable(model)
+    for observation in whole.observations:
         assert observation.error is None
         assert _comparable(observation) == _comparable(expected[observation.site])
 
@@ -127,9 +143,11 @@ async def test_injected_faults_show_up_in_the_next_poll(
         snapshot = await poller.poll(snmp_sites(intent.sites, loaded.inventory), _prefixes(intent))
 
     by_site = {o.site: o for o in snapshot.observations}
-    for name in names[:2]:
-        assert by_site[name].error is None
-        assert _comparable(by_site[name]) == _comparable(_expected(lab, name))
+    for site in intent.sites[:2]:
+        observation = by_site[site.name]
+        assert observation.error is None
+        expected = _link_interfaces(_expected(lab, site.name), site)
+        assert _comparable(observation) == _comparable(expected)
     assert lab.model.best_link(names[0], "10.0.21.0/24") == "inet"
     mute = by_site[names[2]].error
     assert mute is not None and mute.startswith("no answer from 127.0.0.1:")

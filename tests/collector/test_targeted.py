@@ -54,6 +54,9 @@ class PathTableTally:
     async def get_next(self, oids: Sequence[Oid]) -> list[VarBind]:
         return self._count(oids, await self._session.get_next(oids))
 
+    async def get(self, oids: Sequence[Oid]) -> list[VarBind]:
+        return self._count(oids, await self._session.get(oids))
+
     async def get_bulk(
         self, oids: Sequence[Oid], *, max_repetitions: int, non_repeaters: int = 0
     ) -> list[VarBind]:

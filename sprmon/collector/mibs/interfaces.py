@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sprmon.collector.errors import SnmpProtocolError
 from sprmon.collector.mibs.values import (
     COUNTER32,
@@ -17,7 +19,7 @@ from sprmon.collector.mibs.values import (
     optional_int,
 )
 from sprmon.core.observed import Interface, OperStatus
-from sprmon.smi import Oid, format_oid
+from sprmon.smi import Oid, SnmpValue, format_oid
 from sprmon.snmp_oids import IfEntry, IfXEntry
 
 #: Columns walked for interfaces when the agent has ifXTable (64-bit counters).
@@ -60,6 +62,26 @@ _OPER_STATUS = {
 _IF_SPEED_MAX = 4_294_967_295
 
 
+def name_column(*, hc: bool) -> Oid:
+    """Where an interface's name is read: ifName, or ifDescr when the agent has no ifXTable."""
+    return IfXEntry.NAME if hc else IfEntry.DESCR
+
+
+def decode_names(rows: Mapping[Oid, SnmpValue], *, hc: bool) -> dict[int, str]:
+    """``{ifIndex: name}`` from the rows of :func:`name_column` (``{row index: value}``)."""
+    column = name_column(hc=hc)
+    names = {}
+    for index, value in rows.items():
+        if len(index) != 1:
+            raise SnmpProtocolError(
+                f"ifTable row index {format_oid(index)} is not a single ifIndex"
+            )
+        names[index[0]] = expect_bytes(column, index, value, OCTETS).decode(
+            "utf-8", errors="replace"
+        )
+    return names
+
+
 def decode_interfaces(columns: Columns, *, hc: bool) -> tuple[Interface, ...]:
     """Interfaces from ifTable (+ ifXTable when ``hc``), one per ifOperStatus row.
 
@@ -76,8 +98,7 @@ def decode_interfaces(columns: Columns, *, hc: bool) -> tuple[Interface, ...]:
             )
         if_index = index[0]
         code = expect_int(IfEntry.OPER_STATUS, index, statuses[index], INTEGER)
-        name_column = IfXEntry.NAME if hc else IfEntry.DESCR
-        name = _text(columns, name_column, index)
+        name = _text(columns, name_column(hc=hc), index)
         speed = _speed(columns, index, hc=hc)
         if hc:
             in_octets = optional_int(columns, IfXEntry.HC_IN_OCTETS, index, COUNTER64)
