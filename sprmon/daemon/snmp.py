@@ -1,7 +1,7 @@
 """The SNMP collector as the daemon uses it: one site per call, with the failure's reason.
 
 It drives the same pieces as ``sprmon check`` (:class:`SnmpClient` sessions,
-:class:`SiteCollector` stages, the per-site deadline of :class:`SnmpPoller`,
+:class:`SiteCollector` stages, the per-site deadline and budget of :class:`SiteLimits`,
 counters timed by the agent's refresh) and adds what a long-running poller
 needs: row-count hints kept between polls of a site, a poll without the BGP
 table, and the collector's exception classes mapped to a short
@@ -34,7 +34,7 @@ from sprmon.collector.errors import (
     SnmpTimeout,
     SnmpUnreachable,
 )
-from sprmon.collector.poller import SnmpPoller
+from sprmon.collector.site_limits import SiteLimits
 from sprmon.collector.snmp_collector import CollectOptions, SiteCollector
 from sprmon.core.intent import Site
 from sprmon.core.monitor import Protocol
@@ -93,8 +93,7 @@ class SnmpCollector:
         self._clock = clock
         self._client = client or SnmpClient()
         self._owns_client = client is None
-        # Only for its deadline and budget rules: the poller's own loop is for one-off checks.
-        self._deadlines = SnmpPoller(options=self._options, client=self._client)
+        self._limits = SiteLimits(self._options)
         self._hints: dict[tuple[str, str, int], dict[str, int]] = {}
         #: The newest observation with counters, per site: counter timing compares against it.
         self._counters: dict[str, SiteObservation] = {}
@@ -131,7 +130,7 @@ class SnmpCollector:
         if target is None:
             raise ValueError(f"site {site.name} has no snmp target")
         deadline = self._deadline(site.name, target, request.prefixes)
-        budget = self._deadlines.site_budget_octets(site, request.prefixes)
+        budget = self._limits.budget_octets(site, request.prefixes)
         hint_key = (site.name, target.host, target.port)
         collector: SiteCollector | None = None
         try:
@@ -188,7 +187,7 @@ class SnmpCollector:
         cached = self._deadline_of.get(site)
         if cached is not None and cached[0] == target and cached[1] == prefixes:
             return cached[2]
-        deadline = self._deadlines.site_deadline_s(target, prefixes)
+        deadline = self._limits.deadline_s(target, prefixes)
         self._deadline_of[site] = (target, prefixes, deadline)
         return deadline
 
