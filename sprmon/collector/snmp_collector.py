@@ -20,7 +20,9 @@ A poll runs in stages, each filling part of the observation as it completes:
 A site polled before (``hints`` with its interface walk) sends stage 1's four
 OIDs as non-repeaters of the interface walk's first GETBULK, one request
 instead of two; when the probe's answer shows the agent changed (ifXTable
-gone or new), the interfaces are walked again with the right columns.
+gone or new), the interfaces are walked again with the right columns; when
+that first response is refused (a malformed interface value), the probe is
+sent alone, so the poll loses only its interfaces, as it would unfolded.
 
 A stage that fails leaves its part ``None`` and adds its reason to
 ``error``; the other stages still run, unless the agent stopped answering
@@ -203,13 +205,8 @@ class SiteCollector:
 
     async def run(self, *, paths: bool = True) -> None:
         """Collect; ``paths=False`` leaves the BGP table out (``paths`` stays None)."""
-        folded = self.hints.get(IF_HC)
         try:
-            if folded is None:
-                has_bgp, has_ifx = self._read_probe(await self.session.get_next(_PROBE))
-                interfaces_done = False
-            else:
-                has_bgp, has_ifx, interfaces_done = await self._probe_with_interfaces(bool(folded))
+            has_bgp, has_ifx, interfaces_done = await self._start()
         except _ProbeAnswered as answered:
             # The probe rode on the interface walk, which failed after it.
             has_bgp, has_ifx = answered.has_bgp, answered.has_ifx
@@ -239,6 +236,23 @@ class SiteCollector:
             except SnmpError as exc:
                 if not self._record(exc, what):
                     return
+
+    async def _start(self) -> tuple[bool, bool, bool]:
+        """The probe, folded into the interface walk when an earlier poll says which
+        columns to walk: (BGP served, ifXTable served, interfaces read)."""
+        folded = self.hints.get(IF_HC)
+        if folded is not None:
+            try:
+                return await self._probe_with_interfaces(bool(folded))
+            except _FATAL:
+                raise
+            except SnmpError as exc:
+                # The first response itself was refused (say, a malformed value among
+                # the interface rows): the probe alone, so that only the interfaces
+                # are lost, as without folding.
+                log.debug("site %s: folded probe failed (%s); probing alone", self.site, exc)
+        has_bgp, has_ifx = self._read_probe(await self.session.get_next(_PROBE))
+        return has_bgp, has_ifx, False
 
     def _record(self, exc: SnmpError, what: str) -> bool:
         """Record a stage's failure; False when the agent stopped answering (the poll ends)."""

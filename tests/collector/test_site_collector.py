@@ -195,7 +195,7 @@ async def test_a_folded_probe_that_finds_ifxtable_gone_walks_iftable_instead() -
     assert again.row_counts[IF_HC] == 0
 
 
-async def test_a_folded_probe_the_agent_does_not_answer_fails_the_poll_as_a_probe_would() -> None:
+async def test_a_folded_request_the_agent_answers_badly_is_sent_again_as_a_plain_probe() -> None:
     cold = SiteCollector(TableSession(router()), site="r1", clock=lambda: 1000.0)
     await cold.run()
     session = TableSession(router(), truncate_to=2)
@@ -204,6 +204,10 @@ async def test_a_folded_probe_the_agent_does_not_answer_fails_the_poll_as_a_prob
     await again.run()
 
     observation = again.observation()
-    assert observation.error is not None and "4 non-repeaters" in observation.error
+    assert observation.error is not None
+    assert "answered 2 variable bindings to a GETNEXT of 4" in observation.error
     assert observation.interfaces is None and observation.peers is None
-    assert len(session.requests) == 1
+    assert [(r.kind, r.non_repeaters) for r in session.requests] == [
+        ("get_bulk", 4),
+        ("get_next", 0),
+    ]
