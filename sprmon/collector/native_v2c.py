@@ -120,7 +120,8 @@ class _V2cProtocol(asyncio.DatagramProtocol):
 
     def __init__(self, address: str) -> None:
         self.address = address
-        self.pending: dict[int, asyncio.Future[ber.Message]] = {}
+        #: request-id -> the future of the try waiting for its answer (None: timed out).
+        self.pending: dict[int, asyncio.Future[ber.Message | None]] = {}
         #: Datagrams dropped as malformed, and why the last one was.
         self.malformed = 0
         self.last_malformed = ""
@@ -186,18 +187,25 @@ class V2cSession(SnmpSession):
         self._next_id = self._next_id + 1 if self._next_id < _MAX_REQUEST_ID else _MIN_REQUEST_ID
         payload = self._templates.encode(pdu_type, oids, non_repeaters, max_repetitions, request_id)
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[ber.Message] = loop.create_future()
         protocol = self._protocol
-        protocol.pending[request_id] = future
         malformed = protocol.malformed
+        message: ber.Message | None = None
         try:
             for attempt in range(self.target.retries + 1):
                 if attempt:
                     self.stats.retries += 1
+                # Each try waits on a future of its own, under the same request-id: a
+                # slow answer to an earlier try still counts. A timer instead of
+                # asyncio.wait: that cost a waiter, a set and callbacks per request.
+                future: asyncio.Future[ber.Message | None] = loop.create_future()
+                protocol.pending[request_id] = future
                 self._transport.sendto(payload)
-                # Retransmit the same request-id, so a slow answer to an earlier try counts.
-                done, _ = await asyncio.wait((future,), timeout=self.target.timeout_s)
-                if done:
+                timer = loop.call_later(self.target.timeout_s, _expire, future)
+                try:
+                    message = await future
+                finally:
+                    timer.cancel()
+                if message is not None:
                     break
             else:
                 dropped = protocol.malformed - malformed
@@ -207,12 +215,6 @@ class V2cSession(SnmpSession):
         finally:
             self.stats.malformed += protocol.malformed - malformed
             del protocol.pending[request_id]
-            if not future.done():
-                future.cancel()
-            elif not future.cancelled():
-                # Left by a cancelled wait: mark its error seen, or asyncio logs it.
-                future.exception()
-        message = future.result()
         if message.pdu_type != ber.RESPONSE:
             raise SnmpProtocolError(
                 f"agent {self.address} answered with PDU type 0x{message.pdu_type:02x}, "
@@ -222,6 +224,12 @@ class V2cSession(SnmpSession):
         if message.error_status:
             raise self._agent_error(message.error_status, message.error_index, oids)
         return list(message.varbinds)
+
+
+def _expire(future: asyncio.Future[ber.Message | None]) -> None:
+    """A try's timeout: no answer (None) unless one came."""
+    if not future.done():
+        future.set_result(None)
 
 
 async def open_v2c(

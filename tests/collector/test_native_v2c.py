@@ -1,11 +1,17 @@
-"""The native SNMPv2c session encodes each distinct request once and patches its request-id."""
+"""The native SNMPv2c session: each distinct request encoded once (its request-id
+patched in), and retransmissions under the same request-id."""
 
 from __future__ import annotations
+
+import asyncio
+from typing import cast
 
 import pytest
 
 from sprmon.collector import ber
-from sprmon.collector.native_v2c import _MAX_REQUEST_ID, _MIN_REQUEST_ID, _Templates
+from sprmon.collector.native_v2c import _MAX_REQUEST_ID, _MIN_REQUEST_ID, _Templates, open_v2c
+from sprmon.inventory import SnmpTarget
+from sprmon.secrets import Secret
 from sprmon.smi import Oid
 
 COMMUNITY = b"lab-secret"
@@ -51,3 +57,47 @@ def test_a_request_the_encoder_refuses_is_refused_from_the_cache_too() -> None:
         templates.encode(ber.GET, [[1, 3, 6]], 0, 0, _MIN_REQUEST_ID)  # type: ignore[list-item]
     with pytest.raises(ber.BerError):
         templates.encode(ber.GET, ((1, 3, -6),), 0, 0, _MIN_REQUEST_ID)
+
+
+class _SlowAgent(asyncio.DatagramProtocol):
+    """Answers only the first datagram, ``delay_s`` late, with its request as a Response."""
+
+    def __init__(self, delay_s: float) -> None:
+        self.delay_s = delay_s
+        self.received = 0
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # CPython's datagram transport does not derive from DatagramTransport.
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.received += 1
+        if self.received == 1:
+            # A short message: SEQUENCE, version, community, then the PDU's tag.
+            at = 2 + 3 + 2 + data[6]
+            answer = data[:at] + bytes([ber.RESPONSE]) + data[at + 1 :]
+            loop = asyncio.get_running_loop()
+            assert self.transport is not None
+            loop.call_later(self.delay_s, self.transport.sendto, answer, addr)
+
+
+async def test_a_late_answer_to_the_first_try_ends_the_retry() -> None:
+    loop = asyncio.get_running_loop()
+    agent_transport, agent = await loop.create_datagram_endpoint(
+        lambda: _SlowAgent(delay_s=0.3), local_addr=("127.0.0.1", 0)
+    )
+    try:
+        port = agent_transport.get_extra_info("sockname")[1]
+        target = SnmpTarget("127.0.0.1", port=port, timeout_s=0.2, retries=2)
+        session = await open_v2c(target, asyncio.Semaphore(1), Secret("public"))
+        try:
+            varbinds = await session.get([OIDS[0]])
+        finally:
+            session.close()
+    finally:
+        agent_transport.close()
+
+    assert [oid for oid, _ in varbinds] == [OIDS[0]]
+    assert session.stats.retries == 1
+    assert agent.received == 2
