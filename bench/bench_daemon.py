@@ -181,6 +181,11 @@ async def cycles(
             run.readings.append(await read(daemon, lab))
             if cycle == args.warmup and args.profile is not None:
                 group.create_task(profile(daemon.pid, args.profile, args.cycles * args.interval))
+            if args.cprofile is not None and cycle in (args.warmup, args.warmup + args.cycles):
+                # bench/cprofiled.py: SIGUSR1 starts cProfile, SIGUSR2 stops it and writes it.
+                daemon.process.send_signal(
+                    signal.SIGUSR1 if cycle == args.warmup else signal.SIGUSR2
+                )
     return run
 
 
@@ -301,7 +306,9 @@ async def main(args: argparse.Namespace) -> None:
             )
             async with contextlib.AsyncExitStack() as stack:
                 daemon = await stack.enter_async_context(
-                    daemon_process(intent, folder, per_prefix=args.per_prefix_metrics)
+                    daemon_process(
+                        intent, folder, per_prefix=args.per_prefix_metrics, cprofile=args.cprofile
+                    )
                 )
                 exporter = None
                 if args.snmp_exporter:
@@ -349,6 +356,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="FILE",
         help="sample the daemon with py-spy during the measured cycles (collapsed stacks to "
         "FILE); its pauses inflate the daemon's CPU figures",
+    )
+    parser.add_argument(
+        "--cprofile",
+        type=Path,
+        metavar="FILE",
+        help="profile the daemon's main thread with cProfile on a CPU clock during the "
+        "measured cycles (pstats to FILE; bench/cprofiled.py); it inflates the CPU figures",
     )
     parser.add_argument(
         "--no-snmp-exporter", dest="snmp_exporter", action="store_false", help="sprmon only"

@@ -26,6 +26,8 @@ from bench_lab import process_cpu_s
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULE_FILE = Path(__file__).resolve().parent / "snmp_exporter" / "sprmon.yml"
+#: Runs sprmon under cProfile, switched by signals (bench_daemon.py --cprofile).
+CPROFILED = Path(__file__).resolve().parent / "cprofiled.py"
 SNMP_EXPORTER = "prometheus-snmp-exporter"
 #: snmp_exporter sends from here, so that the lab can tell its requests from the daemon's.
 EXPORTER_SOURCE = "127.0.0.2"
@@ -183,12 +185,16 @@ class Server:
 
 
 @contextlib.asynccontextmanager
-async def daemon_process(intent: Path, folder: Path, *, per_prefix: bool) -> AsyncIterator[Server]:
+async def daemon_process(
+    intent: Path, folder: Path, *, per_prefix: bool, cprofile: Path | None = None
+) -> AsyncIterator[Server]:
+    """``sprmon run`` on ``intent``; with ``cprofile``, under bench/cprofiled.py writing there."""
     log = folder / "daemon.log"
+    runner = ["-m", "sprmon"] if cprofile is None else [str(CPROFILED), str(cprofile)]
     extra = ["--per-prefix-metrics"] if per_prefix else []
     with log.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "sprmon", "run", "--intent", str(intent),
+            sys.executable, *runner, "run", "--intent", str(intent),
             "--listen", f"{HOST}:0", *extra,
             stdin=asyncio.subprocess.DEVNULL, stdout=stderr, stderr=stderr, env=child_env(),
         )  # fmt: skip

@@ -83,6 +83,15 @@ class SnmpClient:
         """A session to ``target``, held to ``budget_octets`` (None: no limit);
         raises :class:`SnmpConfigError` when its secrets cannot be read or its v3
         settings are incomplete."""
+        session = await self.open(target, budget_octets=budget_octets)
+        try:
+            yield session
+        finally:
+            session.close()
+
+    async def open(self, target: SnmpTarget, *, budget_octets: int | None = None) -> SnmpSession:
+        """What :meth:`session` yields, for a caller that keeps it across polls and
+        closes it itself (the daemon: one socket and one secret read per target)."""
         if not self._open:
             raise RuntimeError("SnmpClient used outside 'async with'")
         semaphore = self._semaphores.setdefault(
@@ -106,10 +115,7 @@ class SnmpClient:
             credentials = await asyncio.to_thread(self._usm_credentials, target)
             session = await self._pysnmp.open_v3(target, semaphore, credentials)
         session.budget_octets = budget_octets
-        try:
-            yield session
-        finally:
-            session.close()
+        return session
 
     def _secret(self, target: SnmpTarget, ref: SecretRef | None, what: str) -> Secret | None:
         if ref is None:

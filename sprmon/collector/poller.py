@@ -28,7 +28,9 @@ Rates need two observations of the same site: :meth:`SnmpPoller.poll_twice`
 polls, waits ``interval_s`` from the first poll's start, polls again and
 returns both observations of every site in one snapshot. Long-running
 callers (an exporter loop) instead keep the previous snapshot and merge.
-The poller is given each site with its SNMP target (:class:`SnmpSite`):
+The poller is given each site with its SNMP target (:class:`SnmpSite`, of
+:mod:`sprmon.collector.poll_types` with the results; the per-site deadline and
+budget are :mod:`sprmon.collector.site_limits`'s):
 :func:`snmp_sites` pairs an intent's sites with the inventory's targets and
 leaves out the sites without one (a gNMI collector serves them).
 
@@ -44,86 +46,40 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from types import TracebackType
-from typing import NamedTuple, Self
+from typing import Self
 
 from sprmon import __version__
-from sprmon.collector.budget import site_budget_octets
 from sprmon.collector.client import SnmpClient, V2cBackend
 from sprmon.collector.counter_timing import time_counters
 from sprmon.collector.deadline import CheckDeadline, acquire_before
 from sprmon.collector.errors import SnmpError
-from sprmon.collector.snmp_collector import PEERS, CollectOptions, SiteCollector
-from sprmon.collector.targeted import targeted_candidates
+from sprmon.collector.poll_types import (
+    OnSiteDone,
+    PollResult,
+    SitePollStats,
+    SnmpSite,
+    snmp_sites,
+)
+from sprmon.collector.site_limits import SiteLimits, first_hints
+from sprmon.collector.snmp_collector import CollectOptions, SiteCollector
 from sprmon.core.intent import Site
 from sprmon.core.observed import SiteObservation, Snapshot
 from sprmon.core.prefixes import Prefix
-from sprmon.inventory import Inventory, SnmpTarget
+from sprmon.inventory import SnmpTarget
+
+__all__ = [
+    "OnSiteDone",
+    "PollResult",
+    "SitePollStats",
+    "SnmpPoller",
+    "SnmpSite",
+    "snmp_sites",
+]
 
 log = logging.getLogger(__name__)
-
-#: ``on_site_done(site, ok, done, total)``: called once per site as it finishes.
-OnSiteDone = Callable[[str, bool, int, int], None]
-
-
-class SnmpSite(NamedTuple):
-    """A site (its policy: name and links) and how to reach its router over SNMP."""
-
-    site: Site
-    target: SnmpTarget
-
-
-def snmp_sites(sites: Iterable[Site], inventory: Inventory) -> list[SnmpSite]:
-    """``sites`` that the inventory gives an SNMP target, each with it, in order."""
-    return [
-        SnmpSite(site, target)
-        for site in sites
-        if (target := inventory.snmp(site.name)) is not None
-    ]
-
-
-@dataclass(frozen=True, slots=True)
-class SitePollStats:
-    site: str
-    ok: bool
-    #: Requests sent (first tries) and retransmissions.
-    requests: int
-    retries: int
-    #: Variable bindings received.
-    varbinds: int
-    #: Wall time of this site's poll, from its start (not its wait for a slot).
-    elapsed_s: float
-    deadline_s: float
-    #: Requests and variable bindings spent watching for the counters' refresh
-    #: (not in ``requests``/``varbinds``), and the interfaces it timed.
-    watch_requests: int = 0
-    watch_varbinds: int = 0
-    timed_interfaces: int = 0
-    #: Octets of variable bindings received (what the byte budget counts), and
-    #: datagrams dropped as malformed.
-    octets: int = 0
-    malformed: int = 0
-    #: The whole check's deadline cut this poll (or came before it could start).
-    cut_by_check_deadline: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class PollResult:
-    snapshot: Snapshot
-    stats: tuple[SitePollStats, ...]
-    elapsed_s: float
-
-    @property
-    def varbinds(self) -> int:
-        return sum(stat.varbinds for stat in self.stats)
-
-    @property
-    def requests(self) -> int:
-        return sum(stat.requests for stat in self.stats)
 
 
 class SnmpPoller:
@@ -150,8 +106,7 @@ class SnmpPoller:
         # run for each poll slot (each holds a socket).
         self._max_watches = max(1, max_watches or 8 * max_concurrency)
         self._options = options or CollectOptions()
-        self._expected_requests = expected_requests
-        self._deadline_cap_s = deadline_cap_s
+        self._limits = SiteLimits(self._options, expected_requests, deadline_cap_s)
         self._on_site_done = on_site_done
         self._clock = clock
         self._client = client or SnmpClient(
@@ -177,23 +132,12 @@ class SnmpPoller:
             await self._client.__aexit__(exc_type, exc, tb)
 
     def site_deadline_s(self, target: SnmpTarget, prefixes: Sequence[Prefix] = ()) -> float:
-        """How long one site's poll may take before it is cut off."""
-        requests = self._expected_requests
-        if prefixes and (target.targeted_bgp or self._options.auto_targeted):
-            candidates = len(targeted_candidates(prefixes))
-            requests += math.ceil(candidates / max(1, self._options.probe_batch)) + candidates
-        tries = target.retries + 1
-        return min(self._deadline_cap_s, target.timeout_s * tries * requests)
+        """How long one site's poll may take before it is cut off (:class:`SiteLimits`)."""
+        return self._limits.deadline_s(target, prefixes)
 
     def site_budget_octets(self, site: Site, prefixes: Sequence[Prefix] = ()) -> int:
-        """The octets the site's agent may send in one poll (:mod:`~sprmon.collector.budget`)."""
-        options = self._options
-        return site_budget_octets(
-            site,
-            prefixes,
-            walk_rows=min(options.max_rows, options.targeted_above_rows),
-            minimum=options.min_site_budget,
-        )
+        """The octets the site's agent may send in one poll (:class:`SiteLimits`)."""
+        return self._limits.budget_octets(site, prefixes)
 
     async def poll(
         self,
@@ -431,7 +375,7 @@ class SnmpPoller:
                         links=site.links,
                         options=self._options,
                         clock=self._clock,
-                        hints=self._hints.get(hint_key) or _first_hints(site),
+                        hints=self._hints.get(hint_key) or first_hints(site),
                     )
                     try:
                         await collector.run()
@@ -490,10 +434,3 @@ class SnmpPoller:
         reason = deadline.missed(site.name)
         log.info("site %s: %s", site.name, reason)
         return self._failed(site, reason)
-
-
-def _first_hints(site: Site) -> dict[str, int]:
-    """What the intent says of a site's tables before its first poll: its BGP
-    neighbours are the peers to expect (the walk still reads any others)."""
-    neighbors = {address for link in site.links for address in link.neighbors}
-    return {PEERS: len(neighbors)} if neighbors else {}

@@ -117,6 +117,17 @@ class SnmpSession(ABC):
     def close(self) -> None:
         """Release what the session holds (its sockets); the client calls it."""
 
+    @property
+    def closed(self) -> bool:
+        """Whether the session can no longer send (its socket closed under it)."""
+        return False
+
+    def restart(self, *, budget_octets: int | None) -> None:
+        """Count from zero again, held to ``budget_octets``: a session kept open
+        from one poll to the next (the daemon's) is costed and budgeted per poll."""
+        self.stats = RequestStats()
+        self.budget_octets = budget_octets
+
     async def get(self, oids: Sequence[Oid]) -> list[VarBind]:
         return await self._bounded(ber.GET, oids, 0, 0)
 

@@ -19,6 +19,13 @@ A poll runs in stages, each filling part of the observation as it completes:
    ``CollectOptions.targeted_above_rows`` (a full Internet table): that walk is
    abandoned, and the site's later polls go targeted from the start.
 
+A site polled before (``hints`` with its interface walk) sends stage 1's four
+OIDs as non-repeaters of the interface walk's first GETBULK, one request
+instead of two; when the probe's answer shows the agent changed (ifXTable
+gone or new), the interfaces are walked again with the right columns; when
+that first response is refused (a malformed interface value), the probe is
+sent alone, so the poll loses only its interfaces, as it would unfolded.
+
 A stage that fails leaves its part ``None`` and adds its reason to
 ``error``; the other stages still run, unless the agent stopped answering
 (timeout, unreachable, refused credentials), which ends the poll. The
@@ -83,6 +90,10 @@ _FATAL = (SnmpTimeout, SnmpUnreachable, SnmpAuthError, SnmpBudgetExceeded)
 INTERFACES, PEERS, PATHS = "interfaces", "peers", "paths"
 #: A ``hints``/``row_counts`` key: the site's BGP table was too large to walk.
 TARGETED = "targeted"
+#: A ``hints``/``row_counts`` key: 1 when the interfaces were walked in ifXTable
+#: (64-bit counters), 0 in ifTable alone; the next poll folds the probe into that walk.
+IF_HC = "if_hc"
+_PROBE: tuple[Oid, ...] = (SYS_UP_TIME, IF_NUMBER, BGP, IfXEntry.NAME)
 #: Peers expected when nothing better is known: most sites have two to four.
 _DEFAULT_PEERS = 4
 _SYS_UP_TIME_0: Oid = (*SYS_UP_TIME, 0)
@@ -204,15 +215,21 @@ class SiteCollector:
     async def run(self, *, paths: bool = True) -> None:
         """Collect; ``paths=False`` leaves the BGP table out (``paths`` stays None)."""
         try:
-            has_bgp, has_ifx = await self._probe()
+            has_bgp, has_ifx, interfaces_done = await self._start()
+        except _ProbeAnswered as answered:
+            # The probe rode on the interface walk, which failed after it.
+            has_bgp, has_ifx = answered.has_bgp, answered.has_ifx
+            if not self._record(answered.error, "interfaces not collected"):
+                return
+            interfaces_done = True
         except SnmpError as exc:
             self.errors.append(exc.message)
             self.answering = not isinstance(exc, _FATAL)
             self.failures.append(exc)
             return
-        stages: list[tuple[str, Callable[[], Awaitable[None]]]] = [
-            ("interfaces not collected", lambda: self._interfaces(has_ifx))
-        ]
+        stages: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        if not interfaces_done:
+            stages.append(("interfaces not collected", lambda: self._interfaces(has_ifx)))
         if has_bgp:
             stages.append(("BGP peers not collected", self._peers))
             if paths:
@@ -225,18 +242,43 @@ class SiteCollector:
         for what, stage in stages:
             try:
                 await stage()
-            except _FATAL as exc:
-                self.errors.append(exc.message)
-                self.answering = False
-                self.failures.append(exc)
-                return
             except SnmpError as exc:
-                self.errors.append(f"{what}: {exc.message}")
-                self.failures.append(exc)
+                if not self._record(exc, what):
+                    return
 
-    async def _probe(self) -> tuple[bool, bool]:
-        asked: tuple[Oid, ...] = (SYS_UP_TIME, IF_NUMBER, BGP, IfXEntry.NAME)
-        varbinds = await self.session.get_next(asked)
+    async def _start(self) -> tuple[bool, bool, bool]:
+        """The probe, folded into the interface walk when an earlier poll says which
+        columns to walk: (BGP served, ifXTable served, interfaces read)."""
+        folded = self.hints.get(IF_HC)
+        # Only a walk of the interface table can carry the probe: the rows of the
+        # interfaces the links name are read with GET, which cannot.
+        if folded is not None and not any(link_interfaces(self.links)):
+            try:
+                return await self._probe_with_interfaces(bool(folded))
+            except _FATAL:
+                raise
+            except SnmpError as exc:
+                # The first response itself was refused (say, a malformed value among
+                # the interface rows): the probe alone, so that only the interfaces
+                # are lost, as without folding.
+                log.debug("site %s: folded probe failed (%s); probing alone", self.site, exc)
+        has_bgp, has_ifx = self._read_probe(await self.session.get_next(_PROBE))
+        return has_bgp, has_ifx, False
+
+    def _record(self, exc: SnmpError, what: str) -> bool:
+        """Record a stage's failure; False when the agent stopped answering (the poll ends)."""
+        self.failures.append(exc)
+        if isinstance(exc, _FATAL):
+            self.errors.append(exc.message)
+            self.answering = False
+            return False
+        self.errors.append(f"{what}: {exc.message}")
+        return True
+
+    def _read_probe(self, varbinds: Sequence[VarBind]) -> tuple[bool, bool]:
+        """What the probe's answer says: (BGP4-MIB served, ifXTable served); keeps
+        the uptime and, without a better hint, ifNumber."""
+        asked = _PROBE
         if len(varbinds) != len(asked):
             raise SnmpProtocolError(
                 f"agent {self.session.address} answered {len(varbinds)} variable bindings "
@@ -263,8 +305,35 @@ class SiteCollector:
             self.hints[INTERFACES] = number.value
         return found[2], found[3]
 
-    async def _interfaces(self, hc: bool) -> None:
-        if any(link_interfaces(self.links)):
+    async def _probe_with_interfaces(self, hc: bool) -> tuple[bool, bool, bool]:
+        """The probe as non-repeaters of the interface walk (of the columns the
+        last poll used): (BGP served, ifXTable served, interfaces read)."""
+        probed: list[tuple[bool, bool]] = []
+
+        def answered(varbinds: list[VarBind]) -> None:
+            has_bgp, has_ifx = self._read_probe(varbinds)
+            probed.append((has_bgp, has_ifx))
+            if has_ifx != hc:
+                raise _ColumnsChanged
+
+        try:
+            await self._interfaces(hc, leading=_PROBE, on_leading=answered)
+        except _ColumnsChanged:
+            return (*probed[0], False)
+        except SnmpError as exc:
+            if probed:
+                raise _ProbeAnswered(*probed[0], exc) from exc
+            raise
+        return (*probed[0], True)
+
+    async def _interfaces(
+        self,
+        hc: bool,
+        *,
+        leading: Sequence[Oid] = (),
+        on_leading: Callable[[list[VarBind]], None] | None = None,
+    ) -> None:
+        if not leading and any(link_interfaces(self.links)):
             self.interfaces, learnt = await read_link_interfaces(
                 self.session,
                 self.links,
@@ -278,10 +347,20 @@ class SiteCollector:
             self.row_counts.update(learnt)
             return
         columns = IF_COLUMNS_HC if hc else IF_COLUMNS_32
-        rows = await self._walk(columns, self.session.target.max_repetitions, INTERFACES)
+        rows = await walk(
+            self.session,
+            columns,
+            max_rows=self.options.max_rows,
+            max_repetitions=self.session.target.max_repetitions,
+            max_varbinds=self.options.max_varbinds,
+            expected_rows=self.hints.get(INTERFACES),
+            leading=leading,
+            on_leading=on_leading,
+        )
         self._collected_at = self._clock()
         interfaces = decode_interfaces(rows, hc=hc)
         self.row_counts[INTERFACES] = len(interfaces)
+        self.row_counts[IF_HC] = int(hc)
         if not interfaces:
             raise SnmpNotSupported(
                 f"agent {self.session.address} serves no ifTable rows",
@@ -362,6 +441,20 @@ class SiteCollector:
             max_repetitions=self.session.target.max_repetitions,
             probe_batch=self.options.probe_batch,
         )
+
+
+class _ColumnsChanged(Exception):
+    """The folded probe shows the agent's interface table is not the one walked."""
+
+
+class _ProbeAnswered(Exception):
+    """The folded probe was answered, then the interface walk failed with ``error``."""
+
+    def __init__(self, has_bgp: bool, has_ifx: bool, error: SnmpError) -> None:
+        super().__init__(error.message)
+        self.has_bgp = has_bgp
+        self.has_ifx = has_ifx
+        self.error = error
 
 
 def _inside(oid: Oid, value: SnmpValue, subtree: Oid) -> bool:

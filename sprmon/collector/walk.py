@@ -14,11 +14,15 @@ as well as against real agents. What it decides:
 - when to give up: an OID that does not increase (the walk would loop
   forever), more than ``max_rows`` rows (a runaway table), an empty answer;
 - tooBig: ask for half the repetitions, down to one.
+
+A walk's first request can carry other OIDs as GETBULK non-repeaters
+(``leading``: one GETNEXT each, answered first): the site collector's probe
+rides on its interface walk instead of costing a request of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from sprmon.collector.errors import (
@@ -52,6 +56,8 @@ async def walk(
     max_varbinds: int = 64,
     expected_rows: int | None = None,
     last_row: Oid | None = None,
+    leading: Sequence[Oid] = (),
+    on_leading: Callable[[list[VarBind]], None] | None = None,
 ) -> dict[Oid, dict[Oid, SnmpValue]]:
     """Walk several subtrees (usually table columns) side by side with GETBULK.
 
@@ -72,6 +78,10 @@ async def walk(
     bgp4PathAttrTable prefix's rows end at its highest known peer), so a
     subtree that reaches it is complete without one more row to show its end,
     and the first request asks for ``expected_rows`` exactly.
+
+    ``leading``: OIDs sent as non-repeaters of the first request (a GETNEXT of
+    each); ``on_leading`` gets their answers as soon as it arrives, before any
+    further request (it may raise to end the walk).
     """
     result: dict[Oid, dict[Oid, SnmpValue]] = {subtree: {} for subtree in subtrees}
     # (subtree, last OID seen in it)
@@ -80,18 +90,28 @@ async def walk(
     # The row past the expected ones shows the end, unless the last row itself does.
     past = 0 if last_row is not None else 1
     first = expected_rows + past if expected_rows is not None and expected_rows >= 0 else None
+    before = list(leading)
     while open_:
         count = len(open_)
-        asked = max(1, min(repetitions, max_varbinds // count))
+        asked = max(1, min(repetitions, (max_varbinds - len(before)) // count))
         if first is not None:
             asked, first = min(asked, first), None
         try:
-            varbinds = await session.get_bulk([last for _, last in open_], max_repetitions=asked)
+            varbinds = await session.get_bulk(
+                [*before, *(last for _, last in open_)],
+                max_repetitions=asked,
+                non_repeaters=len(before),
+            )
         except SnmpAgentError as exc:
             if exc.status == TOO_BIG and asked > 1:
                 repetitions = asked // 2
                 continue
             raise
+        if before:
+            answers, varbinds = _split_leading(session, varbinds, len(before))
+            before = []
+            if on_leading is not None:
+                on_leading(answers)
         if not varbinds:
             raise SnmpProtocolError(
                 f"agent {session.address} answered a GETBULK with no variable bindings",
@@ -130,3 +150,16 @@ async def walk(
                 ended[slot] = True
         open_ = [(open_[slot][0], last[slot]) for slot in range(count) if not ended[slot]]
     return result
+
+
+def _split_leading(
+    session: BulkSession, varbinds: list[VarBind], count: int
+) -> tuple[list[VarBind], list[VarBind]]:
+    """The answers to ``count`` non-repeaters (they come first), and the repetitions."""
+    if len(varbinds) < count:
+        raise SnmpProtocolError(
+            f"agent {session.address} answered {len(varbinds)} variable bindings "
+            f"to a GETBULK of {count} non-repeaters",
+            target=session.address,
+        )
+    return varbinds[:count], varbinds[count:]

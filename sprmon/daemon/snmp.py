@@ -1,7 +1,7 @@
 """The SNMP collector as the daemon uses it: one site per call, with the failure's reason.
 
 It drives the same pieces as ``sprmon check`` (:class:`SnmpClient` sessions,
-:class:`SiteCollector` stages, the per-site deadline of :class:`SnmpPoller`,
+:class:`SiteCollector` stages, the per-site deadline and budget of :class:`SiteLimits`,
 counters timed by the agent's refresh) and adds what a long-running poller
 needs: row-count hints kept between polls of a site, a poll without the BGP
 table, and the collector's exception classes mapped to a short
@@ -13,14 +13,27 @@ agent's cache (Net-SNMP: about 3 s). The daemon's polls are far apart, so it
 re-reads every hundredth of the time since the previous poll (at least every
 ``counter_watch_every_s``, at most every second): the rate's timing error stays
 near 1 % at a few requests per poll instead of one every 50 ms.
+
+A site's session (its UDP socket, its community read from its secret) is kept
+from one poll to the next: opening them was 5 % of the daemon's CPU, and a
+kept session encodes each of its repeated requests once
+(:mod:`sprmon.collector.native_v2c`). It is opened again when the target
+comes from another load of the intent (a SIGHUP reload re-reads the secrets,
+and a changed target gets its own socket) or its socket was closed; a site
+removed from the intent (:meth:`SnmpCollector.forget`) closes it. A socket
+per site needs file descriptors: the soft limit is raised to the hard one at
+start, and past what it allows (less a reserve for everything else) further
+sites get a session per poll again, as before.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import resource
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from types import TracebackType
 from typing import Self
 
@@ -34,7 +47,8 @@ from sprmon.collector.errors import (
     SnmpTimeout,
     SnmpUnreachable,
 )
-from sprmon.collector.poller import SnmpPoller
+from sprmon.collector.session import SnmpSession
+from sprmon.collector.site_limits import SiteLimits
 from sprmon.collector.snmp_collector import CollectOptions, SiteCollector
 from sprmon.core.intent import Site
 from sprmon.core.monitor import Protocol
@@ -57,6 +71,22 @@ _REASONS: tuple[tuple[type[SnmpError], FailureReason], ...] = (
 )
 #: The agent stopped answering: the reason of the whole poll, whatever came before.
 _FATAL = (FailureReason.TIMEOUT, FailureReason.UNREACHABLE, FailureReason.AUTH)
+#: File descriptors left to everything but kept sessions: the HTTP server and its
+#: clients, the log, sessions opened per poll, gNMI channels.
+_FD_RESERVE = 512
+
+
+def kept_sessions_limit() -> int:
+    """How many sessions (one socket each) the daemon may keep open: the soft
+    RLIMIT_NOFILE, raised to the hard limit first (as Go's runtime does), less a reserve."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+    if soft == resource.RLIM_INFINITY:
+        return 1 << 20
+    return max(0, soft - _FD_RESERVE)
 
 
 def failure_reason(errors: Sequence[BaseException]) -> FailureReason:
@@ -88,19 +118,25 @@ class SnmpCollector:
         options: CollectOptions | None = None,
         clock: Callable[[], float] = time.time,
         client: SnmpClient | None = None,
+        max_kept_sessions: int | None = None,
     ) -> None:
+        """``max_kept_sessions``: sessions kept open between polls (None: as the
+        file descriptor limit allows, :func:`kept_sessions_limit`)."""
         self._options = options or CollectOptions()
         self._clock = clock
         self._client = client or SnmpClient()
         self._owns_client = client is None
-        # Only for its deadline and budget rules: the poller's own loop is for one-off checks.
-        self._deadlines = SnmpPoller(options=self._options, client=self._client)
+        self._limits = SiteLimits(self._options)
         self._hints: dict[tuple[str, str, int], dict[str, int]] = {}
         #: The newest observation with counters, per site: counter timing compares against it.
         self._counters: dict[str, SiteObservation] = {}
         #: Per site, the poll deadline for (target, prefixes): counting the targeted
         #: candidates of the prefixes cost about a millisecond on every poll.
         self._deadline_of: dict[str, tuple[SnmpTarget, tuple[Prefix, ...], float]] = {}
+        #: Per site, its session, kept open between polls (see the module docstring).
+        self._sessions: dict[str, SnmpSession] = {}
+        #: Found on first use: it raises the process's file descriptor limit.
+        self._max_kept = max_kept_sessions
 
     async def __aenter__(self) -> Self:
         if self._owns_client:
@@ -113,6 +149,9 @@ class SnmpCollector:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            session.close()
         if self._owns_client:
             await self._client.__aexit__(exc_type, exc, tb)
 
@@ -125,39 +164,44 @@ class SnmpCollector:
             del self._hints[key]
         self._counters.pop(site, None)
         self._deadline_of.pop(site, None)
+        session = self._sessions.pop(site, None)
+        if session is not None:
+            session.close()
 
     async def poll(self, site: Site, access: RouterAccess, request: PollRequest) -> PollResult:
         target = access.snmp
         if target is None:
             raise ValueError(f"site {site.name} has no snmp target")
         deadline = self._deadline(site.name, target, request.prefixes)
-        budget = self._deadlines.site_budget_octets(site, request.prefixes)
+        budget = self._limits.budget_octets(site, request.prefixes)
         hint_key = (site.name, target.host, target.port)
         collector: SiteCollector | None = None
         try:
-            async with asyncio.timeout(deadline) as poll_deadline:
-                async with self._client.session(target, budget_octets=budget) as session:
-                    collector = SiteCollector(
-                        session,
-                        site=site.name,
-                        prefixes=request.prefixes,
-                        links=site.links,
-                        options=self._options,
-                        clock=self._clock,
-                        hints=self._hints.get(hint_key),
-                    )
-                    await collector.run(paths=request.bgp_table)
-                    if collector.row_counts:
-                        self._hints[hint_key] = {
-                            **self._hints.get(hint_key, {}),
-                            **collector.row_counts,
-                        }
-                    # The watch has a bound of its own: it waits without its in-flight
-                    # slot, and a busy daemon may keep it waiting for one.
-                    poll_deadline.reschedule(None)
-                    observation = await self._timed(
-                        site, target, session, collector.observation(), request.idle
-                    )
+            async with (
+                asyncio.timeout(deadline) as poll_deadline,
+                self._session(site.name, target, budget) as session,
+            ):
+                collector = SiteCollector(
+                    session,
+                    site=site.name,
+                    prefixes=request.prefixes,
+                    links=site.links,
+                    options=self._options,
+                    clock=self._clock,
+                    hints=self._hints.get(hint_key),
+                )
+                await collector.run(paths=request.bgp_table)
+                if collector.row_counts:
+                    self._hints[hint_key] = {
+                        **self._hints.get(hint_key, {}),
+                        **collector.row_counts,
+                    }
+                # The watch has a bound of its own: it waits without its in-flight
+                # slot, and a busy daemon may keep it waiting for one.
+                poll_deadline.reschedule(None)
+                observation = await self._timed(
+                    site, target, session, collector.observation(), request.idle
+                )
         except TimeoutError as exc:
             reason = (
                 f"poll of {site.name} did not finish within its deadline of {deadline:.1f} s "
@@ -184,12 +228,37 @@ class SnmpCollector:
             return PollResult(observation)
         return PollResult(observation, failure_reason(collector.failures))
 
+    @contextlib.asynccontextmanager
+    async def _session(
+        self, site: str, target: SnmpTarget, budget: int
+    ) -> AsyncIterator[SnmpSession]:
+        """The site's kept session, held to ``budget`` for this poll; a new one when
+        ``target`` is another object than the kept session's (the intent was loaded
+        again: its secrets are read again) or the kept socket was closed. Past
+        ``max_kept_sessions``, a session for this poll only."""
+        session = self._sessions.get(site)
+        if session is not None and (session.target is not target or session.closed):
+            del self._sessions[site]
+            session.close()
+            session = None
+        if self._max_kept is None:
+            self._max_kept = kept_sessions_limit()
+        if session is None and len(self._sessions) >= self._max_kept:
+            async with self._client.session(target, budget_octets=budget) as once:
+                yield once
+            return
+        if session is None:
+            session = await self._client.open(target)
+            self._sessions[site] = session
+        session.restart(budget_octets=budget)
+        yield session
+
     def _deadline(self, site: str, target: SnmpTarget, prefixes: tuple[Prefix, ...]) -> float:
         """How long a poll of ``site`` may take before its counter watch (cached per site)."""
         cached = self._deadline_of.get(site)
         if cached is not None and cached[0] == target and cached[1] == prefixes:
             return cached[2]
-        deadline = self._deadlines.site_deadline_s(target, prefixes)
+        deadline = self._limits.deadline_s(target, prefixes)
         self._deadline_of[site] = (target, prefixes, deadline)
         return deadline
 

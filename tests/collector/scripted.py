@@ -27,6 +27,7 @@ class Request:
     kind: str  # "get", "get_next" or "get_bulk"
     oids: tuple[Oid, ...]
     max_repetitions: int = 0
+    non_repeaters: int = 0
 
 
 @dataclass
@@ -66,14 +67,16 @@ class TableSession:
     async def get_bulk(
         self, oids: Sequence[Oid], *, max_repetitions: int, non_repeaters: int = 0
     ) -> list[VarBind]:
-        assert non_repeaters == 0, "the collector asks for no non-repeaters"
-        self.requests.append(Request("get_bulk", tuple(oids), max_repetitions))
-        if self.too_big_above is not None and len(oids) * max_repetitions > self.too_big_above:
+        self.requests.append(Request("get_bulk", tuple(oids), max_repetitions, non_repeaters))
+        # Non-repeaters: one GETNEXT each, answered first (RFC 3416 4.2.3).
+        leading, repeated = oids[:non_repeaters], oids[non_repeaters:]
+        asked = len(leading) + len(repeated) * max_repetitions
+        if self.too_big_above is not None and asked > self.too_big_above:
             raise SnmpAgentError(
                 f"agent {self.address} answered tooBig", target=self.address, status=TOO_BIG
             )
-        varbinds: list[VarBind] = []
-        current = list(oids)
+        varbinds: list[VarBind] = [self._next(oid) for oid in leading]
+        current = list(repeated)
         for _ in range(max_repetitions):
             row = [self._next(oid) for oid in current]
             varbinds += row

@@ -138,7 +138,8 @@ async def test_a_second_poll_asks_for_the_rows_seen_and_reads_the_same(community
             second = await poller.poll_with_stats([site])
 
     assert second.varbinds < first.varbinds
-    assert second.requests == first.requests
+    # The probe rides on the interface walk's first GETBULK: one request fewer.
+    assert second.requests == first.requests - 1
     (before,) = first.snapshot.observations
     (after,) = second.snapshot.observations
     assert replace(after, collected_at=0) == replace(before, collected_at=0)

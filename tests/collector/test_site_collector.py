@@ -6,12 +6,13 @@ The same poll against real agents: ``test_snmpd.py`` (Net-SNMP), ``test_lab.py``
 
 from __future__ import annotations
 
-from sprmon.collector.mibs import PEER_COLUMNS
-from sprmon.collector.snmp_collector import SiteCollector
+from sprmon.collector.mibs import IF_COLUMNS_32, IF_COLUMNS_HC, PEER_COLUMNS
+from sprmon.collector.snmp_collector import IF_HC, SiteCollector
 from sprmon.core.observed import BgpPeer, PeerState, SiteObservation
 from sprmon.core.prefixes import Address, canonical_address
 from sprmon.smi import Oid, SnmpValue, ValueKind
 from sprmon.snmp_oids import (
+    BGP,
     BGP_LOCAL_AS,
     IF_NUMBER,
     SYS_UP_TIME,
@@ -158,3 +159,55 @@ async def test_transitions_of_another_type_are_a_wrong_type() -> None:
         "Gauge32, expected Counter32"
     )
     assert observation.peers is None
+
+
+async def test_a_site_polled_before_sends_its_probe_inside_the_interface_walk() -> None:
+    cold_session = TableSession(router())
+    cold = SiteCollector(cold_session, site="r1", clock=lambda: 1000.0)
+    await cold.run()
+    session = TableSession(router())
+
+    again = SiteCollector(session, site="r1", clock=lambda: 1000.0, hints=cold.row_counts)
+    await again.run()
+
+    assert again.observation() == cold.observation()
+    assert [r.kind for r in session.requests] == ["get_bulk"] * (len(cold_session.requests) - 1)
+    first = session.requests[0]
+    assert first.non_repeaters == 4
+    assert first.oids[:4] == (SYS_UP_TIME, IF_NUMBER, BGP, IfXEntry.NAME)
+    assert set(first.oids[4:]) == set(IF_COLUMNS_HC)
+
+
+async def test_a_folded_probe_that_finds_ifxtable_gone_walks_iftable_instead() -> None:
+    cold = SiteCollector(TableSession(router()), site="r1", clock=lambda: 1000.0)
+    await cold.run()
+    no_ifx = {oid: value for oid, value in router().items() if oid[:9] != IfXEntry.NAME[:9]}
+    session = TableSession(no_ifx)
+
+    again = SiteCollector(session, site="r1", clock=lambda: 1000.0, hints=cold.row_counts)
+    await again.run()
+
+    observation = again.observation()
+    assert observation.error is None
+    assert observation.interfaces is not None
+    assert [(i.index, i.counter_bits) for i in observation.interfaces] == [(1, 32)]
+    assert set(session.requests[1].oids) == set(IF_COLUMNS_32)
+    assert again.row_counts[IF_HC] == 0
+
+
+async def test_a_folded_request_the_agent_answers_badly_is_sent_again_as_a_plain_probe() -> None:
+    cold = SiteCollector(TableSession(router()), site="r1", clock=lambda: 1000.0)
+    await cold.run()
+    session = TableSession(router(), truncate_to=2)
+
+    again = SiteCollector(session, site="r1", clock=lambda: 1000.0, hints=cold.row_counts)
+    await again.run()
+
+    observation = again.observation()
+    assert observation.error is not None
+    assert "answered 2 variable bindings to a GETNEXT of 4" in observation.error
+    assert observation.interfaces is None and observation.peers is None
+    assert [(r.kind, r.non_repeaters) for r in session.requests] == [
+        ("get_bulk", 4),
+        ("get_next", 0),
+    ]

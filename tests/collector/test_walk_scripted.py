@@ -247,3 +247,37 @@ async def test_no_subtrees_need_no_request() -> None:
 
     assert await walk(session, [], max_rows=100, max_repetitions=25) == {}
     assert session.requests == []
+
+
+async def test_leading_oids_ride_as_non_repeaters_of_the_first_request_only() -> None:
+    session = TableSession(interfaces(5))
+    seen: list[tuple[int, list[tuple[Oid, SnmpValue]]]] = []
+
+    rows = await walk(
+        session,
+        [SPEED, STATUS],
+        max_rows=100,
+        max_repetitions=2,
+        leading=[SYS_UP_TIME],
+        on_leading=lambda answers: seen.append((len(session.requests), answers)),
+    )
+
+    plain = TableSession(interfaces(5))
+    assert rows == await walk(plain, [SPEED, STATUS], max_rows=100, max_repetitions=2)
+    # Answered (sysUpTime.0) as soon as the first response came, before the second request.
+    assert seen == [(1, [((*SYS_UP_TIME, 0), SnmpValue(ValueKind.TIMETICKS, 1))])]
+    assert [(r.oids[0], r.non_repeaters) for r in session.requests[:2]] == [
+        (SYS_UP_TIME, 1),
+        ((*SPEED, 2), 0),
+    ]
+
+
+async def test_leading_oids_count_against_the_variable_bindings_per_response() -> None:
+    session = TableSession(interfaces(40))
+
+    await walk(
+        session, [SPEED, STATUS], max_rows=100, max_repetitions=25, max_varbinds=10, leading=[NAME]
+    )
+
+    # (10 - 1 leading) // 2 columns = 4 repetitions; then 10 // 2 = 5.
+    assert [r.max_repetitions for r in session.requests[:2]] == [4, 5]
