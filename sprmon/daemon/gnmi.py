@@ -57,11 +57,7 @@ class _Feed:
     async def next(self) -> PushResult:
         update = await self.stream.next()
         observation = update.observation
-        bad = tuple(
-            sorted(
-                (kind.value, n) for kind, n in self._bad_input.for_site(observation.site).items()
-            )
-        )
+        bad = self._bad_input.totals(observation.site)
         if update.failure is not None:
             return PushResult(observation, gnmi_failure_reason(update.failure), bad_input=bad)
         if observation.error is not None:

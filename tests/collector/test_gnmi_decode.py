@@ -437,3 +437,16 @@ def test_a_port_speed_beyond_what_a_snapshot_holds_is_malformed(speed: str) -> N
     assert decode("SPEED_100GB") == 100 * 10**9
     with pytest.raises(Malformed):
         decode(f"openconfig-if-ethernet:{speed}")
+
+
+def test_bad_input_totals_are_per_site_sorted_by_kind_and_forgotten_with_the_site() -> None:
+    bad = BadInputLog()
+    bad.report("site-001", BadInput.UNKNOWN_PATH, "x")
+    bad.report("site-001", BadInput.BAD_PREFIX, "y")
+    bad.report("site-001", BadInput.UNKNOWN_PATH, "x")
+    bad.report("site-002", BadInput.TOO_MANY, "z")
+    assert bad.totals("site-001") == (("bad_prefix", 1), ("unknown_path", 2))
+    assert bad.totals("site-003") == ()
+    bad.forget("site-001")
+    assert bad.totals("site-001") == ()
+    assert bad.for_site("site-002") == {BadInput.TOO_MANY: 1}

@@ -42,11 +42,13 @@ class BadInputLog:
     """
 
     def __init__(self) -> None:
-        self.counts: Counter[tuple[str, BadInput]] = Counter()
+        # By site: every push of a watched site reads its own counts, so looking
+        # them up must not walk every other site's.
+        self._counts: dict[str, Counter[BadInput]] = {}
         self._logged: set[BadInput] = set()
 
     def report(self, site: str, kind: BadInput, detail: str) -> None:
-        self.counts[(site, kind)] += 1
+        self._counts.setdefault(site, Counter())[kind] += 1
         if kind not in self._logged:
             self._logged.add(kind)
             log.warning(
@@ -58,8 +60,14 @@ class BadInputLog:
             )
 
     def for_site(self, site: str) -> dict[BadInput, int]:
-        return {kind: n for (name, kind), n in self.counts.items() if name == site}
+        return dict(self._counts.get(site, {}))
+
+    def totals(self, site: str) -> tuple[tuple[str, int], ...]:
+        """The site's counts as ``(kind, count)`` pairs sorted by kind (metric labels)."""
+        counts = self._counts.get(site)
+        if not counts:
+            return ()
+        return tuple(sorted((kind.value, n) for kind, n in counts.items()))
 
     def forget(self, site: str) -> None:
-        for key in [key for key in self.counts if key[0] == site]:
-            del self.counts[key]
+        self._counts.pop(site, None)
