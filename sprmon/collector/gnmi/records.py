@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from sprmon.collector.gnmi.values import (
     Malformed,
@@ -25,6 +26,8 @@ from sprmon.collector.gnmi.values import (
 from sprmon.core.observed import OperStatus, Origin, PeerState
 from sprmon.core.prefixes import Prefix
 from sprmon.smi import SPEED_BPS_MAX
+
+_E = TypeVar("_E", bound=Enum)
 
 _U32 = 0xFFFF_FFFF
 
@@ -119,34 +122,25 @@ class RouteRecord(Record):
 #: (family, prefix, origin, path-id), canonical.
 RouteKey = tuple[str, Prefix, str, str]
 
-_OPER = {status.name: status for status in OperStatus}
-_SESSION = {state.name: state for state in PeerState}
-_ORIGIN = {origin.name: origin for origin in Origin}
+
+def _identity(kind: type[_E], what: str) -> Callable[[object], _E]:
+    """A decoder of an identity leaf into the ``kind`` member of the same name."""
+    members = {member.name: member for member in kind}
+
+    def decode(value: object) -> _E:
+        name = as_name(value)
+        member = members.get(name)
+        if member is None:
+            raise Malformed(f"{name!r} is not {what}")
+        return member
+
+    return decode
+
+
+_oper = _identity(OperStatus, "an oper-status")
+_session = _identity(PeerState, "a BGP session-state")
+_origin = _identity(Origin, "a BGP origin")
 _SPEED = re.compile(r"SPEED_(\d{1,9})(MB|GB)")
-
-
-def _oper(value: object) -> OperStatus:
-    name = as_name(value)
-    status = _OPER.get(name)
-    if status is None:
-        raise Malformed(f"{name!r} is not an oper-status")
-    return status
-
-
-def _session(value: object) -> PeerState:
-    name = as_name(value)
-    state = _SESSION.get(name)
-    if state is None:
-        raise Malformed(f"{name!r} is not a BGP session-state")
-    return state
-
-
-def _origin(value: object) -> Origin:
-    name = as_name(value)
-    origin = _ORIGIN.get(name)
-    if origin is None:
-        raise Malformed(f"{name!r} is not a BGP origin")
-    return origin
 
 
 def _speed(value: object) -> int | None:
