@@ -49,7 +49,16 @@ P = TypeVar("P", bound=Peer)
 
 def free_tcp_port(host: str = "127.0.0.1") -> int:
     """A TCP port nothing listens on now (another process may take it before the peer does)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    return _free_port(host, socket.SOCK_STREAM)
+
+
+def free_udp_port(host: str = "127.0.0.1") -> int:
+    """A UDP port nothing is bound to now (the same race as :func:`free_tcp_port`)."""
+    return _free_port(host, socket.SOCK_DGRAM)
+
+
+def _free_port(host: str, kind: socket.SocketKind) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port

@@ -17,13 +17,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sprmon.lab.credentials import LabCredentials, V2cCredentials
-from sprmon.realpeers.process import run_peer
+from sprmon.realpeers.process import free_udp_port, run_peer
 
 SNMPD = "snmpd"
 
@@ -146,13 +145,6 @@ def auth_args(credentials: LabCredentials) -> list[str]:
         "-X",
         credentials.priv_key,
     ]
-
-
-def free_udp_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _write_config(workdir: Path, lines: Sequence[str]) -> Path:

@@ -9,7 +9,7 @@ from pysnmp.proto import rfc1902
 from sprmon.collector.poller import SnmpSite
 from sprmon.collector.snmp_collector import CollectOptions
 from sprmon.inventory import AuthProtocol, PrivProtocol, SecretRef, SnmpVersion
-from sprmon.realpeers.snmpd import free_udp_port
+from sprmon.realpeers.process import free_udp_port
 from sprmon.snmp_oids import SYS_UP_TIME, BgpPathEntry, IfEntry, IfXEntry
 from tests.peers.bad_agent import Fault, router_objects, run_bad_agent, silent_socket
 from tests.peers.sites import PollOne, snmp_site

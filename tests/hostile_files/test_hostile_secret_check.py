@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 
 from sprmon.lab import Lab, run_lab
+from sprmon.realpeers.process import free_udp_port
 
 pytestmark = pytest.mark.peer
 
@@ -36,13 +36,6 @@ async def lab(tmp_path: Path) -> AsyncIterator[Lab]:
         yield running
 
 
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _with_piped_site(lab: Lab, secret: str) -> Path:
     """The lab's intent plus a site whose community is read from ``secret``."""
     assert lab.intent_path is not None
@@ -53,7 +46,7 @@ def _with_piped_site(lab: Lab, secret: str) -> Path:
         f"credentials:\n  piped: {{snmp: {{version: 2c, community: {{file: {secret}}}}}}}\n",
     )
     text += (
-        f"  - {{name: piped, snmp: {{port: {_free_udp_port()}, credentials: piped}}, links: "
+        f"  - {{name: piped, snmp: {{port: {free_udp_port()}, credentials: piped}}, links: "
         f"{{mpls: {{neighbors: [{MPLS_PEER}]}}, inet: {{neighbors: [{INET_PEER}]}}}}}}\n"
     )
     path = lab.intent_path.parent / "with-piped.yaml"

@@ -11,6 +11,7 @@ import pytest
 from sprmon.lab import AgentStartError, Lab, LabError, run_lab
 from sprmon.lab.mib import render
 from sprmon.snmp_oids import BGP, IF_ENTRY, IF_X_ENTRY, SYSTEM
+from tests.lab.gnmi_helpers import free_port_block
 from tests.lab.helpers import FakeClock, as_tool_row, dotted, net_snmp, query
 
 pytestmark = pytest.mark.peer
@@ -199,26 +200,3 @@ async def test_two_hundred_sites_start_in_one_process_and_answer(tmp_path: Path)
         )
         assert results[0].returncode == 0, results[0].stderr
         assert len(results[1].rows()) == 201, "200 sites and the iBGP peer"
-
-
-def free_port_block(size: int) -> int:
-    """A base port such that base+1 .. base+size are free right now."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.bind(("127.0.0.1", 0))
-            base: int = probe.getsockname()[1]
-        if base + size > 65535:
-            continue
-        sockets = []
-        try:
-            for port in range(base + 1, base + size + 1):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-        return base
-    raise RuntimeError("no block of free UDP ports found")
