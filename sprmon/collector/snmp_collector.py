@@ -182,6 +182,8 @@ class SiteCollector:
         self.prefixes = tuple(prefixes)
         #: The site's links: only their interfaces' rows are read, when they name any.
         self.links = tuple(links)
+        #: Read by GET, row by row, rather than walking the whole interface table.
+        self._link_rows = any(link_interfaces(self.links))
         self.options = options or CollectOptions()
         self.hints = dict(hints or {})
         #: Rows read per table (``interfaces``, ``peers``, ``paths``): the next
@@ -252,7 +254,7 @@ class SiteCollector:
         folded = self.hints.get(IF_HC)
         # Only a walk of the interface table can carry the probe: the rows of the
         # interfaces the links name are read with GET, which cannot.
-        if folded is not None and not any(link_interfaces(self.links)):
+        if folded is not None and not self._link_rows:
             try:
                 return await self._probe_with_interfaces(bool(folded))
             except _FATAL:
@@ -333,7 +335,7 @@ class SiteCollector:
         leading: Sequence[Oid] = (),
         on_leading: Callable[[list[VarBind]], None] | None = None,
     ) -> None:
-        if not leading and any(link_interfaces(self.links)):
+        if not leading and self._link_rows:
             self.interfaces, learnt = await read_link_interfaces(
                 self.session,
                 self.links,
