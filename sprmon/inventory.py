@@ -191,6 +191,10 @@ class Inventory(Mapping[str, RouterAccess]):
     def __repr__(self) -> str:
         return f"Inventory({len(self._access)} site(s))"
 
+    def __reduce__(self) -> tuple[type[Inventory], tuple[dict[str, RouterAccess]]]:
+        # A mappingproxy cannot be pickled; the dict it guards can.
+        return (Inventory, (dict(self._access),))
+
     def access(self, site: str) -> RouterAccess:
         """How to reach ``site``; no target at all when the inventory lacks it."""
         return self._access.get(site, _NO_ACCESS)

@@ -46,7 +46,6 @@ from sprmon.service import (
     pollable_sites,
     select_sites,
 )
-from sprmon.snapshot import SnapshotError, dump_snapshot
 
 __all__ = ["FORMATS", "LiveOptions", "check", "obtain_snapshot"]
 
@@ -139,6 +138,9 @@ def obtain_snapshot(
         except ServiceError as exc:
             raise CliError(str(exc)) from exc
     if live.save_to is not None:
+        # The snapshot codec brings pydantic: a live check that saves nothing skips it.
+        from sprmon.snapshot import SnapshotError, dump_snapshot  # noqa: PLC0415
+
         try:
             dump_snapshot(snapshot, live.save_to)
         except SnapshotError as exc:
@@ -263,7 +265,7 @@ def check(  # noqa: PLR0917 - click passes every option as an argument
         )
     if output is not None and not output.parent.is_dir():
         raise CliError(f"cannot write {output}: the folder {output.parent} does not exist")
-    config = load_config_or_fail(intent_file)
+    config = load_config_or_fail(intent_file, cached=True)
     intent = config.intent
     check_sites(intent, sites)
     live = LiveOptions(

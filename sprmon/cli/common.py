@@ -164,18 +164,24 @@ def output_option(help_text: str) -> Callable[[FC], FC]:
     )
 
 
-def load_intent_or_fail(path: Path) -> Intent:
+def load_intent_or_fail(path: Path, *, cached: bool = False) -> Intent:
     """The policy alone (see :func:`load_config_or_fail`)."""
-    return load_config_or_fail(path).intent
+    return load_config_or_fail(path, cached=cached).intent
 
 
-def load_config_or_fail(path: Path) -> LoadedIntent:
+def load_config_or_fail(path: Path, *, cached: bool = False) -> LoadedIntent:
     """The intent file's policy and inventory, or a CliError whose one line says what to
-    fix and how to see it all."""
-    from sprmon.intentfile import IntentFileError, load_config  # noqa: PLC0415
+    fix and how to see it all.
+
+    ``cached``: reuse what an earlier run compiled from the same files, if nothing it
+    depends on changed (:mod:`sprmon.intentfile.cache`; for the one-off commands a
+    monitoring system runs every minute).
+    """
+    from sprmon.intentfile.cache import cache_folder, load_config_cached  # noqa: PLC0415
+    from sprmon.intentfile.problems import IntentFileError  # noqa: PLC0415
 
     try:
-        return load_config(path)
+        return load_config_cached(path, cache_folder() if cached else None)
     except IntentFileError as exc:
         problems = exc.problems
         if not problems:

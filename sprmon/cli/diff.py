@@ -68,7 +68,7 @@ def diff(  # noqa: PLR0917 - click passes every option as an argument
                   examples/scenario/snapshots/after.json \\
                   --intent examples/scenario/intent.yaml
     """
-    intent = load_intent_or_fail(intent_file)
+    intent = load_intent_or_fail(intent_file, cached=True)
     check_sites(intent, sites)
     before = judge_or_fail(intent, load_snapshot_or_fail(before_file), sites)
     after = judge_or_fail(intent, load_snapshot_or_fail(after_file), sites)

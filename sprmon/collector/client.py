@@ -20,14 +20,16 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 from sprmon.collector.errors import SnmpConfigError
 from sprmon.collector.native_v2c import open_v2c
-from sprmon.collector.pysnmp_backend import PysnmpBackend
 from sprmon.collector.session import SnmpSession, UsmCredentials, target_address
 from sprmon.inventory import SecretRef, SnmpTarget, SnmpVersion
 from sprmon.secrets import Secret, SecretError, resolve_secret
+
+if TYPE_CHECKING:
+    from sprmon.collector.pysnmp_backend import PysnmpBackend
 
 V2cBackend = Literal["native", "pysnmp"]
 SecretResolver = Callable[[SecretRef], Secret]
@@ -60,7 +62,7 @@ class SnmpClient:
             lambda ref: resolve_secret(ref, environ=environ)
         )
         self._semaphores: dict[tuple[str, int], asyncio.Semaphore] = {}
-        self._pysnmp = PysnmpBackend()
+        self._pysnmp_backend: PysnmpBackend | None = None
         self._open = False
 
     async def __aenter__(self) -> Self:
@@ -74,7 +76,18 @@ class SnmpClient:
         tb: TracebackType | None,
     ) -> None:
         self._open = False
-        self._pysnmp.close()
+        if self._pysnmp_backend is not None:
+            self._pysnmp_backend.close()
+
+    @property
+    def _pysnmp(self) -> PysnmpBackend:
+        # pysnmp (and the cryptography it loads) costs a v2c-only check's start-up
+        # more than the rest of its collector: made on the first session that needs it.
+        if self._pysnmp_backend is None:
+            from sprmon.collector.pysnmp_backend import PysnmpBackend  # noqa: PLC0415
+
+            self._pysnmp_backend = PysnmpBackend()
+        return self._pysnmp_backend
 
     @contextlib.asynccontextmanager
     async def session(

@@ -8,8 +8,24 @@ returns a fully expanded, validated file, split into the policy
 ``FILE:LINE: field: message``. :func:`load_intent` returns the policy alone.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from sprmon.intentfile.loaded import LoadedIntent
-from sprmon.intentfile.loader import load_config, load_intent
 from sprmon.intentfile.problems import IntentFileError, Problem
 
+if TYPE_CHECKING:
+    from sprmon.intentfile.loader import load_config, load_intent
+
 __all__ = ["IntentFileError", "LoadedIntent", "Problem", "load_config", "load_intent"]
+
+
+def __getattr__(name: str) -> object:
+    # The loader brings pydantic and ruamel.yaml, most of a one-off check's start-up:
+    # importing this package for its types (or the cache) must not load them.
+    if name in ("load_config", "load_intent"):
+        from sprmon.intentfile import loader  # noqa: PLC0415
+
+        return getattr(loader, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -45,7 +45,7 @@ from sprmon.core.prefixes import Prefix
 from sprmon.intentfile.context import CompileContext, given, mapping
 from sprmon.intentfile.daemon_sections import compile_monitor, compile_mqtt
 from sprmon.intentfile.layers import Layers
-from sprmon.intentfile.loaded import LoadedIntent
+from sprmon.intentfile.loaded import LoadedIntent, Provenance
 from sprmon.intentfile.problems import FieldPath, Problems, Scope
 from sprmon.intentfile.schema import (
     TOP_LEVEL_KEYS,
@@ -60,7 +60,6 @@ from sprmon.intentfile.targets import Targets, read_credentials
 from sprmon.intentfile.values import describe, kind_of, parse_prefix
 from sprmon.intentfile.yamlsource import YamlDocument
 from sprmon.inventory import Inventory
-from sprmon.secrets import secret_file_problem
 
 SUPPORTED_VERSION = 1
 DEFAULT_APPLICATION = "default"
@@ -135,7 +134,7 @@ class _Compiler:
             path=self.ctx.path,
         )
         if mqtt is not None and mqtt.password is not None and mqtt.password.file is not None:
-            problem = secret_file_problem(mqtt.password.file, self.ctx.base_dir)
+            problem = self.ctx.secret_file_problem(mqtt.password.file)
             if problem is not None:
                 self.problem(self.root, ("mqtt", "password", "file"), problem)
         if (
@@ -155,7 +154,8 @@ class _Compiler:
             source=self.ctx.file,
             monitor=monitor,
         )
-        return LoadedIntent(intent, Inventory(self.sites.access), mqtt)
+        provenance = Provenance(tuple(self.ctx.sources), tuple(self.ctx.secret_files))
+        return LoadedIntent(intent, Inventory(self.sites.access), mqtt, provenance)
 
     def _version(self, data: Mapping[str, object]) -> bool:
         """False when the file is for another version: its keys would mean other things."""

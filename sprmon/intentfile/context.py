@@ -19,11 +19,13 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from sprmon.intentfile.loaded import SourceFile
 from sprmon.intentfile.problems import FieldPath, Problems, Scope
 from sprmon.intentfile.schema import CredentialSpec, SecretSpec
 from sprmon.intentfile.values import describe
 from sprmon.intentfile.yamlsource import YamlDocument
 from sprmon.inventory import SecretRef
+from sprmon.secrets import secret_file_problem
 
 #: The target kinds a site or a credential can have.
 TARGET_KINDS = ("snmp", "gnmi")
@@ -61,12 +63,21 @@ class CompileContext:
     credentials: dict[str, CredentialSpec | None] = field(default_factory=dict)
     #: Name -> the target kinds ("snmp", "gnmi") it was written for, valid or not.
     credential_kinds: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: The files read besides the intent file itself (a sites_csv), for the cache.
+    sources: list[SourceFile] = field(default_factory=list)
+    #: Every secret file the policy was asked about, for the cache to ask again.
+    secret_files: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.root = Scope(file=self.file, lines=self.document.lines, fallback_line=1)
 
     def problem(self, scope: Scope, rel: FieldPath, message: str) -> None:
         self.problems.add(scope, rel, message)
+
+    def secret_file_problem(self, file: str) -> str | None:
+        """Why the intent may not name ``file`` as a secret (``sprmon.secrets``), recorded."""
+        self.secret_files.append(file)
+        return secret_file_problem(file, self.base_dir)
 
     def section(self, value: object, key: str) -> dict[str, object] | None:
         """A mapping section; ``None`` (and a problem) if it is something else."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sprmon.boundedfile import FileProblem, FileReadError, format_size, read_bounded
+from sprmon.intentfile.loaded import SourceFile
 from sprmon.intentfile.problems import FieldPath, Problems, Scope, quote
 from sprmon.intentfile.schema import (
     LIST_FIELDS,
@@ -46,12 +47,18 @@ class CsvRow:
 
 
 def read_sites_csv(
-    path: Path, display: str, link_names: Collection[str] | None, problems: Problems
+    path: Path,
+    display: str,
+    link_names: Collection[str] | None,
+    problems: Problems,
+    *,
+    sources: list[SourceFile] | None = None,
 ) -> list[CsvRow] | None:
     """Read the rows; ``None`` (and problems) if the file cannot be used at all.
 
     ``link_names`` (``None`` when the intent's links are themselves broken)
     lets a column such as ``links.mlps.capacity`` be reported once, here.
+    What was read is recorded in ``sources``, if given.
     Raises :class:`SitesCsvUnreadable` when the file cannot be read: missing,
     a folder, a FIFO or device, or larger than :data:`MAX_CSV_BYTES`.
     """
@@ -59,6 +66,8 @@ def read_sites_csv(
         content = read_bounded(path, limit=MAX_CSV_BYTES)
     except FileReadError as exc:
         raise SitesCsvUnreadable(_unreadable(exc)) from exc
+    if sources is not None:
+        sources.append(SourceFile.read_as(str(path), content))
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

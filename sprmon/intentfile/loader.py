@@ -5,12 +5,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from sprmon.boundedfile import FileProblem, FileReadError, read_bounded
 from sprmon.core.intent import Intent
 from sprmon.intentfile.compiler import compile_intent
-from sprmon.intentfile.loaded import LoadedIntent
+from sprmon.intentfile.loaded import LoadedIntent, SourceFile
 from sprmon.intentfile.problems import IntentFileError, Problem, Problems
 from sprmon.intentfile.yamlsource import MAX_VALUES, parse_yaml
 
@@ -35,7 +36,8 @@ def load_config(path: Path) -> LoadedIntent:
     docs/intent-file.md.
     """
     file = str(path)
-    text = _read_text(path, file)
+    data = _read(path, file)
+    text = _decode(data, file)
     problems = Problems()
     document = parse_yaml(text, file, problems)
     loaded = None
@@ -45,14 +47,19 @@ def load_config(path: Path) -> LoadedIntent:
         )
     if problems or loaded is None:
         raise IntentFileError(problems.sorted(file))
-    return loaded
+    intent_file = SourceFile.read_as(str(path.absolute()), data)
+    sources = (intent_file, *loaded.provenance.sources)
+    return replace(loaded, provenance=replace(loaded.provenance, sources=sources))
 
 
-def _read_text(path: Path, file: str) -> str:
+def _read(path: Path, file: str) -> bytes:
     try:
-        data = read_bounded(path, limit=MAX_INTENT_BYTES)
+        return read_bounded(path, limit=MAX_INTENT_BYTES)
     except FileReadError as exc:
         raise IntentFileError([Problem(file, None, "", _unreadable(exc))]) from exc
+
+
+def _decode(data: bytes, file: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

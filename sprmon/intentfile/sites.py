@@ -66,7 +66,7 @@ class Sites:
         path = ctx.base_dir / raw
         display = str(Path(ctx.file).parent / raw)
         try:
-            rows = read_sites_csv(path, display, ctx.link_names, ctx.problems)
+            rows = read_sites_csv(path, display, ctx.link_names, ctx.problems, sources=ctx.sources)
         except SitesCsvUnreadable as exc:
             ctx.problem(ctx.root, ("sites_csv",), f"cannot read sites from {display}: {exc}")
             return

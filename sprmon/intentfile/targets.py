@@ -26,7 +26,6 @@ from sprmon.intentfile.context import (
 from sprmon.intentfile.problems import FieldPath, Scope
 from sprmon.intentfile.schema import CredentialSpec, GnmiSpec, SecretSpec, SnmpSpec, validate
 from sprmon.inventory import ALL_PARTS, GnmiTarget, SecretRef, SnmpTarget
-from sprmon.secrets import secret_file_problem
 
 # The inventory owns the defaults; we only fill in what the file sets.
 _SNMP_DEFAULTS = SnmpTarget(host="")
@@ -55,9 +54,9 @@ def read_credentials(ctx: CompileContext, raw: object) -> None:
 def _check_secret_file(
     ctx: CompileContext, scope: Scope, rel: FieldPath, spec: SecretSpec | None
 ) -> None:
-    """A secret file must be where the policy allows (sprmon.secrets.secret_file_problem)."""
+    """A secret file must be where the policy allows (CompileContext.secret_file_problem)."""
     if spec is not None and spec.file is not None:
-        problem = secret_file_problem(ctx.path(spec.file), ctx.base_dir)
+        problem = ctx.secret_file_problem(ctx.path(spec.file))
         if problem is not None:
             ctx.problem(scope, (*rel, "file"), problem)
 
