@@ -14,9 +14,14 @@ on a shared machine hits them all alike), after ``--warmup`` untimed rounds:
 
 - ``python -c pass``: the interpreter alone, the floor everything is compared with;
 - ``sprmon --help``;
-- ``sprmon check`` of the example's saved snapshot (``mixed.json``, exit 2);
-- ``sprmon check --format json`` of it (the same without rich's table);
-- ``sprmon validate`` of the example intent.
+- ``sprmon check`` of the example's saved snapshot (``mixed.json``, exit 2), as a
+  monitoring system runs it every minute: the intent compiled by an earlier run
+  (sprmon/intentfile/cache.py; the warm-up rounds fill a cache folder of the
+  benchmark's own);
+- the same ``--format json`` (without the table);
+- the same with the intent compiled afresh (``SPRMON_NO_CACHE=1``): the first
+  run after the intent changed;
+- ``sprmon validate`` of the example intent (always compiles).
 
 As a user's install has it, with compiled bytecode: the sprmon package is
 compiled first (``compileall``) and the children run without
@@ -46,6 +51,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +69,8 @@ class Command:
     argv: tuple[str, ...]
     #: The exit code it must end with: a command that fails early would look fast.
     exit_code: int
+    #: Set in its environment, over the benchmark's own.
+    env: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -85,18 +93,25 @@ def commands(sprmon: tuple[str, ...], tree: Path) -> list[Command]:
     return [
         Command("python -c pass", (sys.executable, "-c", "pass"), 0),
         Command("sprmon --help", (*sprmon, "--help"), 0),
-        Command("sprmon check (snapshot)", check, 2),
-        Command("sprmon check --format json", (*check, "--format", "json"), 2),
+        Command("check, intent cached", check, 2),
+        Command("check --format json, cached", (*check, "--format", "json"), 2),
+        Command("check, intent compiled", check, 2, (("SPRMON_NO_CACHE", "1"),)),
         Command("sprmon validate", (*sprmon, "validate", str(intent)), 0),
     ]
 
 
-def child_env(tree: Path) -> dict[str, str]:
+def child_env(tree: Path, cache: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("SPRMON_NO_CACHE", None)
     # The sprmon measured is the tree's, also under an editable install of another one.
     env["PYTHONPATH"] = str(tree)
+    env["SPRMON_CACHE_DIR"] = str(cache)
     return env
+
+
+def command_env(command: Command, env: dict[str, str]) -> dict[str, str]:
+    return {**env, **dict(command.env)}
 
 
 def compile_sprmon(tree: Path) -> Path:
@@ -118,7 +133,7 @@ def instructions(command: Command, env: dict[str, str]) -> int:
             "--cachegrind-out-file=/dev/null",
             *command.argv,
         ],
-        env=env,
+        env=command_env(command, env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -135,7 +150,11 @@ def run_once(command: Command, env: dict[str, str]) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(
-        command.argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
+        command.argv,
+        env=command_env(command, env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=False,
     )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -206,12 +225,18 @@ def main() -> None:
     args = parser.parse_args()
     if args.runs < 2:
         parser.error("--runs must be at least 2 (a standard deviation needs two)")
+    if args.warmup < 1:
+        parser.error("--warmup must be at least 1 (it fills the cache the cached checks use)")
     if args.instructions and shutil.which("valgrind") is None:
         parser.error("--instructions needs valgrind (apt-get install valgrind)")
     tree = args.tree.resolve()
     print(describe_machine("click", "pydantic", "rich"))
     package = compile_sprmon(tree)
-    env = child_env(tree)
+    with tempfile.TemporaryDirectory(prefix="sprmon-bench-cache-") as cache:
+        run(args, tree, package, child_env(tree, Path(cache)))
+
+
+def run(args: argparse.Namespace, tree: Path, package: Path, env: dict[str, str]) -> None:
     sprmon = sprmon_argv(args.entry)
     cmds = commands(sprmon, tree)
     print(f"sprmon from {package} (bytecode compiled), run as: {' '.join(sprmon)}")

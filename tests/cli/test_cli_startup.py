@@ -47,11 +47,16 @@ OTHER_COMMANDS = (
 CHECK = ("check", "-i", INTENT, "-s", SNAPSHOTS / "mixed.json")
 
 
-def _imported(*args: str | Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
-    """``python -X importtime -m sprmon ARGS``: the process, and every module it imported."""
+def _imported(
+    *args: str | Path, cache: Path | None = None
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """``python -X importtime -m sprmon ARGS``: the process, and every module it imported
+    (with compiled intents kept in ``cache``, if given)."""
     # Neither a terminal nor a variable that makes one: rich is not needed then.
-    ignored = ("FORCE_COLOR", "TTY_COMPATIBLE", "COLUMNS")
+    ignored = ("FORCE_COLOR", "TTY_COMPATIBLE", "COLUMNS", "SPRMON_NO_CACHE")
     env = {k: v for k, v in os.environ.items() if k not in ignored}
+    if cache is not None:
+        env["SPRMON_CACHE_DIR"] = str(cache)
     path = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "sprmon", *(str(a) for a in args)],
@@ -102,6 +107,40 @@ def test_snapshot_check_imports_neither_the_network_the_daemon_nor_other_command
     assert result.returncode == 2
     assert result.stdout.startswith("sprmon check, evaluated at ")
     assert _within(modules, NETWORK_AND_DAEMON + OTHER_COMMANDS) == []
+
+
+def test_a_check_whose_intent_is_cached_loads_neither_its_compiler_nor_yaml(
+    tmp_path: Path,
+) -> None:
+    """A check run every minute compiles its intent once (sprmon/intentfile/cache.py)."""
+    compiler = ("sprmon.intentfile.compiler", "sprmon.intentfile.schema", "ruamel")
+    first, compiled = _imported(*CHECK, "--format", "json", cache=tmp_path)
+    second, cached = _imported(*CHECK, "--format", "json", cache=tmp_path)
+
+    assert first.returncode == second.returncode == 2
+    assert "ruamel.yaml" in compiled
+    assert "sprmon.intentfile.compiler" in compiled
+    assert _within(cached, compiler) == []
+    assert "sprmon.intentfile.cache" in cached
+    assert second.stdout == first.stdout
+
+
+def test_a_live_v2c_check_with_a_cached_intent_loads_no_validation_library_nor_pysnmp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The monitoring plugin's own case: pysnmp is for SNMPv3 sites only, and pydantic,
+    ruamel.yaml and rich are for compiling the intent and for terminals."""
+    monkeypatch.setenv("SPRMON_SNMP_COMMUNITY", "public")
+    # No agent answers: each site is unknown after the deadline, as when a router is down.
+    live = ("check", "-i", INTENT, "--deadline", "1", "--format", "json")
+    first, _ = _imported(*live, cache=tmp_path)
+    second, modules = _imported(*live, cache=tmp_path)
+
+    assert first.returncode == second.returncode == 3
+    assert '"unknown"' in second.stdout
+    assert "sprmon.collector.native_v2c" in modules
+    heavy = ("pydantic", "pydantic_core", "ruamel", "pysnmp", "cryptography", "rich")
+    assert _within(modules, heavy) == []
 
 
 @pytest.mark.parametrize("output_format", ["table", "json"])

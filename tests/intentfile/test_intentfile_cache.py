@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -269,44 +266,3 @@ def test_every_example_loads_from_the_cache_as_it_compiles(folder: Path, example
     assert cached == fresh
     assert cached.inventory == fresh.inventory
     assert cached.mqtt == fresh.mqtt
-
-
-def test_a_check_from_the_cache_does_not_load_the_intent_compiler(tmp_path: Path) -> None:
-    """What the cache is for: a check run every minute skips the compiler, pydantic's
-    schema and ruamel.yaml, and reports the same."""
-    example = ROOT / "examples" / "scenario"
-    program = (
-        "import sys\n"
-        "from sprmon.cli.main import main\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit as exc:\n"
-        "    code = exc.code\n"
-        "heavy = {'ruamel.yaml', 'sprmon.intentfile.compiler', 'sprmon.intentfile.schema'}\n"
-        "print(code, *sorted(heavy & set(sys.modules)), file=sys.stderr)\n"
-    )
-    argv = [
-        *("check", "-i", str(example / "intent.yaml"), "--format", "json"),
-        *("-s", str(example / "snapshots" / "mixed.json")),
-    ]
-    env = {**os.environ, "SPRMON_CACHE_DIR": str(tmp_path / "cache")}
-    env.pop("SPRMON_NO_CACHE", None)
-
-    def check() -> tuple[str, list[str]]:
-        result = subprocess.run(
-            [sys.executable, "-c", program, *argv],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=tmp_path,
-        )
-        return result.stdout, result.stderr.strip().splitlines()[-1].split()
-
-    first_report, first = check()
-    second_report, second = check()
-
-    assert first == ["2", "ruamel.yaml", "sprmon.intentfile.compiler", "sprmon.intentfile.schema"]
-    assert second == ["2"]
-    assert second_report == first_report
-    assert '"site"' in second_report
