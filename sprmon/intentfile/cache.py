@@ -133,7 +133,12 @@ def _read_entry(entry: Path, key: tuple[object, ...], intent_dir: Path) -> Loade
     try:
         with os.fdopen(fd, "rb") as file:
             if not _trusted(os.fstat(file.fileno()), entry.parent):
-                log.warning("ignoring %s: not a private file of this user's", entry)
+                log.warning(
+                    "not using the compiled intent in %s: it or its folder is not this user's "
+                    "alone (chmod go-w, or name another folder in %s)",
+                    entry,
+                    CACHE_DIR_ENV,
+                )
                 return None
             header = pickle.load(file)
             if not _still_valid(header, key, intent_dir):
@@ -148,9 +153,10 @@ def _read_entry(entry: Path, key: tuple[object, ...], intent_dir: Path) -> Loade
 
 
 def _trusted(info: os.stat_result, folder: Path) -> bool:
-    """A regular file and folder of this user's that no one else may write."""
+    """A regular file and folder of this user's that no one else may write (the folder
+    may be reached through a link: who may write into it is what counts)."""
     try:
-        folder_info = folder.lstat()
+        folder_info = folder.stat()
     except OSError:
         return False
     return (

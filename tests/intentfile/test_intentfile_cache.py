@@ -195,8 +195,8 @@ def test_an_entry_others_could_have_written_is_ignored(
     assert compiles.calls == 2
 
 
-def test_a_folder_others_may_write_is_not_trusted(
-    tmp_path: Path, folder: Path, compiles: CountingCompiler
+def test_a_folder_others_may_write_is_not_trusted_and_says_how_to_fix_it(
+    tmp_path: Path, folder: Path, compiles: CountingCompiler, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = write(tmp_path, BASE)
     load_config_cached(path, folder)
@@ -206,6 +206,25 @@ def test_a_folder_others_may_write_is_not_trusted(
     load_config_cached(path, folder)
 
     assert compiles.calls == 3
+    warning = caplog.records[-1].getMessage()
+    assert "is not this user's alone (chmod go-w, or name another folder in SPRMON_CACHE_DIR)" in (
+        warning
+    )
+
+
+def test_a_cache_folder_reached_through_a_link_is_used(
+    tmp_path: Path, compiles: CountingCompiler
+) -> None:
+    path = write(tmp_path, BASE)
+    real = tmp_path / "real-cache"
+    real.mkdir(mode=0o700)
+    (tmp_path / "linked-cache").symlink_to(real)
+
+    for _ in range(3):
+        load_config_cached(path, tmp_path / "linked-cache")
+
+    assert compiles.calls == 1
+    assert len(entries(real)) == 1
 
 
 def test_entries_are_private_to_the_user(tmp_path: Path, folder: Path) -> None:
