@@ -13,6 +13,11 @@ observation up to date itself and hands the daemon a :class:`SiteFeed` whose
 :meth:`~SiteFeed.next` returns as soon as the site changed (coalescing what
 changed meanwhile), so the site is judged at once instead of at its next poll.
 The scheduler of polled sites, the history and the exporters do not change.
+
+Either kind keeps things per site between reads (an SNMP session, gNMI bad-input
+counts); the daemon tells it to :meth:`~Collector.forget` a site as soon as it
+no longer reads the site through it (removed from the intent, or read through
+another collector after a reload).
 """
 
 from __future__ import annotations
@@ -97,6 +102,10 @@ class Collector(TypingProtocol):
         when cancelled)."""
         ...
 
+    def forget(self, site: str) -> None:
+        """Drop what is kept about ``site`` (a session, hints): it no longer reads it."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class StreamRequest:
@@ -145,6 +154,11 @@ class StreamingCollector(TypingProtocol):
     ) -> AbstractAsyncContextManager[SiteFeed]:
         """Keep ``site`` watched through ``access`` while the context is open; it never
         raises for the site."""
+        ...
+
+    def forget(self, site: str) -> None:
+        """Drop what is kept about ``site`` (its counts of bad input): it no longer
+        watches it, and its stream has ended."""
         ...
 
 

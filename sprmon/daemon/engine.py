@@ -23,6 +23,10 @@ while it only waits (the SNMP counter watch's pauses). After each poll the site 
 — at most every ``publish_every_s``, so that ten thousand sites finishing
 their polls within a second build one view, not ten thousand.
 
+On a reload, a site read through other collectors than before (SNMP to gNMI,
+or back) gets a fresh task, and each collector that no longer reads a site
+forgets it (closes its SNMP session, drops its gNMI bad-input counts).
+
 Hooks run on the event loop and must not block (the MQTT exporter queues,
 the Prometheus collector reads a reference). An exception in a hook is
 logged and the daemon carries on.
@@ -100,7 +104,7 @@ class Monitor:
         self._collectors = tuple(collectors)
         self._pollers, self._streamers = split_collectors(collectors)
         self._min_push_interval_s = min_push_interval_s
-        self._routes: dict[str, tuple[object, ...]] = {}
+        self._routes: dict[str, Route] = {}
         self._on_view = on_view
         self._on_changes = on_changes
         self._events_status = events_status
@@ -183,7 +187,7 @@ class Monitor:
                 continue
             # A target changed in the inventory takes effect at a polled site's next
             # poll; a watched site's stream, or a change of collector, starts afresh.
-            if self._route(site).key != self._routes.get(site.name):
+            if self._route(site).key != self._routes[site.name].key:
                 self._restart(site, state)
                 continue
             if state.site != site:
@@ -207,7 +211,7 @@ class Monitor:
 
     def _add(self, site: Site, *, previous: SiteState | None = None) -> None:
         route = self._route(site)
-        self._routes[site.name] = route.key
+        self._routes[site.name] = route
         if route.plan is not None:
             state = SiteState(site, None, plan=route.plan)
         else:
@@ -247,15 +251,9 @@ class Monitor:
             group.create_task(self._site_loop(name))
 
     def _remove(self, name: str, now: float) -> list[StateChange]:
-        task = self._tasks.pop(name, None)
-        if task is not None:
-            task.cancel()
         self._routes.pop(name, None)
         state = self._states.pop(name)
-        for collector in self._collectors:
-            forget = getattr(collector, "forget", None)
-            if callable(forget):
-                forget(name)
+        self._retire(name, self._tasks.pop(name, None))
         return state.leave(now)
 
     def _restart(self, site: Site, state: SiteState) -> None:
@@ -264,9 +262,26 @@ class Monitor:
         The last evaluation is kept, so that its next judgement sends only what changed.
         """
         task = self._tasks.pop(site.name, None)
-        if task is not None:
-            task.cancel()
         self._add(site, previous=state)
+        self._retire(site.name, task)
+
+    def _retire(self, name: str, task: asyncio.Task[None] | None) -> None:
+        """End a site's old task, then have each collector that no longer reads the site
+        forget it: only then, as a stream's reader may count bad input until it ends."""
+        if task is None or task.done():
+            self._forget_unread(name)
+            return
+        task.cancel()
+        task.add_done_callback(lambda _: self._forget_unread(name))
+
+    def _forget_unread(self, name: str) -> None:
+        # Asked when the old task has ended: a later reload may have routed the
+        # site back to a collector meanwhile, which must keep what it has.
+        route = self._routes.get(name)
+        readers = () if route is None else route.readers
+        for collector in self._collectors:
+            if not any(collector is reader for reader in readers):
+                collector.forget(name)
 
     def _collector_for(self, site: Site) -> Collector | None:
         access = self._policy.access(site)

@@ -100,7 +100,7 @@ class GnmiCollector:
         return access.gnmi is not None
 
     def forget(self, site: str) -> None:
-        """Drop what was counted about a site that left the intent."""
+        """Drop what was counted about a site no longer watched over gNMI."""
         self.bad_input.forget(site)
 
     @contextlib.asynccontextmanager

@@ -37,6 +37,11 @@ class Route:
     request: StreamRequest | None = None
 
     @property
+    def readers(self) -> tuple[Collector | StreamingCollector, ...]:
+        """The collectors that read the site (none when no collector speaks its targets)."""
+        return tuple(c for c in (self.poller, self.streamer) if c is not None)
+
+    @property
     def key(self) -> tuple[object, ...]:
         """What must stay the same for a running watch to carry on after a reload.
 

@@ -19,8 +19,9 @@ from one poll to the next: opening them was 5 % of the daemon's CPU, and a
 kept session encodes each of its repeated requests once
 (:mod:`sprmon.collector.native_v2c`). It is opened again when the target
 comes from another load of the intent (a SIGHUP reload re-reads the secrets,
-and a changed target gets its own socket) or its socket was closed; a site
-removed from the intent (:meth:`SnmpCollector.forget`) closes it. A socket
+and a changed target gets its own socket) or its socket was closed; a site the
+daemon no longer polls over SNMP (removed from the intent, or read over gNMI
+now: :meth:`SnmpCollector.forget`) closes it. A socket
 per site needs file descriptors: the soft limit is raised to the hard one at
 start, and past what it allows (less a reserve for everything else) further
 sites get a session per poll again, as before.
@@ -33,8 +34,8 @@ import contextlib
 import logging
 import resource
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from types import TracebackType
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from types import MappingProxyType, TracebackType
 from typing import Self
 
 from sprmon.collector.client import SnmpClient
@@ -155,11 +156,16 @@ class SnmpCollector:
         if self._owns_client:
             await self._client.__aexit__(exc_type, exc, tb)
 
+    @property
+    def sessions(self) -> Mapping[str, SnmpSession]:
+        """The sessions kept open between polls, by site (for tests and diagnostics)."""
+        return MappingProxyType(self._sessions)
+
     def handles(self, access: RouterAccess) -> bool:
         return access.snmp is not None
 
     def forget(self, site: str) -> None:
-        """Drop what was learnt about a site that left the intent."""
+        """Drop what was learnt about a site no longer polled over SNMP, and close its session."""
         for key in [key for key in self._hints if key[0] == site]:
             del self._hints[key]
         self._counters.pop(site, None)

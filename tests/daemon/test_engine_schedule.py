@@ -43,6 +43,9 @@ class RecordingCollector:
     def handles(self, access: RouterAccess) -> bool:
         return True
 
+    def forget(self, site: str) -> None:
+        """It keeps nothing per site."""
+
     async def poll(self, site: Site, access: RouterAccess, request: PollRequest) -> PollResult:
         loop = asyncio.get_running_loop()
         started = loop.time()
