@@ -28,7 +28,7 @@ from sprmon.lab.control import LabRecord, default_state_dir, find_lab, request
 from sprmon.lab.credentials import V3Credentials
 from sprmon.lab.errors import LabError
 from sprmon.lab.faults import ONE_SHOT_FAULTS, Fault
-from sprmon.lab.intent_file import secret_files
+from sprmon.lab.intent_file import secret_files, sites_csv_for
 from sprmon.lab.plan import LINK_ROLES, MAX_SITES
 from sprmon.lab.protocols import CHOICES, MIXED, parse_protocols
 
@@ -274,8 +274,10 @@ def _banner(running: Lab) -> str:
     if running.gnmi_ports:
         lines.append(f"  gnmi:    {_port_summary(running.gnmi_ports, 'TCP')}")
         lines.append(f"           {_gnmi_access(running, folder)}")
+    sites_csv = sites_csv_for(running.intent_path, sites)
     lines += [
-        f"  intent:  {running.intent_path}",
+        f"  intent:  {running.intent_path}"
+        + ("" if sites_csv is None else f" (its sites in {sites_csv.name})"),
         f"  secrets: {', '.join(str(s) for s in secrets)}",
     ]
     if running.site_ports:

@@ -40,7 +40,8 @@ from sprmon.lab.credentials import (
 )
 from sprmon.lab.errors import LabError
 from sprmon.lab.faults import ActiveFault, Fault
-from sprmon.lab.intent_file import GnmiTargets, claim_intent_folder, write_intent
+from sprmon.lab.intent_file import GnmiTargets, write_intent
+from sprmon.lab.intent_folder import claim_intent_folder
 from sprmon.lab.model import WanModel
 from sprmon.lab.plan import MAX_SITES
 from sprmon.lab.protocols import GNMI, SNMP, parse_protocols

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sprmon.lab import Lab
+from sprmon.lab import Lab, NoLabRunningError
+from sprmon.lab.control import LabRecord, find_lab
 from sprmon.realpeers.snmpd import auth_args, tool_env
 from sprmon.smi import Oid, SnmpValue, ValueKind
 
@@ -127,3 +130,15 @@ def as_tool_row(value: SnmpValue) -> tuple[str, str]:
 
 def dotted(oid: Oid) -> str:
     return ".".join(str(i) for i in oid)
+
+
+def wait_for_lab(state_dir: Path, process: subprocess.Popen[str]) -> LabRecord:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the lab exited early: {process.communicate()}")
+        try:
+            return find_lab(state_dir)
+        except NoLabRunningError:
+            time.sleep(0.1)
+    raise AssertionError("the lab did not start within 30 s")

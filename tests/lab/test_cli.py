@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,10 +15,9 @@ from click.testing import CliRunner, Result
 
 from sprmon.cli.lab_commands import lab as lab_group
 from sprmon.intentfile import load_config
-from sprmon.lab import Lab, NoLabRunningError, run_lab
-from sprmon.lab.control import LabRecord, find_lab
+from sprmon.lab import Lab, run_lab
 from sprmon.lab.intent_file import AUTH_KEY_FILE, COMMUNITY_FILE, PRIV_KEY_FILE
-from tests.lab.helpers import FakeClock, query
+from tests.lab.helpers import FakeClock, query, wait_for_lab
 
 EXIT_UNKNOWN = 3
 
@@ -185,15 +183,3 @@ def test_the_lab_runs_as_a_process_and_takes_faults_from_another(tmp_path: Path)
     assert "lab 'default' stopped" in err
     assert not (state_dir / "default.json").exists()
     assert not (state_dir / "default.sock").exists()
-
-
-def wait_for_lab(state_dir: Path, process: subprocess.Popen[str]) -> LabRecord:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the lab exited early: {process.communicate()}")
-        try:
-            return find_lab(state_dir)
-        except NoLabRunningError:
-            time.sleep(0.1)
-    raise AssertionError("the lab did not start within 30 s")

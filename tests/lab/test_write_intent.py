@@ -17,7 +17,8 @@ from click.testing import CliRunner
 from sprmon.cli.main import main
 from sprmon.lab import run_lab
 from sprmon.lab.errors import LabError
-from sprmon.lab.intent_file import COMMUNITY_FILE, LOCK_FILE, claim_intent_folder
+from sprmon.lab.intent_file import COMMUNITY_FILE
+from sprmon.lab.intent_folder import LOCK_FILE, claim_intent_folder
 from tests.lab.helpers import FakeClock
 
 
