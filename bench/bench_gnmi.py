@@ -58,6 +58,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from machine import describe_machine
 
+from sprmon.lab.intent_file import MAX_YAML_SITES
+
 FIREHOSE_CHILD = r"""
 import asyncio, json, sys
 import grpc
@@ -507,6 +509,9 @@ async def main() -> None:
     parser.add_argument("--lab-tick", type=float, default=1.0, help="(b) the lab's tick")
     parser.add_argument("--protocols", default="gnmi,snmp", help="(b) gnmi, snmp or both")
     args = parser.parse_args()
+    if "b" in args.parts and args.sites > MAX_YAML_SITES:
+        # snmp_only() edits the sites' YAML lines; a larger lab writes them to a CSV.
+        parser.error(f"--sites is at most {MAX_YAML_SITES:,} (the lab's sites in YAML)")
     print(describe_machine("grpcio", "pygnmi", "protobuf"))
     if "a" in args.parts:
         await part_a(args)
