@@ -236,6 +236,10 @@ def check(  # noqa: PLR0917 - click passes every option as an argument
     session, utilisation and errors. A site that cannot be polled is unknown, with
     the reason. The exit code is the worst finding.
 
+    Run every minute by a monitoring system, check compiles its intent once: the
+    result is kept in $SPRMON_CACHE_DIR (default ~/.cache/sprmon) and used while
+    the intent's files are unchanged; SPRMON_NO_CACHE=1 turns that off.
+
     \b
     Examples:
       sprmon check --intent intent.yaml
