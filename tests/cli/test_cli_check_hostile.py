@@ -6,20 +6,24 @@ ends within its deadline."""
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import sys
-import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pysnmp.proto import rfc1902
 
-from sprmon.lab import Lab, run_lab
+from sprmon.lab import Lab
 from sprmon.snmp_oids import BgpPeerEntry, IfEntry, IfXEntry
+from tests.cli.check_process import (
+    HEALTHY,
+    INET_PEER,
+    MPLS_PEER,
+    Completed,
+    healthy_lab,
+    sprmon,
+    with_site,
+)
 from tests.cli.cli_support import INTENT, Run
 from tests.peers.bad_agent import (
     Fault,
@@ -31,72 +35,14 @@ from tests.peers.bad_agent import (
 
 pytestmark = pytest.mark.peer
 
-#: Well above any check here: only a hung process reaches it.
-PROCESS_TIMEOUT_S = 120.0
-HEALTHY = ("site-001", "site-002")
 #: The intent's prefixes, each over both of the hostile agent's peers.
 PREFIXES = ("10.0.21.0/24", "10.0.10.0/24", "10.0.30.0/24")
-MPLS_PEER, INET_PEER = "198.51.100.1", "203.0.113.1"
-
-
-@dataclass(frozen=True)
-class Completed:
-    returncode: int
-    stdout: str
-    stderr: str
-    elapsed_s: float
-
-    def json(self) -> dict[str, Any]:
-        document: dict[str, Any] = json.loads(self.stdout)
-        return document
-
-
-async def sprmon(tmp_path: Path, *args: str | Path) -> Completed:
-    """``python -m sprmon ARGS`` with stdout and stderr on pipes."""
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "COLUMNS")}
-    started = time.monotonic()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sprmon",
-        *(str(a) for a in args),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**env, "NO_COLOR": "1", "SPRMON_LAB_STATE_DIR": str(tmp_path / "state")},
-    )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), PROCESS_TIMEOUT_S)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    assert process.returncode is not None
-    return Completed(process.returncode, out.decode(), err.decode(), time.monotonic() - started)
 
 
 @pytest.fixture
 async def lab(tmp_path: Path) -> AsyncIterator[Lab]:
-    async with run_lab(
-        sites=len(HEALTHY),
-        seed=3,
-        intent_path=tmp_path / "lab" / "intent.yaml",
-        control=False,
-        tick=0.1,
-    ) as running:
+    async with healthy_lab(tmp_path) as running:
         yield running
-
-
-def _with_site(lab: Lab, name: str, port: int, *, snmp: str = "") -> Path:
-    """The lab's intent plus a site ``name`` whose agent listens on ``port``."""
-    assert lab.intent_path is not None
-    extra = f", {snmp}" if snmp else ""
-    site = (
-        f"  - {{name: {name}, snmp: {{port: {port}{extra}}}, links: "
-        f"{{mpls: {{neighbors: [{MPLS_PEER}]}}, inet: {{neighbors: [{INET_PEER}]}}}}}}\n"
-    )
-    path = lab.intent_path.parent / f"with-{name}.yaml"
-    path.write_text(lab.intent_path.read_text() + site)
-    return path
 
 
 def _community(lab: Lab) -> str:
@@ -157,7 +103,7 @@ async def test_one_site_with_out_of_range_values_is_unknown_and_the_others_are_r
         }
     )
     async with run_bad_agent(objects, community=_community(lab)) as agent:
-        intent = _with_site(lab, "hostile", agent.port, snmp="timeout: 0.3s")
+        intent = with_site(lab, "hostile", agent.port, snmp="timeout: 0.3s")
         saved = tmp_path / "saved.json"
         result = await sprmon(
             tmp_path,
@@ -196,7 +142,7 @@ async def test_a_slow_agent_with_an_endless_table_is_cut_at_the_checks_deadline(
         at=IfXEntry.NAME,
         delay_s=0.9,
     ) as agent:
-        intent = _with_site(lab, "slow", agent.port, snmp="timeout: 1s, retries: 1")
+        intent = with_site(lab, "slow", agent.port, snmp="timeout: 1s, retries: 1")
         result = await sprmon(
             tmp_path,
             *("check", "--intent", intent, "--interval", "1", "--format", "json"),
