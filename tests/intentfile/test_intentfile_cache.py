@@ -10,6 +10,8 @@ import pytest
 from sprmon.intentfile import IntentFileError, LoadedIntent, load_config
 from sprmon.intentfile import cache as cache_module
 from sprmon.intentfile.cache import cache_folder, load_config_cached
+from sprmon.intentfile.csvsource import MAX_CSV_BYTES
+from sprmon.intentfile.loader import MAX_INTENT_BYTES
 from tests.intentfile.intentfile_helpers import BASE, SITE1, edit, write
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -285,3 +287,9 @@ def test_every_example_loads_from_the_cache_as_it_compiles(folder: Path, example
     assert cached == fresh
     assert cached.inventory == fresh.inventory
     assert cached.mqtt == fresh.mqtt
+
+
+def test_every_file_an_intent_may_be_compiled_from_can_be_compared_again() -> None:
+    # The cache keeps its own copy of the limit (csvsource imports pydantic): a larger
+    # sites_csv allowed there would be a miss on every run here.
+    assert max(MAX_CSV_BYTES, MAX_INTENT_BYTES) <= cache_module._MAX_SOURCE_BYTES
